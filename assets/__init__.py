@@ -1,0 +1,1 @@
+"""Static files the UI ships (stylesheets). Located with importlib.resources, never by path."""

@@ -1,0 +1,165 @@
+"""The chooser: every unpinned setting gets a value and a reason; pins are never changed."""
+
+from factories import GIB, gpu, hardware, llama31_8b, with_quant
+
+from wizard.hardware.facts import GpuLink, HardwareFacts
+from wizard.planner.inputs import Goals, PlanRequest
+from wizard.planner.plan import make_plan
+from wizard.planner.settings import Settings
+
+T4 = dict(name="Tesla T4", total=15_655_829_504, cc="7.5")
+RTX3080_20G = dict(name="NVIDIA GeForce RTX 3080", total=21_045_379_072, cc="8.6")
+L4 = dict(name="NVIDIA L4", total=23_667_867_648, cc="8.9")
+
+
+def plan(hw, model=None, version="0.11.0", goals=None, **pins):
+    return make_plan(PlanRequest(hardware=hw, model=model or llama31_8b(), vllm_version=version,
+                                 pinned=pins, goals=goals or Goals()))
+
+
+def codes(p):
+    return {w.code for w in p.warnings}
+
+
+def test_every_setting_has_a_reason_or_a_pin():
+    p = plan(hardware(gpu()), max_model_len=8192)
+    for name in Settings.model_fields:
+        assert name in p.reasons or name in p.pinned, name
+    assert "max_model_len" not in p.reasons and p.settings.max_model_len == 8192
+
+
+def test_t4_runs_bf16_checkpoint_in_float16():
+    p = plan(hardware(gpu(**T4), gpu(1, **T4)))
+    assert p.settings.dtype == "float16"
+    assert "bfloat16" in p.reasons["dtype"]
+    assert "bf16_on_old_gpu" in codes(p)
+    assert "--dtype" in p.argv and p.argv[p.argv.index("--dtype") + 1] == "float16"
+
+
+def test_pinned_bf16_on_t4_is_a_predicted_failure_not_fixed():
+    p = plan(hardware(gpu(**T4)), dtype="bfloat16")
+    assert p.settings.dtype == "bfloat16"
+    assert p.failure_code == "unsupported_dtype"
+    assert "--dtype=half" in p.failure_message
+
+
+def test_fp8_kv_refused_on_turing():
+    p = plan(hardware(gpu(**T4)), kv_cache_dtype="fp8", dtype="float16")
+    assert p.failure_code == "unsupported_dtype"
+
+
+def test_busy_gpu_caps_utilization_and_pinned_default_fails():
+    busy = hardware(gpu(used=10 * GIB))
+    p = plan(busy)
+    assert p.ok and p.settings.gpu_memory_utilization <= 0.86
+    assert "Other processes" in p.reasons["gpu_memory_utilization"]
+    pinned = plan(busy, gpu_memory_utilization=0.9)
+    assert pinned.failure_code == "free_memory_below_request"
+    assert "Free memory on device" in pinned.failure_message
+
+
+def test_context_shortfall_caps_max_model_len_with_a_reason():
+    p = plan(hardware(gpu(**L4)))  # 128k context of an 8B model does not fit one L4
+    assert p.ok
+    assert p.settings.max_model_len < 131072 and p.settings.max_model_len % 1024 == 0
+    assert p.settings.max_model_len <= p.max_fitting_len
+    assert "Capped at" in p.reasons["max_model_len"]
+
+
+def test_context_goal_uses_fewest_gpus_that_meet_it():
+    hw = hardware(*(gpu(i, **L4) for i in range(4)))
+    p = plan(hw, goals=Goals(context=65536))
+    assert p.ok and p.settings.max_model_len == 65536
+    assert p.settings.tensor_parallel_size == 2  # one L4 holds ~24k, two hold 64k
+    assert "fewest GPUs" in p.reasons["tensor_parallel_size"]
+
+
+def test_context_goal_beyond_training_warns():
+    p = plan(hardware(gpu()), goals=Goals(context=200_000))
+    assert p.settings.max_model_len == 131072
+    assert "context_beyond_training" in codes(p)
+
+
+def test_concurrency_goal_met_or_reported():
+    hw = hardware(gpu(**L4))
+    p = plan(hw, goals=Goals(context=8192, concurrency=4))
+    assert p.ok and p.max_concurrency >= 4
+    impossible = plan(hw, goals=Goals(context=8192, concurrency=500))
+    assert "goal_concurrency_unmet" in codes(impossible)
+
+
+def test_pinned_tp_that_does_not_divide_heads_fails():
+    hw = hardware(*(gpu(i) for i in range(3)))
+    p = plan(hw, tensor_parallel_size=3)
+    assert p.failure_code == "tp_not_divisor"
+    assert "must be divisible by tensor parallel size (3)" in p.failure_message
+
+
+def test_three_gpus_use_pipeline_parallel_when_tp_cannot_divide():
+    hw = hardware(*(gpu(i, **T4) for i in range(3)))
+    p = plan(hw, goals=Goals(context=131072), priority_ok=None) if False else plan(hw, goals=Goals(context=131072))
+    assert (p.settings.tensor_parallel_size, p.settings.pipeline_parallel_size) in {(1, 3), (2, 1), (1, 2)}
+    three = plan(hw, pipeline_parallel_size=3)
+    assert three.settings.tensor_parallel_size == 1 and three.settings.pipeline_parallel_size == 3
+
+
+def test_quantization_pin_conflicting_with_checkpoint():
+    model = with_quant(llama31_8b(), method="awq", bits=4, group_size=128)
+    p = plan(hardware(gpu()), model=model, quantization="gptq")
+    assert p.failure_code == "quantization_mismatch"
+    assert "does not match" in p.failure_message
+    ok = plan(hardware(gpu()), model=model)
+    assert ok.settings.quantization is None and "detects awq" in ok.reasons["quantization"]
+
+
+def test_gptq_on_turing_warns_about_exclamation_marks():
+    model = with_quant(llama31_8b(), method="gptq", bits=4, group_size=128)
+    p = plan(hardware(gpu(**T4)), model=model, version="0.14.0")
+    assert "gptq_exclamation" in codes(p)
+
+
+def test_max_model_len_beyond_derived_fails():
+    p = plan(hardware(gpu()), max_model_len=200_000)
+    assert p.failure_code == "max_model_len_exceeds_model"
+    assert "derived max_model_len (131072)" in p.failure_message
+
+
+def test_consumer_gpus_without_p2p_get_nccl_env():
+    hw = HardwareFacts(source="nvml", gpus=(gpu(0, **RTX3080_20G), gpu(1, **RTX3080_20G)),
+                       links=(GpuLink(a=0, b=1, p2p=False),))
+    p = plan(hw, goals=Goals(context=32768))
+    assert p.settings.tensor_parallel_size == 2
+    assert p.env["NCCL_P2P_DISABLE"] == "1"
+    assert p.env["CUDA_VISIBLE_DEVICES"] == "0,1" and p.env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+    assert p.settings.disable_custom_all_reduce and "--disable-custom-all-reduce" in p.argv
+    assert "no_p2p" in codes(p)
+
+
+def test_weights_too_big_for_any_gpu_count_fall_back_to_offload_or_fp8():
+    model = llama31_8b()
+    p = plan(hardware(gpu(name="NVIDIA GeForce RTX 3060", total=12 * GIB, cc="8.6")), model=model,
+             goals=Goals(priority="quality"))
+    # quality forbids online fp8, so only CPU offload makes 15 GiB of weights start on 12 GiB.
+    assert p.settings.cpu_offload_gb > 0
+    assert "cpu_offload_slow" in codes(p)
+
+
+def test_reasoning_parser_flag_differs_by_version():
+    from wizard.model.facts import ParserFacts
+
+    model = llama31_8b(parsers=ParserFacts(reasoning_parser="deepseek_r1", evidence=("<think> in template",)))
+    old = plan(hardware(gpu()), model=model, version="0.8.5")
+    new = plan(hardware(gpu()), model=model, version="0.10.1")
+    assert "--enable-reasoning" in old.argv and "--reasoning-parser" in old.argv
+    assert "--enable-reasoning" not in new.argv and "--reasoning-parser" in new.argv
+    assert "leaks" in new.reasons["reasoning_parser"]
+
+
+def test_pins_are_never_changed():
+    pins = dict(gpu_memory_utilization=0.5, max_model_len=4096, max_num_seqs=8, kv_cache_dtype="auto",
+                enforce_eager=True, block_size=32)
+    p = plan(hardware(gpu(**L4)), **pins)
+    for name, value in pins.items():
+        assert getattr(p.settings, name) == value
+    assert set(p.pinned) == set(pins)
+    assert "--block-size" in p.argv and "--enforce-eager" in p.argv

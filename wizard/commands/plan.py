@@ -1,0 +1,70 @@
+"""`vllm-wizard plan MODEL [options] [--json]`: the headless planner (shared/contracts/plan-cli.md)."""
+
+from __future__ import annotations
+
+import argparse
+
+EXIT_STARTS, EXIT_FAILS = 0, 3
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_plan_options(p)
+    p.add_argument("--json", action="store_true", help="print the plan as one JSON object (the contract)")
+
+
+def add_plan_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that plans (plan, and later serve/export)."""
+    p.add_argument("model", metavar="MODEL", help="a model folder, org/name, hf:org/name or ms:org/name")
+    hw = p.add_argument_group("hardware (default: the GPUs NVML detects)")
+    hw.add_argument("--gpu", metavar="NAME", help="plan for a catalog GPU (see `vllm-wizard gpus --catalog`)")
+    hw.add_argument("--gpu-count", type=int, metavar="N", help="how many catalog GPUs (default 1)")
+    hw.add_argument("--gpus", metavar="I,J", help="use only these detected GPU indices")
+    hw.add_argument("--gpu-memory", type=float, metavar="GIB", help="total memory per GPU as CUDA reports it")
+    hw.add_argument("--gpu-used", type=float, metavar="GIB", help="memory already held per GPU by other processes")
+    hw.add_argument("--compute-capability", metavar="X.Y", help="override the compute capability")
+    v = p.add_argument_group("vLLM")
+    v.add_argument("--vllm-version", metavar="X.Y.Z", help="release to plan for (default: the installed vLLM)")
+    v.add_argument("--set", dest="pins", action="append", default=[], metavar="NAME=VALUE",
+                   help="pin one vllm serve setting (repeatable), e.g. --set max-model-len=8192")
+    g = p.add_argument_group("goals")
+    g.add_argument("--context", type=int, metavar="N", help="tokens per request wanted")
+    g.add_argument("--concurrency", type=int, metavar="N", help="requests served at once at that length")
+    g.add_argument("--priority", choices=("balanced", "throughput", "context", "quality"), default="balanced")
+
+
+def build_request(args: argparse.Namespace):
+    """Facts + pins + goals → PlanRequest (all input validation happens here: exit 2 on bad input)."""
+    from wizard.errors import InputError
+    from wizard.hardware.selection import hardware_for
+    from wizard.model.resolve import load_model_facts
+    from wizard.planner.inputs import Goals, PlanRequest
+    from wizard.planner.settings import parse_pins
+    from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
+    from wizard.vllm_env import installed_version
+
+    for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count)):
+        if value is not None and value < 1:
+            raise InputError(f"{flag} {value}: must be at least 1")
+    pins = parse_pins(args.pins)
+    version = args.vllm_version or installed_version() or NEWEST_KNOWN
+    VllmVersion.parse(version)  # refuse a malformed or too-old version before any I/O
+    hardware, indices = hardware_for(args)
+    model, model_ref = load_model_facts(args.model)
+    return PlanRequest(
+        hardware=hardware, model=model, vllm_version=version, gpu_indices=indices, pinned=pins,
+        goals=Goals(context=args.context, concurrency=args.concurrency, priority=args.priority), model_ref=model_ref,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.planner.plan import make_plan
+    from wizard.planner.report import render_plan
+
+    plan = make_plan(build_request(args))
+    if args.json:
+        print(json.dumps(plan.contract(), indent=2))
+    else:
+        print(render_plan(plan))
+    return EXIT_STARTS if plan.ok else EXIT_FAILS

@@ -1,0 +1,99 @@
+"""Typed GPU facts: the boundary between the hardware probe and everything that plans or renders.
+
+Modelled on nvitop's device snapshots: every field NVML may fail to report is optional, and None
+means "not available" (N/A), never zero.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+GIB = 1 << 30
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class GpuProcess(_Frozen):
+    pid: int
+    used_bytes: int | None = None
+    name: str | None = None
+    kind: Literal["compute", "graphics", "unknown"] = "compute"
+
+
+class GpuFacts(_Frozen):
+    """One GPU as the planner and the screens see it."""
+
+    index: int
+    name: str
+    uuid: str | None = None
+    pci_bus_id: str | None = None
+    total_bytes: int | None = None
+    used_bytes: int | None = None
+    free_bytes: int | None = None
+    # Memory v2 "reserved" (driver/ECC reservations); None when only the v1 API answered.
+    reserved_bytes: int | None = None
+    compute_capability: str | None = None
+    mig_mode: bool | None = None
+    processes: tuple[GpuProcess, ...] = ()
+    # Filled for catalog GPUs (no probe); detected GPUs leave it None.
+    catalog_key: str | None = None
+
+    @property
+    def total_gib(self) -> float | None:
+        return None if self.total_bytes is None else self.total_bytes / GIB
+
+    @property
+    def used_gib(self) -> float | None:
+        return None if self.used_bytes is None else self.used_bytes / GIB
+
+    @property
+    def cc_tuple(self) -> tuple[int, int] | None:
+        if not self.compute_capability:
+            return None
+        major, _, minor = self.compute_capability.partition(".")
+        return int(major), int(minor or 0)
+
+
+class GpuLink(_Frozen):
+    """Peer-to-peer reachability between two GPUs (by index)."""
+
+    a: int
+    b: int
+    p2p: bool | None = None
+    nvlink: bool | None = None
+
+
+class HardwareFacts(_Frozen):
+    """Everything the probe learned (or the catalog assumed) about this machine's GPUs."""
+
+    source: Literal["nvml", "fake", "catalog"]
+    driver_version: str | None = None
+    cuda_driver_version: str | None = None
+    nvml_version: str | None = None
+    gpus: tuple[GpuFacts, ...] = ()
+    links: tuple[GpuLink, ...] = ()
+    # CUDA_VISIBLE_DEVICES as found, for messages ("GPUs 0,2 are visible").
+    visible_devices: str | None = None
+
+    def link(self, a: int, b: int) -> GpuLink | None:
+        for link in self.links:
+            if {link.a, link.b} == {a, b}:
+                return link
+        return None
+
+    def all_pairs_p2p(self, indices: list[int] | None = None) -> bool | None:
+        """True if every pair of the chosen GPUs can reach each other peer-to-peer; None if unknown."""
+        chosen = indices if indices is not None else [g.index for g in self.gpus]
+        verdict: bool | None = True
+        for i, a in enumerate(chosen):
+            for b in chosen[i + 1 :]:
+                link = self.link(a, b)
+                if link is None or link.p2p is None:
+                    verdict = None
+                elif not link.p2p:
+                    return False
+        return verdict

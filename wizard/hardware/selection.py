@@ -1,0 +1,68 @@
+"""Which hardware a planning command plans for: detected GPUs, or catalog GPUs named by the user."""
+
+from __future__ import annotations
+
+import argparse
+
+from wizard.errors import InputError
+from wizard.hardware.facts import GIB, GpuFacts, HardwareFacts
+
+
+def _cc(text: str | None) -> str | None:
+    if text is None:
+        return None
+    major, dot, minor = text.strip().partition(".")
+    if not (major.isdigit() and (not dot or minor.isdigit())):
+        raise InputError(f"--compute-capability {text!r}: expected X.Y, e.g. 8.9")
+    return f"{int(major)}.{int(minor or 0)}"
+
+
+def _indices(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1") from None
+    if not values:
+        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1")
+    return values
+
+
+def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ...] | None]:
+    """(hardware facts, the detected GPU indices to use or None for all)."""
+    for flag, value in (("--gpu-memory", args.gpu_memory), ("--gpu-used", args.gpu_used)):
+        if value is not None and value < 0:
+            raise InputError(f"{flag} {value}: must not be negative")
+    cc = _cc(args.compute_capability)
+    if args.gpu or (args.gpu_memory is not None and cc):
+        from wizard.hardware.catalog import catalog_hardware
+
+        hw = catalog_hardware(args.gpu, count=args.gpu_count or 1, memory_gib=args.gpu_memory,
+                              used_gib=args.gpu_used, compute_capability=cc)
+        return hw, None
+    if args.gpu_count is not None:
+        raise InputError("--gpu-count needs --gpu NAME (it sizes a catalog plan; detected GPUs are counted by NVML)")
+    from wizard.hardware.probe import probe
+
+    hw = probe()
+    if not hw.gpus:
+        raise InputError("NVML found no GPUs on this machine; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
+    if args.gpu_memory is not None or args.gpu_used is not None or cc:
+        hw = hw.model_copy(update={"gpus": tuple(_override(g, args.gpu_memory, args.gpu_used, cc) for g in hw.gpus)})
+    return hw, _indices(args.gpus)
+
+
+def _override(g: GpuFacts, memory_gib: float | None, used_gib: float | None, cc: str | None) -> GpuFacts:
+    update: dict = {}
+    if memory_gib is not None:
+        update["total_bytes"] = int(memory_gib * GIB)
+    if used_gib is not None:
+        update["used_bytes"] = int(used_gib * GIB)
+    if cc:
+        update["compute_capability"] = cc
+    if update:
+        total = update.get("total_bytes", g.total_bytes)
+        used = update.get("used_bytes", g.used_bytes) or 0
+        update["free_bytes"] = None if total is None else total - used
+    return g.model_copy(update=update)

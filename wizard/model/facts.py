@@ -1,0 +1,186 @@
+"""Typed model facts: the boundary between model inspection (local folder or hub) and the planner.
+
+A local folder, a Hugging Face repo and a ModelScope repo all produce the same ModelFacts; the
+planner never reads files itself.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Tensor roles, as the planner shards them under tensor/pipeline parallelism:
+#   embed / lm_head  vocab-parallel (padded to 64 rows, split over TP), first / last PP stage
+#   attn_qo          q and o projections (and MLA's q paths): split over TP
+#   attn_kv          k and v projections: split over TP, replicated once TP exceeds the KV heads
+#   mla_kv           MLA latent projections (kv_a_proj_with_mqa, kv_b_proj): mostly split
+#   mlp              dense and shared-expert MLP: split over TP
+#   experts          routed MoE experts: split over TP (or EP)
+#   router           MoE gate: replicated
+#   linear_attn      GDN / Mamba mixers: split over TP
+#   norm             norms and biases that are replicated
+#   vision           vision / audio towers of multimodal models
+#   mtp              multi-token-prediction / draft layers vLLM skips unless speculative decoding
+#   other            anything unclassified (split over TP, conservatively)
+TensorRole = Literal[
+    "embed",
+    "lm_head",
+    "attn_qo",
+    "attn_kv",
+    "mla_kv",
+    "mlp",
+    "experts",
+    "router",
+    "linear_attn",
+    "norm",
+    "vision",
+    "mtp",
+    "other",
+]
+TENSOR_ROLES: tuple[str, ...] = TensorRole.__args__  # type: ignore[attr-defined]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MoeFacts(_Frozen):
+    num_experts: int
+    experts_per_token: int | None = None
+    moe_intermediate_size: int | None = None
+    shared_expert_intermediate_size: int | None = None
+    num_shared_experts: int | None = None
+    # Leading layers that stay dense (DeepSeek's first_k_dense_replace).
+    first_dense_layers: int = 0
+
+
+class MlaFacts(_Frozen):
+    """DeepSeek-style multi-head latent attention: one latent per token per layer, never split by TP."""
+
+    kv_lora_rank: int
+    qk_rope_head_dim: int
+    qk_nope_head_dim: int | None = None
+    v_head_dim: int | None = None
+    q_lora_rank: int | None = None
+
+
+class LinearAttentionFacts(_Frozen):
+    """Recurrent-state layers of hybrid models (Gated DeltaNet, Mamba2): state per request, not per token."""
+
+    kind: Literal["gdn", "mamba2"]
+    num_layers: int
+    conv_kernel: int
+    # GDN (Qwen3-Next, Qwen3.5)
+    num_key_heads: int | None = None
+    num_value_heads: int | None = None
+    key_head_dim: int | None = None
+    value_head_dim: int | None = None
+    # Mamba2 (Nemotron-H, Jamba-like)
+    num_heads: int | None = None
+    head_dim: int | None = None
+    state_size: int | None = None
+    n_groups: int | None = None
+    intermediate_size: int | None = None
+
+
+class ArchitectureFacts(_Frozen):
+    """The text model's geometry (for VLMs: the nested text_config)."""
+
+    hidden_size: int
+    num_layers: int
+    num_attention_heads: int
+    num_kv_heads: int
+    head_dim: int
+    intermediate_size: int | None = None
+    vocab_size: int
+    tie_word_embeddings: bool = False
+    torch_dtype: str | None = None
+    # Every max-length key vLLM consults, as found (max_position_embeddings, n_positions, seq_length, ...).
+    max_length_keys: dict[str, int] = Field(default_factory=dict)
+    # tokenizer_config.json model_max_length, which overrides the config keys in vLLM.
+    tokenizer_model_max_length: int | None = None
+    rope_scaling: dict | None = None
+    rotary_dim: int | None = None
+    rope_theta: float | None = None
+    # Layers holding a per-token KV cache: full attention and sliding-window attention.
+    full_attention_layers: int
+    sliding_window_layers: int = 0
+    sliding_window: int | None = None
+    moe: MoeFacts | None = None
+    mla: MlaFacts | None = None
+    linear_attention: LinearAttentionFacts | None = None
+    has_vision: bool = False
+    has_audio: bool = False
+
+    @property
+    def max_position_embeddings(self) -> int | None:
+        return self.max_length_keys.get("max_position_embeddings")
+
+
+class WeightFacts(_Frozen):
+    """What the checkpoint's safetensors headers say (or, with no weights, what the architecture implies)."""
+
+    source: Literal["safetensors", "architecture"]
+    total_bytes: int
+    params: int
+    bytes_by_dtype: dict[str, int] = Field(default_factory=dict)
+    bytes_by_role: dict[str, int] = Field(default_factory=dict)
+    tensor_count: int = 0
+    shard_count: int = 0
+    files: tuple[str, ...] = ()
+    # The floating dtype most weight bytes are stored in (bfloat16, float16, float32), if any.
+    checkpoint_dtype: str | None = None
+
+
+class QuantizationFacts(_Frozen):
+    """The quantization format the checkpoint declares; never guessed from a repo name."""
+
+    method: str
+    source_file: str
+    # True when vLLM finds it by itself (config.json / hf_quant_config.json); False when the only
+    # evidence is quantize_config.json / quant_config.json and `--quantization` must be passed.
+    auto_detected: bool = True
+    bits: int | None = None
+    group_size: int | None = None
+    desc_act: bool | None = None
+    symmetric: bool | None = None
+    lm_head_quantized: bool = False
+    # ModelOpt / llm-compressor KV-cache quantization declared by the checkpoint (vLLM 0.14+ honours it).
+    kv_cache_scheme: str | None = None
+    # Formats vLLM cannot load at all (MLX, exl2): the reason, else None.
+    unsupported_reason: str | None = None
+    raw: dict = Field(default_factory=dict)
+
+
+class ParserFacts(_Frozen):
+    reasoning_parser: str | None = None
+    tool_call_parser: str | None = None
+    chat_template: Literal["tokenizer_config.json", "chat_template.jinja", "chat_template.json"] | None = None
+    evidence: tuple[str, ...] = ()
+
+
+class ModelFacts(_Frozen):
+    source: Literal["local", "hf", "modelscope"]
+    id: str
+    path: str | None = None
+    revision: str | None = None
+    architectures: tuple[str, ...] = ()
+    model_type: str | None = None
+    arch: ArchitectureFacts
+    weights: WeightFacts
+    quantization: QuantizationFacts | None = None
+    parsers: ParserFacts = ParserFacts()
+    has_tokenizer: bool = False
+    # config.json declares auto_map: loading may need --trust-remote-code.
+    has_remote_code: bool = False
+    generation_config: dict = Field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def architecture(self) -> str | None:
+        return self.architectures[0] if self.architectures else None
+
+    @property
+    def has_weights(self) -> bool:
+        return self.weights.source == "safetensors"

@@ -1,0 +1,234 @@
+"""inspect_local: a model folder on disk -> ModelFacts, from config files and safetensors headers only.
+
+Accepts a plain folder, a Hugging Face cache snapshot (files are symlinks into blobs/) and a cache
+repo folder (models--org--name, resolved through refs/main). Weight data is never read and nothing
+is unpickled: .bin checkpoints are described from their file sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from wizard.errors import InputError, ModelFileError
+from wizard.model.config import ParsedConfig, parse_config
+from wizard.model.estimate import estimate_weights, role_params
+from wizard.model.facts import ModelFacts, QuantizationFacts, WeightFacts
+from wizard.model.parsers import chat_template, detect_parsers
+from wizard.model.quantization import SIDE_FILES, detect_quantization
+from wizard.model.roles import tally_weights
+from wizard.model.safetensors_header import loads_strict, read_header
+
+# Side files are small; anything bigger is not what it claims to be.
+MAX_JSON_BYTES = 64 << 20
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "tekken.json", "spiece.model", "vocab.json", "vocab.txt")
+GENERATION_KEYS = (
+    "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "presence_penalty", "frequency_penalty",
+    "max_new_tokens", "max_length", "do_sample", "eos_token_id", "bos_token_id", "pad_token_id",
+)
+GIB = 1 << 30
+
+
+def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
+    folder, model_id, revision = resolve_model_dir(Path(path))
+    names = set(os.listdir(folder))
+    show = lambda name: str(folder / name)  # noqa: E731 - the path errors print
+    load = lambda name: read_json(folder / name, show(name)) if name in names else None  # noqa: E731
+
+    if "config.json" not in names:
+        hint = " (a Mistral-native params.json layout, not supported yet)" if "params.json" in names else ""
+        raise ModelFileError(show("config.json"), f"missing: not a Hugging Face model folder{hint}")
+    tokenizer_config = load("tokenizer_config.json")
+    if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
+        raise ModelFileError(show("tokenizer_config.json"), "must be a JSON object")
+    raw = read_json(folder / "config.json", show("config.json"))
+    parsed = parse_config(raw, show("config.json"), (tokenizer_config or {}).get("model_max_length"))
+    notes = list(parsed.notes)
+
+    quant = detect_quantization(
+        raw, {n: load(n) for n in SIDE_FILES if n in names},
+        text=parsed.text if parsed.text_section else None, text_section=parsed.text_section, prefix=f"{folder}/",
+    )
+    notes += _quant_notes(quant)
+    weights = _weights(folder, names, parsed, quant, notes)
+
+    template, source = chat_template(_read_text(folder, "chat_template.jinja", names), load("chat_template.json"),
+                                     tokenizer_config, prefix=f"{folder}/")
+    text_type = parsed.text.get("model_type") if parsed.text_section else None
+    parsers = detect_parsers((parsed.model_type, text_type if isinstance(text_type, str) else None),
+                             parsed.architectures, template, source)
+    return ModelFacts(
+        source="local",
+        id=model_id,
+        path=str(folder),
+        revision=revision,
+        architectures=parsed.architectures,
+        model_type=parsed.model_type,
+        arch=parsed.arch,
+        weights=weights,
+        quantization=quant,
+        parsers=parsers,
+        has_tokenizer=any(n in names for n in TOKENIZER_FILES) or any(n.endswith(".tiktoken") for n in names),
+        has_remote_code=parsed.has_remote_code,
+        generation_config=_generation(load("generation_config.json"), show("generation_config.json")),
+        notes=tuple(notes),
+    )
+
+
+def resolve_model_dir(path: Path) -> tuple[Path, str, str | None]:
+    """(folder to read, model id, revision). A cache repo folder resolves to its refs/main snapshot."""
+    if not path.exists():
+        raise InputError(f"no such model folder: {path}")
+    if not path.is_dir():
+        raise InputError(f"{path} is a file; give the model folder that holds config.json")
+    path = Path(os.path.abspath(path))  # lexical: keeps a symlinked folder's own name
+    snapshots = path / "snapshots"
+    if path.name.startswith("models--") and snapshots.is_dir():
+        snapshot = _snapshot_of(path)
+        return snapshot, _cache_id(path.name), snapshot.name
+    if path.parent.name == "snapshots" and path.parent.parent.name.startswith("models--"):
+        return path, _cache_id(path.parent.parent.name), path.name
+    return path, path.name, None
+
+
+def _snapshot_of(repo: Path) -> Path:
+    ref = repo / "refs" / "main"
+    if ref.is_file():
+        commit = ref.read_text(errors="replace").strip()
+        if commit and "/" not in commit and (repo / "snapshots" / commit).is_dir():
+            return repo / "snapshots" / commit
+    candidates = [p for p in (repo / "snapshots").iterdir() if p.is_dir()]
+    if not candidates:
+        raise InputError(f"{repo} is a Hugging Face cache folder with no snapshots (nothing downloaded yet)")
+    return max(candidates, key=lambda p: p.stat().st_mtime)
+
+
+def _cache_id(dirname: str) -> str:
+    return "/".join(dirname.split("--")[1:])
+
+
+def read_json(path: Path, display: str) -> object:
+    st = _regular_file(path, display)
+    if st.st_size > MAX_JSON_BYTES:
+        raise ModelFileError(display, f"is {st.st_size} bytes, too large for a JSON side file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelFileError(display, f"cannot be read ({exc.strerror})") from None
+    try:
+        return loads_strict(data)
+    except ValueError as exc:  # includes UnicodeDecodeError
+        first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ModelFileError(display, f"is not valid JSON ({first})") from None
+
+
+def _read_text(folder: Path, name: str, names: set[str]) -> str | None:
+    if name not in names:
+        return None
+    display = str(folder / name)
+    st = _regular_file(folder / name, display)
+    if st.st_size > MAX_JSON_BYTES:
+        raise ModelFileError(display, "is too large for a chat template")
+    try:
+        return (folder / name).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFileError(display, "is not UTF-8 text") from None
+    except OSError as exc:
+        raise ModelFileError(display, f"cannot be read ({exc.strerror})") from None
+
+
+def _regular_file(path: Path, display: str) -> os.stat_result:
+    try:
+        st = path.stat()
+    except OSError:
+        raise ModelFileError(display, "missing (a broken link or an incomplete download)") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelFileError(display, "is not a regular file")
+    return st
+
+
+def _weights(folder: Path, names: set[str], parsed: ParsedConfig, quant: QuantizationFacts | None, notes: list[str]) -> WeightFacts:
+    shards = _safetensors_files(folder, names, notes)
+    if shards:
+        headers = ((s, read_header(folder / s, str(folder / s)).tensors) for s in shards)
+        weights = tally_weights(headers, num_hidden_layers=parsed.num_hidden_layers, arch=parsed.arch, quant=quant)
+        _omni_note(parsed.model_type, weights, notes)
+        return weights
+    bins = sorted(n for n in names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
+    if bins:
+        total = sum(_regular_file(folder / n, str(folder / n)).st_size for n in bins)
+        notes.append("PyTorch .bin checkpoint (no safetensors): sizes come from the file sizes and roles are unknown; "
+                     "params are estimated from config.json; nothing was unpickled")
+        return WeightFacts(source="safetensors", total_bytes=total,
+                           params=sum(role_params(parsed.arch, dense_mlp_layers=parsed.dense_mlp_layers).values()),
+                           bytes_by_dtype={"unknown": total}, bytes_by_role={"other": total},
+                           shard_count=len(bins), files=tuple(bins), checkpoint_dtype=parsed.arch.torch_dtype)
+    if any(n.endswith(".gguf") for n in names):
+        notes.append("GGUF files present: not read (vLLM needs the vllm-gguf-plugin and --tokenizer for them)")
+    notes.append("no weights in this folder: sizes are estimated from config.json "
+                 "(vision/audio towers and MTP layers not counted)")
+    return estimate_weights(parsed.arch, dense_mlp_layers=parsed.dense_mlp_layers)
+
+
+def _safetensors_files(folder: Path, names: set[str], notes: list[str]) -> list[str]:
+    """The shard files vLLM would load: only the index's when there is one."""
+    indexes = sorted(n for n in names if n.endswith(".safetensors.index.json"))
+    present = sorted(n for n in names if n.endswith(".safetensors"))
+    if not indexes:
+        consolidated = [n for n in present if n.startswith("consolidated")]
+        if consolidated and len(consolidated) < len(present):
+            notes.append(f"ignored {', '.join(consolidated)}: a second (Mistral-native) copy of the weights")
+            return [n for n in present if n not in consolidated]
+        return present
+    index = "model.safetensors.index.json" if "model.safetensors.index.json" in indexes else indexes[0]
+    shards = _index_shards(folder / index, str(folder / index))
+    missing = [s for s in shards if not (folder / s).exists()]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        name = missing[0] if missing[0].isprintable() else repr(missing[0])
+        raise ModelFileError(str(folder / index), f"names shard {name}{more}, which is missing: incomplete download?")
+    extra = [n for n in present if n not in shards]
+    if extra:
+        notes.append(f"ignored {len(extra)} safetensors file(s) not in {index} (e.g. {extra[0]}): vLLM loads only the index's shards")
+    return shards
+
+
+def _index_shards(path: Path, display: str) -> list[str]:
+    doc = read_json(path, display)
+    weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise ModelFileError(display, "has no 'weight_map' object mapping tensor names to shard files")
+    shards = list(dict.fromkeys(weight_map.values()))
+    for shard in shards:
+        p = PurePosixPath(shard)
+        if not shard or p.is_absolute() or ".." in p.parts or "\\" in shard or "\x00" in shard:
+            raise ModelFileError(display, f"names shard {shard[:80]!r}, which is outside the model folder")
+    return shards
+
+
+def _quant_notes(quant: QuantizationFacts | None) -> list[str]:
+    if quant is None:
+        return []
+    if quant.unsupported_reason:
+        return [f"quantization: {quant.unsupported_reason}"]
+    if not quant.auto_detected:
+        return [f"only {quant.source_file} declares the quantization: vLLM needs --quantization {quant.method}"]
+    return []
+
+
+def _omni_note(model_type: str | None, weights: WeightFacts, notes: list[str]) -> None:
+    other = weights.bytes_by_role.get("other", 0)
+    if model_type and "omni" in model_type and other:
+        notes.append(f"{other / GIB:.2f} GiB in 'other' is mostly the talker / token2wav speech parts, "
+                     "which vLLM's thinker does not load")
+
+
+def _generation(doc: object, display: str) -> dict:
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ModelFileError(display, "must be a JSON object")
+    scalar = (int, float, str, bool)
+    return {k: doc[k] for k in GENERATION_KEYS
+            if isinstance(doc.get(k), scalar) or (isinstance(doc.get(k), list) and all(isinstance(x, scalar) for x in doc[k]))}

@@ -1,0 +1,1 @@
+"""The planner: (GPU facts, model facts, pinned settings, goals, vLLM version) -> plan. Pure, no I/O."""

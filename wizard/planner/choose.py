@@ -1,0 +1,379 @@
+"""Choose every unpinned setting, each with a one-sentence reason, by predicting vLLM's start-up.
+
+The search is small and deterministic: parallel shapes from fewest GPUs up; inside each shape a
+ladder of cheaper remedies (higher utilization, a smaller profile batch, fp8 KV cache, eager mode);
+then the last resorts on the best shape (cap the context, online fp8 weights, CPU offload).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from wizard.errors import InputError
+from wizard.hardware.facts import GpuFacts
+from wizard.model.facts import ModelFacts
+from wizard.planner import checks, parallel
+from wizard.planner.inputs import PlanRequest
+from wizard.planner.kv import default_block_size
+from wizard.planner.predict import Prediction, predict
+from wizard.planner.settings import Settings
+from wizard.planner.versions import VllmVersion
+
+GIB = 1 << 30
+UTIL_CEILING = 0.95  # above this, runtime spikes (sampler, prefill peaks) OOM in practice
+FREE_MARGIN = int(0.25 * GIB)
+
+
+@dataclass
+class Draft:
+    """Settings under construction: values, why each was chosen, and what the user pinned."""
+
+    values: dict
+    reasons: dict[str, str]
+    pinned: frozenset[str]
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    # What vLLM would use if the flag were left out (the argv omits values equal to these).
+    vllm_defaults: dict = field(default_factory=dict)
+
+    def choose(self, name: str, value: object, reason: str) -> bool:
+        if name in self.pinned:
+            return False
+        self.values[name] = value
+        self.reasons[name] = reason
+        return True
+
+    def settings(self) -> Settings:
+        return Settings(**self.values)
+
+    def copy(self) -> Draft:
+        return Draft(dict(self.values), dict(self.reasons), self.pinned, list(self.warnings), self.vllm_defaults)
+
+
+def select_gpus(request: PlanRequest) -> list[GpuFacts]:
+    gpus = list(request.hardware.gpus)
+    if request.gpu_indices is not None:
+        by_index = {g.index: g for g in gpus}
+        missing = [i for i in request.gpu_indices if i not in by_index]
+        if missing:
+            raise InputError(f"GPU index {missing[0]} is not among the GPUs found ({', '.join(map(str, by_index))})")
+        gpus = [by_index[i] for i in request.gpu_indices]
+    if not gpus:
+        raise InputError("no GPUs to plan for; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
+    if any(g.total_bytes is None for g in gpus):
+        raise InputError("the GPUs' total memory is unknown (NVML did not report it); pass --gpu-memory GIB")
+    return gpus
+
+
+def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int, graphs: int = 0) -> float:
+    """The largest utilization whose request still fits the free memory at vLLM's snapshot.
+
+    Before 0.20 CUDA graphs are captured after the KV cache, outside the request: `graphs` bytes
+    must stay free too.
+    """
+    from wizard.planner.overheads import context_bytes
+
+    ctx = context_bytes(version=version, tp=tp, pp=pp)
+    outside = 0 if version.subtracts_cuda_graphs else graphs
+    ratios = [((g.total_bytes or 0) - checks.others_bytes(g) - ctx - FREE_MARGIN - outside) / (g.total_bytes or 1)
+              for g in gpus]
+    return max(0.0, math.floor(min(ratios) * 100) / 100)
+
+
+def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int) -> Draft:
+    model, pins, goals = request.model, dict(request.pinned), request.goals
+    d = Draft(values={**Settings().model_dump(), **pins}, reasons={}, pinned=frozenset(pins))
+    chosen = gpus[: tp * pp]
+    cc = chosen[0].cc_tuple
+    heads = model.arch.num_attention_heads
+    fewest = goals.priority != "throughput"
+    d.choose("tensor_parallel_size", tp, parallel.describe(tp, pp, heads, fewest))
+    d.choose("pipeline_parallel_size", pp, parallel.describe(tp, pp, heads, fewest))
+    _choose_dtype(d, model, cc)
+    _choose_quantization(d, model)
+    d.choose("kv_cache_dtype", "auto", "The KV cache keeps the model's precision; capacity is sufficient without fp8.")
+    d.choose("block_size", default_block_size(model.arch, cc),
+             "vLLM's default block size for this attention backend.")
+    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
+    _choose_len(d, request, version)
+    length = d.values["max_model_len"]
+    if version.engine == "V0":
+        d.choose("enable_chunked_prefill", False, "The V0 engine prefills whole prompts by default.")
+        tokens = max(length, tokens)
+    else:
+        d.choose("enable_chunked_prefill", True, "Chunked prefill is the V1 engine's default and bounds the profile batch.")
+        if version.at_least(0, 11, 2):
+            tokens = min(tokens, seqs * length)
+            seqs = min(seqs, tokens)
+    d.vllm_defaults.update(max_num_batched_tokens=tokens, max_num_seqs=seqs, block_size=d.values["block_size"],
+                           cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
+    d.choose("max_num_batched_tokens", tokens, f"vLLM {version}'s default for this GPU class; it sets the profiled activation peak.")
+    d.choose("max_num_seqs", seqs, f"vLLM {version}'s default for this GPU class.")
+    from wizard.planner.overheads import cuda_graph_bytes
+
+    graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
+    util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
+    busy = any(checks.others_bytes(g) > GIB for g in chosen)
+    d.choose("gpu_memory_utilization", util,
+             f"Other processes already hold memory on the chosen GPUs, so vLLM may ask for at most {util:.2f} of the total."
+             if busy or util < version.default_gpu_memory_utilization
+             else f"vLLM {version}'s default; it leaves room for the CUDA context and graph capture.")
+    d.choose("decode_context_parallel_size", 1, "Decode context parallel only helps MLA models on many GPUs at very long context.")
+    d.choose("enable_prefix_caching", None, f"vLLM {version}'s default for this model type.")
+    d.choose("kv_cache_memory_bytes", None, "The KV cache is sized from gpu-memory-utilization, as vLLM measures it at start-up.")
+    d.choose("enforce_eager", False, "CUDA graphs speed up decoding and fit in memory.")
+    d.choose("cpu_offload_gb", 0.0, "The weights fit in GPU memory; offloading would slow every token.")
+    _choose_parsers(d, model, version)
+    d.choose("trust_remote_code", False,
+             "The checkpoint ships Python code (auto_map); it is not run unless you allow it."
+             if model.has_remote_code else "The architecture is built into vLLM; no repository code is needed.")
+    p2p = request.hardware.all_pairs_p2p([g.index for g in chosen]) if tp * pp > 1 else True
+    d.choose("disable_custom_all_reduce", tp > 1 and p2p is False,
+             "These GPUs cannot reach each other peer-to-peer, and vLLM's custom all-reduce hangs or corrupts output without P2P."
+             if tp > 1 and p2p is False else "vLLM's custom all-reduce is safe here.")
+    return d
+
+
+def _choose_dtype(d: Draft, model: ModelFacts, cc: tuple[int, int] | None) -> None:
+    ckpt = (model.arch.torch_dtype or "bfloat16").replace("torch.", "")
+    if cc is not None and cc < (8, 0) and ckpt in {"bfloat16", "float32"}:
+        if model.model_type in checks.FP16_UNSAFE_MODELS:
+            d.choose("dtype", "float32", f"This GPU has no bfloat16 and {model.model_type} is unstable in float16, so "
+                                         "float32 is the only safe choice (twice the weight memory).")
+            d.warnings.append(("fp32_fallback", f"{model.model_type} on a GPU without bfloat16 runs in float32: twice the memory, slow."))
+        else:
+            d.choose("dtype", "float16", f"Compute capability {cc[0]}.{cc[1]} has no bfloat16; float16 is the native half type.")
+        return
+    d.choose("dtype", "auto", f"The checkpoint's {ckpt} runs natively on this GPU.")
+
+
+def _choose_quantization(d: Draft, model: ModelFacts) -> None:
+    q = model.quantization
+    if q is None:
+        d.choose("quantization", None, "The checkpoint is not quantized and its weights fit without online quantization.")
+    elif q.auto_detected:
+        d.choose("quantization", None, f"vLLM detects {q.method} from {q.source_file} and picks the fastest kernel; "
+                                       "passing it again risks a mismatch.")
+    else:
+        d.choose("quantization", q.method, f"Only {q.source_file} declares {q.method}, which vLLM does not read by itself.")
+
+
+def _round_len(length: int) -> int:
+    return length // 1024 * 1024 if length >= 2048 else max(16, length // 16 * 16)
+
+
+def _choose_len(d: Draft, request: PlanRequest, version: VllmVersion) -> None:
+    derived = checks.derived_max_len(request.model, version)
+    goal = request.goals.context
+    if goal:
+        length = min(goal, derived)
+        reason = f"Your goal of {goal:,} tokens per request" + (
+            f", capped at the model's trained length of {derived:,}." if goal > derived else ".")
+        if goal > derived:
+            d.warnings.append(("context_beyond_training", f"The goal of {goal:,} tokens exceeds the {derived:,} the "
+                                                          "model was trained for; planned for the trained length."))
+    else:
+        length, reason = derived, f"The model's full trained context ({derived:,} tokens) fits."
+    d.choose("max_model_len", length, reason)
+
+
+def _choose_parsers(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
+    parsers = model.parsers
+    evidence = "; ".join(parsers.evidence[:2]) or "the model family"
+    if parsers.reasoning_parser:
+        d.choose("reasoning_parser", parsers.reasoning_parser,
+                 f"The model thinks before answering ({evidence}); without it the thinking text leaks into replies.")
+    else:
+        d.choose("reasoning_parser", None, "The chat template has no thinking section.")
+    if parsers.tool_call_parser:
+        d.choose("tool_call_parser", parsers.tool_call_parser, f"The chat template formats tool calls this way ({evidence}).")
+        d.choose("enable_auto_tool_choice", True, "Lets clients use tools with tool_choice=auto.")
+    else:
+        d.choose("tool_call_parser", None, "The chat template has no tool-call section.")
+        d.choose("enable_auto_tool_choice", False, "No tool-call parser applies.")
+
+
+def target_len(request: PlanRequest, derived: int) -> int:
+    """The context a plan must reach: the goal, else a length that suits the priority."""
+    goals = request.goals
+    if goals.context:
+        return min(goals.context, derived)
+    implicit = {"context": derived, "throughput": 8192}.get(goals.priority, 32768)
+    return min(implicit, derived)
+
+
+def meets_goals(pred: Prediction, request: PlanRequest) -> bool:
+    goals = request.goals
+    if not pred.ok:
+        return False
+    if pred.settings.max_model_len < target_len(request, pred.derived_max_len):
+        return False
+    return not (goals.concurrency and pred.concurrency < goals.concurrency)
+
+
+def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
+    """Without an explicit context goal, cap max_model_len to what fits rather than buy context."""
+    if request.goals.context or "max_model_len" in d.pinned or not _kv_short(pred):
+        return pred, d
+    length = _round_len(pred.max_fitting_len)
+    if request.goals.concurrency:
+        length = _len_for_concurrency(pred, request, gpus, version, d) or 0
+    if length < target_len(request, pred.derived_max_len):
+        return pred, d
+    trial = d.copy()
+    trial.choose("max_model_len", length, f"Capped at {length:,} tokens: the most the KV cache holds for one request "
+                                          f"on these GPUs (the model allows {pred.derived_max_len:,}).")
+    return predict(request.model, gpus, trial.settings(), version, request.measured), trial
+
+
+def _kv_short(pred: Prediction) -> bool:
+    return pred.failure is not None and pred.failure.code in {"max_model_len_exceeds_kv_cache", "no_kv_cache_memory"}
+
+
+def _ladder(d: Draft, pred: Prediction, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion,
+            *, trade_offs: bool):
+    """Remedies for a KV shortfall on one parallel shape, in order; yields drafts to try.
+
+    Without `trade_offs` only free remedies run (utilization, profile batch); with it also those
+    that cost quality or speed (fp8 KV cache, eager mode), tried only once more GPUs did not help.
+    """
+    tp, pp = d.values["tensor_parallel_size"], d.values["pipeline_parallel_size"]
+    chosen = gpus[: tp * pp]
+    cap = min(UTIL_CEILING, max_util_for_free(chosen, version, tp, pp, pred.worst.cuda_graph))
+    if d.values["gpu_memory_utilization"] < cap:
+        d = d.copy()
+        if d.choose("gpu_memory_utilization", cap, f"Raised to {cap:.2f} to make room for the KV cache; the free "
+                                                   "memory allows it and graphs/context still fit outside it."):
+            yield d
+    goal_seqs = request.goals.concurrency or 16
+    if d.values["max_num_seqs"] > max(16, goal_seqs):
+        d = d.copy()
+        seqs = max(16, goal_seqs)
+        if d.choose("max_num_seqs", seqs, f"A smaller profile batch ({seqs} sequences) lowers the sampler's activation "
+                                          "peak and leaves that memory to the KV cache."):
+            yield d
+    if not trade_offs:
+        return
+    cc = chosen[0].cc_tuple
+    if request.goals.priority != "quality" and "fp8" in version.kv_cache_dtypes and cc and cc >= (8, 9):
+        d = d.copy()
+        if d.choose("kv_cache_dtype", "fp8", "fp8 halves the KV cache per token, doubling the context/concurrency that fits."):
+            d.warnings.append(("fp8_kv_quality", "fp8 KV cache without calibrated scales can cost a little accuracy; "
+                                                 "use kv-cache-dtype=auto if quality matters more than capacity."))
+            yield d
+    if version.subtracts_cuda_graphs and request.goals.priority != "throughput":
+        d = d.copy()
+        if d.choose("enforce_eager", True, "Skipping CUDA graphs frees their memory for the KV cache, at some decode speed."):
+            yield d
+
+
+def _score(pred: Prediction) -> tuple:
+    return (pred.ok, pred.settings.max_model_len if pred.ok else pred.max_fitting_len, pred.kv_tokens)
+
+
+def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
+    version = VllmVersion.parse(request.vllm_version)
+    gpus = select_gpus(request)
+    shapes = parallel.candidates(request.model, len(gpus), request.pinned)
+    if request.goals.priority == "throughput":
+        shapes = sorted(shapes, key=lambda s: -s[0] * s[1])
+    # Best attempts so far, with and without quality/speed trade-offs: without explicit goals the
+    # fallback keeps full-quality settings and caps the context instead.
+    best: dict[bool, tuple[Prediction, Draft]] = {}
+
+    def remember(p: Prediction, d: Draft, trade: bool) -> None:
+        for key in {trade, True}:
+            if key not in best or _score(p) > _score(best[key][0]):
+                best[key] = (p, d)
+
+    for tp, pp, trade_offs in [(tp, pp, False) for tp, pp in shapes] + [(tp, pp, True) for tp, pp in shapes]:
+        draft = _base(request, gpus, version, tp, pp)
+        pred = predict(request.model, gpus, draft.settings(), version, request.measured)
+        pred, draft = _settle(pred, draft, request, gpus, version)
+        if meets_goals(pred, request):
+            return pred, draft
+        remember(pred, draft, False)
+        remedies = _kv_short(pred) or (pred.ok and request.goals.concurrency)
+        for step in [] if not remedies else _ladder(draft, pred, request, gpus, version, trade_offs=trade_offs):
+            step_pred = predict(request.model, gpus, step.settings(), version, request.measured)
+            step_pred, step = _settle(step_pred, step, request, gpus, version)
+            if meets_goals(step_pred, request):
+                return step_pred, step
+            remember(step_pred, step, trade_offs)
+    explicit = bool(request.goals.context or request.goals.concurrency)
+    chosen_pred, chosen_draft = best[True] if explicit or not best[False][0].ok and best[True][0].ok else best[False]
+    return _last_resorts(chosen_pred, chosen_draft, request, gpus, version)
+
+
+def _last_resorts(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
+    """Cap the context, then quantize weights online, then offload to CPU: in that order."""
+    model = request.model
+    worst = pred.worst
+    # Quantizing or offloading weights is only for weights that crowd out the KV cache, never a fix
+    # for a utilization the user pinned too low.
+    weights_bound = worst.weights > 0.8 * UTIL_CEILING * worst.total
+    if pred.failure and pred.failure.code == "weights_exceed_memory" or (
+        _kv_short(pred) and pred.max_fitting_len < 1024 and weights_bound
+    ):
+        cc = gpus[0].cc_tuple
+        if model.quantization is None and cc and cc >= (8, 0) and request.goals.priority != "quality":
+            trial = d.copy()
+            if trial.choose("quantization", "fp8", "Online fp8 halves the weight memory, the only way these weights "
+                                                   "fit the chosen GPUs without CPU offload."):
+                trial.warnings.append(("online_fp8", "Weights are quantized to fp8 at load time: small quality loss; a "
+                                                     "pre-quantized checkpoint is usually better."))
+                trial_pred = predict(model, gpus, trial.settings(), version, request.measured)
+                if trial_pred.ok or _score(trial_pred) > _score(pred):
+                    pred, d = trial_pred, trial
+        if not pred.ok and pred.failure.code in {"weights_exceed_memory", "no_kv_cache_memory"}:
+            pred, d = _offload(pred, d, request, gpus, version)
+    if _kv_short(pred) and pred.max_fitting_len > 0:
+        target = _round_len(pred.max_fitting_len)
+        if request.goals.concurrency:
+            target = _len_for_concurrency(pred, request, gpus, version, d) or target
+        trial = d.copy()
+        if trial.choose("max_model_len", target, f"Capped at {target:,} tokens: the most the KV cache can hold for one "
+                                                 "request on these GPUs."):
+            trial_pred = predict(model, gpus, trial.settings(), version, request.measured)
+            if request.goals.context and target < request.goals.context:
+                trial.warnings.append(("goal_context_unmet", f"Only {target:,} of the {request.goals.context:,} "
+                                                             "tokens wanted per request fit."))
+            pred, d = trial_pred, trial
+    if request.goals.concurrency and pred.ok and pred.concurrency < request.goals.concurrency:
+        d.warnings.append(("goal_concurrency_unmet", f"{pred.concurrency:.2f} requests of {pred.settings.max_model_len:,} "
+                                                     f"tokens fit at once, fewer than the {request.goals.concurrency} wanted."))
+    return pred, d
+
+
+def _len_for_concurrency(pred, request, gpus, version, d) -> int | None:
+    """The longest context (multiple of 1024) at which the goal concurrency still fits."""
+    want = request.goals.concurrency
+    best = None
+    lo, hi = 1, max(1, pred.max_fitting_len // 1024)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        trial = d.copy()
+        trial.values["max_model_len"] = mid * 1024
+        p = predict(request.model, gpus, trial.settings(), version, request.measured)
+        if p.ok and p.concurrency >= want:
+            best, lo = mid * 1024, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _offload(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
+    worst = pred.worst
+    short = worst.weights + worst.activation + worst.non_torch + worst.cuda_graph + 2 * GIB - worst.requested
+    short = max(short, worst.weights - (worst.total - worst.others - worst.context) + 2 * GIB)
+    if short <= 0:
+        return pred, d
+    trial = d.copy()
+    gb = math.ceil(short / GIB)
+    if not trial.choose("cpu_offload_gb", float(gb), f"Nothing else fits: {gb} GiB of weights per GPU stay in CPU "
+                                                     "memory and stream over PCIe for every token."):
+        return pred, d
+    trial.warnings.append(("cpu_offload_slow", f"cpu-offload-gb={gb}: every forward pass copies {gb} GiB over PCIe; "
+                                               "expect far slower generation. More GPUs or a quantized checkpoint avoid it."))
+    trial_pred = predict(request.model, gpus, trial.settings(), version, request.measured)
+    return trial_pred, trial

@@ -1,0 +1,43 @@
+"""Which tensor × pipeline parallel shapes to try, fewest GPUs first."""
+
+from __future__ import annotations
+
+from wizard.model.facts import ModelFacts
+
+
+def candidates(model: ModelFacts, n_gpus: int, pinned: dict) -> list[tuple[int, int]]:
+    """(tp, pp) pairs in the order the planner tries them.
+
+    TP must divide the attention heads; when it cannot, pipeline parallel takes the remaining
+    factor (the standard shape: TP inside, PP across). Pinned sizes are the only candidates.
+    """
+    heads = model.arch.num_attention_heads
+    tp_pin, pp_pin = pinned.get("tensor_parallel_size"), pinned.get("pipeline_parallel_size")
+    if tp_pin and pp_pin:
+        return [(tp_pin, pp_pin)]
+    out: list[tuple[int, int]] = []
+    for n in range(1, n_gpus + 1):
+        if tp_pin:
+            if n % tp_pin == 0:
+                out.append((tp_pin, n // tp_pin))
+            continue
+        if pp_pin:
+            if n % pp_pin == 0:
+                out.append((n // pp_pin, pp_pin))
+            continue
+        shapes = [(tp, n // tp) for tp in range(n, 0, -1) if n % tp == 0 and heads % tp == 0]
+        shapes = [s for s in shapes if s[1] <= max(1, model.arch.num_layers)]
+        if shapes:
+            out.append(shapes[0])  # the largest TP that divides the heads; PP covers the rest
+    return out or [(tp_pin or 1, pp_pin or 1)]
+
+
+def describe(tp: int, pp: int, heads: int, fewest: bool) -> str:
+    if tp == 1 and pp == 1:
+        return "One GPU holds the whole model with room for the KV cache, so no parallelism is needed."
+    why = "the fewest GPUs that meet the goals" if fewest else "every usable GPU, for the most KV cache and speed"
+    if pp == 1:
+        return f"Tensor parallel over {tp} GPUs ({heads} attention heads split evenly) is {why}."
+    if tp == 1:
+        return f"{heads} attention heads do not split evenly over {pp} GPUs, so pipeline parallel splits the layers; {why}."
+    return f"Tensor parallel {tp} (divides the {heads} heads) × pipeline parallel {pp} is {why}."

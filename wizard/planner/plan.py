@@ -1,0 +1,152 @@
+"""The plan: settings with reasons, per-rank memory, the start-up verdict, warnings and the command.
+
+`make_plan` is the planner's one entry point (pure: no files, no NVML, no network). `Plan.contract()`
+renders exactly the JSON of shared/contracts/plan-cli.md (schema_version 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from wizard.planner import warnings as plan_warnings
+from wizard.planner.argv import build_argv, build_env
+from wizard.planner.choose import plan_settings, select_gpus
+from wizard.planner.inputs import PlanRequest
+from wizard.planner.settings import Settings
+from wizard.planner.versions import VllmVersion
+
+SCHEMA_VERSION = 1
+GIB = 1 << 30
+
+
+class Warning_(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    code: str
+    message: str
+
+
+class RankBudget(BaseModel):
+    """One GPU's bar: bytes by segment, as vLLM will account them."""
+
+    model_config = ConfigDict(frozen=True)
+    gpu_index: int
+    total: int
+    others: int
+    context: int
+    requested: int
+    weights: int
+    activation: int
+    non_torch: int
+    cuda_graph: int
+    kv_cache: int
+    num_blocks: int
+
+
+class Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    request: PlanRequest
+    version: str
+    settings: Settings
+    pinned: tuple[str, ...]
+    reasons: dict[str, str]
+    ranks: tuple[RankBudget, ...]
+    worst_rank: int
+    kv_cache_tokens: int
+    max_concurrency: float
+    kv_bytes_per_token: int
+    block_size: int
+    max_fitting_len: int
+    derived_max_len: int
+    failure_code: str | None
+    failure_message: str | None
+    warnings: tuple[Warning_, ...]
+    argv: tuple[str, ...]
+    env: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return self.failure_code is None
+
+    @property
+    def worst(self) -> RankBudget:
+        return self.ranks[self.worst_rank]
+
+    def contract(self) -> dict[str, Any]:
+        model, w = self.request.model, self.worst
+        gpus = select_gpus(self.request)
+        quant = model.quantization.method if model.quantization else None
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "vllm_version": self.version,
+            "model": {
+                "source": model.source, "id": model.id, "architecture": model.architecture,
+                "model_type": model.model_type, "params": model.weights.params,
+                "checkpoint_dtype": model.weights.checkpoint_dtype or model.arch.torch_dtype,
+                "quantization": quant, "max_position_embeddings": model.arch.max_position_embeddings,
+            },
+            "gpus": [
+                {"index": g.index, "name": g.name, "total_gib": round((g.total_bytes or 0) / GIB, 2),
+                 "used_gib": round((g.used_bytes or 0) / GIB, 2), "compute_capability": g.compute_capability}
+                for g in gpus[: self.settings.tensor_parallel_size * self.settings.pipeline_parallel_size]
+            ],
+            "settings": self.settings.model_dump(),
+            "pinned": list(self.pinned),
+            "reasons": dict(self.reasons),
+            "memory": {
+                "requested_gib": round(w.requested / GIB, 2),
+                "weights_gib": round(w.weights / GIB, 2),
+                "activation_gib": round(w.activation / GIB, 2),
+                "non_torch_gib": round(w.non_torch / GIB, 2),
+                "cuda_graph_gib": round(w.cuda_graph / GIB, 2),
+                "kv_cache_gib": round(w.kv_cache / GIB, 2),
+                "kv_cache_tokens": self.kv_cache_tokens,
+                "max_concurrency": round(self.max_concurrency, 2),
+                "kv_bytes_per_token": self.kv_bytes_per_token,
+                "block_size": self.block_size,
+            },
+            "startup": {
+                "ok": self.ok,
+                "failure": None if self.ok else {"code": self.failure_code, "message": self.failure_message},
+            },
+            "warnings": [wn.model_dump() for wn in self.warnings],
+            "command": {"argv": list(self.argv), "env": dict(self.env)},
+        }
+
+
+def make_plan(request: PlanRequest) -> Plan:
+    version = VllmVersion.parse(request.vllm_version)
+    pred, draft = plan_settings(request)
+    gpus = select_gpus(request)
+    s = pred.settings
+    used = gpus[: s.tensor_parallel_size * s.pipeline_parallel_size]
+    indices = [g.index for g in used]
+    no_p2p = request.hardware.all_pairs_p2p(indices) is False
+    pinned = draft.pinned
+    argv = build_argv(request.model_ref or request.model.path or request.model.id, s, version,
+                      pinned=pinned, defaults=draft.vllm_defaults)
+    env = build_env(indices, s, no_p2p=no_p2p, detected=request.hardware.source != "catalog")
+    warnings = [Warning_(code=c, message=m) for c, m in draft.warnings]
+    warnings += [Warning_(code=c, message=m) for c, m in plan_warnings.collect(request, pred, version, used, no_p2p)]
+    ranks = tuple(RankBudget(**r.__dict__) for r in pred.ranks)
+    return Plan(
+        request=request, version=str(version), settings=s, pinned=tuple(sorted(pinned)), reasons=draft.reasons,
+        ranks=ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,
+        max_concurrency=pred.concurrency, kv_bytes_per_token=int(pred.layout.bytes_per_token),
+        block_size=pred.layout.block_size, max_fitting_len=pred.max_fitting_len,
+        derived_max_len=pred.derived_max_len, failure_code=pred.failure.code if pred.failure else None,
+        failure_message=pred.failure.message if pred.failure else None, warnings=tuple(_dedupe(warnings)),
+        argv=tuple(argv), env=env,
+    )
+
+
+def _dedupe(items: list[Warning_]) -> list[Warning_]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.code not in seen:
+            seen.add(item.code)
+            out.append(item)
+    return out

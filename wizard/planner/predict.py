@@ -1,0 +1,185 @@
+"""Predict vLLM's start-up for one fully resolved set of settings: memory per rank and the verdict.
+
+The figures mean what vLLM's own log means for the version planned for (memory model §2-§7); the
+failure messages are the ones vLLM would print, followed by what to change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from wizard.hardware.facts import GpuFacts
+from wizard.model.facts import ModelFacts
+from wizard.planner import kv as kvmath
+from wizard.planner import overheads as oh
+from wizard.planner.inputs import MeasuredOverheads
+from wizard.planner.settings import Settings
+from wizard.planner.versions import VllmVersion
+from wizard.planner.weights import DTYPE_BYTES, plan_weights, pp_layer_split
+from wizard.planner import checks
+
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class RankMemory:
+    """One GPU rank's budget, in bytes, as the VRAM bar draws it."""
+
+    gpu_index: int
+    total: int
+    others: int  # other processes' memory already on the GPU
+    context: int
+    requested: int
+    weights: int
+    activation: int
+    non_torch: int
+    cuda_graph: int
+    kv_cache: int  # "Available KV cache memory" (may be negative)
+    num_blocks: int
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Prediction:
+    settings: Settings
+    ranks: tuple[RankMemory, ...]
+    worst: RankMemory
+    layout: kvmath.KvLayout
+    num_blocks: int
+    kv_tokens: int
+    concurrency: float
+    max_fitting_len: int  # largest max_model_len the KV cache of the worst rank holds
+    derived_max_len: int
+    failure: Failure | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+def model_dtype_bytes(settings: Settings, model: ModelFacts) -> int:
+    return DTYPE_BYTES.get(checks.resolve_dtype(settings.dtype, model, None), 2)
+
+
+def predict(
+    model: ModelFacts,
+    gpus: list[GpuFacts],
+    settings: Settings,
+    version: VllmVersion,
+    measured: MeasuredOverheads | None = None,
+) -> Prediction:
+    tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
+    arch = model.arch
+    cc = gpus[0].cc_tuple if gpus else None
+    dtype = checks.resolve_dtype(settings.dtype, model, cc)
+    model_bytes = DTYPE_BYTES.get(dtype, 2)
+    kv_dtype = checks.resolve_kv_dtype(settings.kv_cache_dtype, model, version)
+    online = settings.quantization if model.quantization is None else None
+    weights = plan_weights(
+        model, tp=tp, pp=pp, dtype=dtype, online_quant=online, cpu_offload_gib=settings.cpu_offload_gb
+    )
+    derived = checks.derived_max_len(model, version)
+    failure = checks.config_failure(model, gpus, settings, version, derived)
+
+    split = pp_layer_split(arch.num_layers, pp) if pp > 1 else [arch.num_layers]
+    ranks: list[RankMemory] = []
+    layouts: list[kvmath.KvLayout] = []
+    for stage, layers in enumerate(split):
+        share = layers / max(1, arch.num_layers)
+        layout = kvmath.build_layout(
+            arch, version=version, tp=tp, layers_share=share, kv_dtype=kv_dtype, model_bytes=model_bytes,
+            block_size=settings.block_size, dcp=settings.decode_context_parallel_size,
+        )
+        est = oh.estimate(
+            arch, version=version, tp=tp, pp=pp, layers=layers, batch_tokens=settings.max_num_batched_tokens,
+            max_seqs=settings.max_num_seqs, model_bytes=model_bytes, enforce_eager=settings.enforce_eager,
+        )
+        if measured is not None:
+            est = oh.Overheads(
+                activation=measured.activation_bytes if measured.activation_bytes is not None else est.activation,
+                non_torch=measured.non_torch_bytes if measured.non_torch_bytes is not None else est.non_torch,
+                cuda_graph=(0 if settings.enforce_eager else measured.cuda_graph_bytes)
+                if measured.cuda_graph_bytes is not None else est.cuda_graph,
+                context=est.context,
+            )
+        for g in gpus[stage * tp : (stage + 1) * tp] or gpus[:1]:
+            ranks.append(_rank_memory(g, settings, version, weights.per_stage_bytes[stage], est, layout))
+            layouts.append(layout)
+
+    worst_i = min(range(len(ranks)), key=lambda i: (ranks[i].num_blocks, ranks[i].kv_cache))
+    worst, layout = ranks[worst_i], layouts[worst_i]
+    num_blocks = worst.num_blocks
+    batch = settings.max_num_batched_tokens
+    cap = kvmath.capacity(layout, max(0, num_blocks) * layout.block_bytes, settings.max_model_len,
+                          batch_tokens=batch, version=version)
+    max_fit = kvmath.largest_fitting_len(layout, worst.kv_cache, upper=max(derived, settings.max_model_len),
+                                         batch_tokens=batch, version=version)
+    if failure is None:
+        failure = _memory_failure(worst, gpus, settings, version, layout, cap, max_fit)
+    return Prediction(
+        settings=settings, ranks=tuple(ranks), worst=worst, layout=layout, num_blocks=num_blocks,
+        kv_tokens=cap.tokens, concurrency=cap.concurrency, max_fitting_len=max_fit, derived_max_len=derived,
+        failure=failure, notes=weights.notes,
+    )
+
+
+def requested_bytes(total: int, util: float, version: VllmVersion) -> int:
+    value = total * util
+    return math.ceil(value) if version.request_is_ceiled else int(value)
+
+
+def _rank_memory(
+    gpu: GpuFacts, settings: Settings, version: VllmVersion, weights: int, est: oh.Overheads, layout: kvmath.KvLayout
+) -> RankMemory:
+    total = gpu.total_bytes or 0
+    others = checks.others_bytes(gpu)
+    requested = requested_bytes(total, settings.gpu_memory_utilization, version)
+    graph_in_budget = est.cuda_graph if version.subtracts_cuda_graphs else 0
+    if settings.kv_cache_memory_bytes is not None and version.has_kv_cache_memory_bytes:
+        avail = settings.kv_cache_memory_bytes
+    elif version.budget_era == "v1-early":
+        # 0.8.x: everything outside torch counts, other processes included (memory model §3).
+        avail = int(total * settings.gpu_memory_utilization) - weights - est.activation - est.non_torch \
+            - est.context - others
+    else:
+        avail = requested - weights - est.activation - est.non_torch - graph_in_budget
+    blocks = avail // layout.block_bytes if layout.block_bytes and avail > 0 else 0
+    return RankMemory(
+        gpu_index=gpu.index, total=total, others=others, context=est.context, requested=requested,
+        weights=weights, activation=est.activation, non_torch=est.non_torch, cuda_graph=est.cuda_graph,
+        kv_cache=avail, num_blocks=blocks,
+    )
+
+
+def _memory_failure(
+    worst: RankMemory,
+    gpus: list[GpuFacts],
+    settings: Settings,
+    version: VllmVersion,
+    layout: kvmath.KvLayout,
+    cap: kvmath.KvCapacity,
+    max_fit: int,
+) -> Failure | None:
+    free_at_start = worst.total - worst.others - worst.context
+    if worst.weights > free_at_start:
+        return Failure("weights_exceed_memory", checks.msg_weights(worst, settings))
+    if version.checks_free_memory and free_at_start < worst.requested:
+        return Failure("free_memory_below_request", checks.msg_free(worst, settings, version, free_at_start))
+    budget = kvmath.fit_budget(layout, worst.kv_cache, version)
+    if budget <= 0:
+        return Failure("no_kv_cache_memory", checks.msg_no_kv(worst, settings))
+    if version.engine == "V0":
+        if settings.max_model_len > cap.tokens:
+            return Failure("max_model_len_exceeds_kv_cache", checks.msg_v0_kv(settings, cap, max_fit))
+    elif cap.needed_bytes > budget:
+        return Failure("max_model_len_exceeds_kv_cache", checks.msg_kv(settings, cap, worst, max_fit, version))
+    if not version.subtracts_cuda_graphs and worst.cuda_graph > worst.total - worst.others - worst.context - worst.requested:
+        return Failure("other", checks.msg_graph_oom(worst, settings))
+    return None

