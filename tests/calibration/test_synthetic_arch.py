@@ -24,7 +24,12 @@ if str(REPO) not in sys.path:  # `benchmarks` is a plain directory at the reposi
 from benchmarks.calibration_models import CALIBRATION_MODELS, ModelSpec, build_model_folder  # noqa: E402
 from wizard.model.synthetic import tensor_nbytes  # noqa: E402
 from wizard.model.synthetic_arch import tensors_for_config  # noqa: E402
-from wizard.model.synthetic_quant import count_params, module_matches, params_in_tensor, scheme_from_config  # noqa: E402
+from wizard.model.synthetic_quant import (  # noqa: E402
+    count_params,
+    module_matches,
+    params_in_tensor,
+    scheme_from_config,
+)
 
 GIB = 2**30
 RECORDS = [json.loads(line) for line in JSONL.read_text().splitlines() if line.strip()] if JSONL.exists() else []
@@ -175,26 +180,34 @@ _TINY = {"model_type": "llama", "hidden_size": 256, "intermediate_size": 512, "n
          "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 1000, "torch_dtype": "bfloat16"}
 
 
-@pytest.mark.parametrize(
-    ("quant", "expected"),
-    [
-        ({"quant_method": "awq", "bits": 4, "group_size": 128},
-         {"qweight": ("I32", [256, 64]), "qzeros": ("I32", [2, 64]), "scales": ("F16", [2, 512])}),
-        ({"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": True},
-         {"qweight": ("I32", [32, 512]), "qzeros": ("I32", [2, 64]), "scales": ("F16", [2, 512]), "g_idx": ("I32", [256])}),
-        ({"quant_method": "fp8", "weight_block_size": [128, 128], "activation_scheme": "dynamic"},
-         {"weight": ("F8_E4M3", [512, 256]), "weight_scale_inv": ("F32", [4, 2])}),
-        ({"quant_method": "fp8", "activation_scheme": "static"},
-         {"weight": ("F8_E4M3", [512, 256]), "weight_scale": ("F32", []), "input_scale": ("F32", [])}),
-        ({"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16},
-         {"weight": ("U8", [512, 128]), "weight_scale": ("F8_E4M3", [512, 16]), "weight_scale_2": ("F32", []), "input_scale": ("F32", [])}),
-        ({"quant_method": "compressed-tensors", "config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "type": "float", "group_size": 16}}}},
-         {"weight_packed": ("U8", [512, 128]), "weight_scale": ("F8_E4M3", [512, 16]), "weight_global_scale": ("F32", [1]), "input_global_scale": ("F32", [1])}),
-        ({"quant_method": "compressed-tensors", "config_groups": {"g": {"targets": ["Linear"], "weights": {"num_bits": 4, "type": "int", "group_size": 32, "symmetric": True}}}},
-         {"weight_packed": ("I32", [512, 32]), "weight_scale": ("BF16", [512, 8]), "weight_shape": ("I64", [2])}),
-    ],
-    ids=["awq", "gptq", "fp8-block", "fp8-tensor", "modelopt-nvfp4", "ct-nvfp4", "ct-w4a16"],
-)
+def _ct_group(**weights) -> dict:
+    return {"quant_method": "compressed-tensors", "config_groups": {"g": {"targets": ["Linear"], "weights": weights}}}
+
+
+# gate_proj of _TINY: out 512, in 256.
+_LAYOUTS = {
+    "awq": ({"quant_method": "awq", "bits": 4, "group_size": 128},
+            {"qweight": ("I32", [256, 64]), "qzeros": ("I32", [2, 64]), "scales": ("F16", [2, 512])}),
+    "gptq": ({"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": True},
+             {"qweight": ("I32", [32, 512]), "qzeros": ("I32", [2, 64]), "scales": ("F16", [2, 512]),
+              "g_idx": ("I32", [256])}),
+    "fp8-block": ({"quant_method": "fp8", "weight_block_size": [128, 128], "activation_scheme": "dynamic"},
+                  {"weight": ("F8_E4M3", [512, 256]), "weight_scale_inv": ("F32", [4, 2])}),
+    "fp8-tensor": ({"quant_method": "fp8", "activation_scheme": "static"},
+                   {"weight": ("F8_E4M3", [512, 256]), "weight_scale": ("F32", []), "input_scale": ("F32", [])}),
+    "modelopt-nvfp4": ({"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16},
+                       {"weight": ("U8", [512, 128]), "weight_scale": ("F8_E4M3", [512, 16]),
+                        "weight_scale_2": ("F32", []), "input_scale": ("F32", [])}),
+    "ct-nvfp4": (_ct_group(num_bits=4, type="float", group_size=16),
+                 {"weight_packed": ("U8", [512, 128]), "weight_scale": ("F8_E4M3", [512, 16]),
+                  "weight_global_scale": ("F32", [1]), "input_global_scale": ("F32", [1])}),
+    "ct-w4a16": (_ct_group(num_bits=4, type="int", group_size=32, symmetric=True),
+                 {"weight_packed": ("I32", [512, 32]), "weight_scale": ("BF16", [512, 8]),
+                  "weight_shape": ("I64", [2])}),
+}
+
+
+@pytest.mark.parametrize(("quant", "expected"), list(_LAYOUTS.values()), ids=list(_LAYOUTS))
 def test_quantized_linear_layouts(quant, expected):
     tensors = tensors_for_config(_TINY, quantization=quant)
     got = {n.rsplit(".", 1)[1]: v for n, v in tensors.items() if n.startswith("model.layers.0.mlp.gate_proj.")}
@@ -209,7 +222,8 @@ def test_ignore_list_semantics():
     assert module_matches("model.layers.0.self_attn.q_proj", "model.layers.*.self_attn")
     assert module_matches("model.layers.1.mlp.gate_proj", r"re:.*mlp\.(gate|up|gate_up|down)_proj.*")
     assert not module_matches("model.layers.1.mlp.experts.0.gate_proj", r"re:.*mlp\.(gate|up|gate_up|down)_proj.*")
-    scheme = scheme_from_config({"quant_method": "fp8", "weight_block_size": [128, 128], "modules_to_not_convert": ["lm_head", "model.visual"]})
+    scheme = scheme_from_config(
+        {"quant_method": "fp8", "weight_block_size": [128, 128], "modules_to_not_convert": ["lm_head", "model.visual"]})
     assert scheme.format_for("model.visual.blocks.0.attn.qkv") is None
     assert scheme.format_for("model.layers.0.self_attn.q_proj") is not None
 
@@ -242,20 +256,22 @@ def test_mixtral_and_qwen2_moe_layouts():
 
 
 def test_deepseek_v3_fp8_with_mtp_layer():
-    cfg = {**_TINY, "model_type": "deepseek_v3", "num_hidden_layers": 2, "first_k_dense_replace": 1, "n_routed_experts": 4,
-           "n_shared_experts": 1, "moe_intermediate_size": 64, "kv_lora_rank": 64, "q_lora_rank": 96, "qk_rope_head_dim": 16,
-           "qk_nope_head_dim": 32, "v_head_dim": 32, "num_nextn_predict_layers": 1,
-           "quantization_config": {"quant_method": "fp8", "weight_block_size": [128, 128], "activation_scheme": "dynamic"}}
+    cfg = _TINY | dict(
+        model_type="deepseek_v3", num_hidden_layers=2, first_k_dense_replace=1, n_routed_experts=4, n_shared_experts=1,
+        moe_intermediate_size=64, kv_lora_rank=64, q_lora_rank=96, qk_rope_head_dim=16, qk_nope_head_dim=32,
+        v_head_dim=32, num_nextn_predict_layers=1,
+        quantization_config={"quant_method": "fp8", "weight_block_size": [128, 128], "activation_scheme": "dynamic"})
     names = tensors_for_config(cfg)
     assert names["model.layers.1.self_attn.kv_a_proj_with_mqa.weight"] == ("F8_E4M3", [80, 256])
     assert names["model.layers.1.mlp.gate.e_score_correction_bias"] == ("F32", [4])
     assert "model.layers.0.mlp.gate_proj.weight_scale_inv" in names  # dense first layer
-    assert {"model.layers.2.eh_proj.weight", "model.layers.2.shared_head.head.weight", "model.layers.2.embed_tokens.weight"} <= set(names)
+    mtp = {"eh_proj.weight", "shared_head.head.weight", "embed_tokens.weight", "enorm.weight", "hnorm.weight"}
+    assert {f"model.layers.2.{n}" for n in mtp} <= set(names)
 
 
 def test_granite_hybrid_with_mamba_layers():
-    cfg = {**_TINY, "model_type": "granitemoehybrid", "num_hidden_layers": 2, "layer_types": ["mamba", "attention"],
-           "shared_intermediate_size": 512, "mamba_n_heads": 8, "mamba_d_head": 64, "mamba_d_state": 16, "mamba_n_groups": 1}
+    cfg = _TINY | dict(model_type="granitemoehybrid", num_hidden_layers=2, layer_types=["mamba", "attention"],
+                       shared_intermediate_size=512, mamba_n_heads=8, mamba_d_head=64, mamba_d_state=16, mamba_n_groups=1)
     names = tensors_for_config(cfg)
     assert names["model.layers.0.mamba.in_proj.weight"] == ("BF16", [2 * 512 + 2 * 16 + 8, 256])
     assert names["model.layers.0.mamba.conv1d.weight"] == ("BF16", [512 + 32, 1, 4])
@@ -263,8 +279,8 @@ def test_granite_hybrid_with_mamba_layers():
 
 
 def test_qwen2_5_vl_layout():
-    cfg = {**_TINY, "model_type": "qwen2_5_vl", "vision_config": {"depth": 2, "hidden_size": 64, "intermediate_size": 128,
-                                                                  "patch_size": 14, "out_hidden_size": 256}}
+    vision = dict(depth=2, hidden_size=64, intermediate_size=128, patch_size=14, out_hidden_size=256)
+    cfg = _TINY | dict(model_type="qwen2_5_vl", vision_config=vision)
     names = tensors_for_config(cfg)
     assert names["visual.blocks.1.attn.qkv.weight"] == ("BF16", [192, 64])
     assert names["visual.merger.mlp.2.weight"] == ("BF16", [256, 256])

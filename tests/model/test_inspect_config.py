@@ -12,6 +12,7 @@ from inspect_fixtures import (
 
 from wizard.errors import ModelFileError
 from wizard.model.config import parse_config
+from wizard.model.estimate import MlpLayout, mlp_layout
 
 ALL = {
     "llama": LLAMA_31_8B, "mistral": MISTRAL_7B_V01, "qwen2": QWEN25_7B, "qwen3": QWEN3_06B, "mixtral": MIXTRAL_8X7B,
@@ -73,6 +74,16 @@ def test_moe(cfg, experts, per_tok, size, shared, first_dense):
     assert m.shared_expert_intermediate_size == shared and m.first_dense_layers == first_dense
 
 
+def test_which_layers_hold_experts():
+    def layout(cfg):
+        m = mlp_layout(parse_config(cfg, "c"))
+        return m.dense_layers, m.moe_layers
+    assert layout(DEEPSEEK_V3) == (3, 58)
+    assert layout(JAMBA_V01) == (16, 16)
+    assert layout(config(QWEN15_MOE, decoder_sparse_step=2, mlp_only_layers=[1, 2])) == (13, 11)
+    assert layout(LLAMA_31_8B) == (32, 0)
+
+
 def test_dense_model_has_no_moe_even_with_zero_experts():
     assert arch(GRANITE_4_MICRO).moe is None
 
@@ -132,7 +143,8 @@ def test_nemotron_h_pattern():
     lin = p.arch.linear_attention
     assert (p.arch.full_attention_layers, lin.kind, lin.num_layers) == (4, "mamba2", 27)
     assert (lin.num_heads, lin.head_dim, lin.state_size, lin.n_groups, lin.intermediate_size) == (128, 80, 128, 8, 10240)
-    assert p.num_hidden_layers == 56 and p.dense_mlp_layers == 25 and p.has_remote_code
+    assert p.num_hidden_layers == 56 and p.has_remote_code
+    assert mlp_layout(p) == MlpLayout(25, 0, gated=False)
     assert any("MLP-only" in n for n in p.notes)
 
 

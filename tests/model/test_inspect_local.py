@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from inspect_fixtures import (
-    DEEPSEEK_V3, GEMMA3_4B, GPT_OSS_120B, LLAMA_31_8B, QWEN3_06B, QWEN3_235B, QWEN25_OMNI_7B, config, dense_tensors,
-    make_folder,
+    DEEPSEEK_V3, GEMMA3_4B, GPT_OSS_120B, JAMBA_V01, LLAMA_31_8B, MIXTRAL_8X7B, NEMOTRON_H_9B, QWEN3_06B, QWEN3_235B,
+    QWEN25_OMNI_7B, config, dense_tensors, make_folder,
 )
 
 from wizard.errors import InputError, ModelFileError
@@ -126,11 +126,29 @@ def test_no_weights_is_estimated_from_the_architecture(tmp_path):
     assert any("estimated from config.json" in n for n in f.notes)
 
 
-@pytest.mark.parametrize("cfg,billions", [(QWEN3_06B, 0.596), (QWEN3_235B, 235.1), (DEEPSEEK_V3, 671.0)])
+@pytest.mark.parametrize("cfg,billions", [
+    (QWEN3_06B, 0.596),  # without its q/k norms
+    (QWEN3_235B, 235.1),
+    (DEEPSEEK_V3, 671.0),  # without the MTP layer
+    (NEMOTRON_H_9B, 8.89),  # Mamba2 + relu^2 (ungated) MLP blocks
+    (JAMBA_V01, 51.6),  # experts on every other layer only
+    (MIXTRAL_8X7B, 46.7),
+])
 def test_estimate_close_to_published_sizes(tmp_path, cfg, billions):
-    # Qwen3-0.6B is 0.596B without its q/k norms; DeepSeek-V3 is 671B without the MTP layer.
     f = inspect_local(make_folder(tmp_path, "m", cfg))
     assert f.weights.params / 1e9 == pytest.approx(billions, rel=0.01)
+
+
+@pytest.mark.parametrize("cfg,gib,dtype", [
+    (GPT_OSS_120B, 60.7, "U8"),  # mxfp4 experts (0.53125 B/param), the rest bf16: ~60.8 GiB published
+    (DEEPSEEK_V3, 626.8, "F8_E4M3"),  # block fp8 linear layers, bf16 embeddings
+    (config(LLAMA_31_8B, quantization_config={"quant_method": "awq", "bits": 4, "group_size": 128}), 5.31, "I32"),
+])
+def test_estimate_honours_the_declared_quantization(tmp_path, cfg, gib, dtype):
+    f = inspect_local(make_folder(tmp_path, "m", cfg))
+    assert f.weights.total_bytes / 2**30 == pytest.approx(gib, rel=0.01)
+    assert max(f.weights.bytes_by_dtype, key=f.weights.bytes_by_dtype.get) == dtype
+    assert any(f"its {f.quantization.method} quantization" in n for n in f.notes)
 
 
 def test_bin_only_checkpoint_is_described_from_file_sizes(tmp_path):
@@ -206,7 +224,7 @@ def test_remote_code_and_omni_note(tmp_path):
     t["talker.model.layers.0.self_attn.q_proj.weight"] = ("BF16", [896, 896])
     t["thinker.audio_tower.layers.0.fc1.weight"] = ("BF16", [5120, 1280])
     f = inspect_local(make_folder(tmp_path, "omni", QWEN25_OMNI_7B, t))
-    assert f.arch.has_audio and f.weights.bytes_by_role["other"] == 896 * 896 * 2
+    assert f.arch.has_audio and f.weights.bytes_by_role["unused"] == 896 * 896 * 2
     assert any("talker" in n for n in f.notes)
     assert inspect_local(make_folder(tmp_path, "ds", DEEPSEEK_V3)).has_remote_code
 

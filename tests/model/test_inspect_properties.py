@@ -7,7 +7,7 @@ import struct
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from inspect_fixtures import (
     DEEPSEEK_V3, GEMMA3_4B, GPT_OSS_120B, GRANITE_4_H_SMALL, LLAMA_31_8B, NEMOTRON_H_9B, QWEN3_NEXT_80B,
@@ -16,6 +16,7 @@ from inspect_fixtures import (
 
 from wizard.errors import ModelFileError
 from wizard.model.config import parse_config
+from wizard.model.estimate import mlp_layout
 from wizard.model.facts import TENSOR_ROLES
 from wizard.model.parsers import detect_parsers
 from wizard.model.quantization import detect_quantization
@@ -61,7 +62,7 @@ def test_header_structured(header, data_size):
         assert all(0 <= t.nbytes <= data_size for t in parsed.tensors.values())
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=64), st.integers(min_value=0, max_value=1 << 62))
 def test_read_header_from_files(payload, length):
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,7 +83,7 @@ REAL = [LLAMA_31_8B, DEEPSEEK_V3, GPT_OSS_120B, GEMMA3_4B, QWEN3_NEXT_80B, QWEN3
 KEYS = sorted({k for c in REAL for k in c} | {k for c in REAL for sub in ("text_config",) for k in c.get(sub, {})})
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.sampled_from(REAL), st.sampled_from(KEYS), json_values, st.booleans())
 def test_real_configs_with_one_field_broken(base, key, value, nested):
     cfg = json.loads(json.dumps(base))
@@ -94,7 +95,8 @@ def test_real_configs_with_one_field_broken(base, key, value, nested):
         linear = a.linear_attention.num_layers if a.linear_attention else 0
         if parsed.model_type != "falcon_h1":
             assert a.full_attention_layers + a.sliding_window_layers + linear == a.num_layers
-        only_model_file_errors(detect_quantization, cfg, {}, text=parsed.text)
+        only_model_file_errors(detect_quantization, cfg, {}, text=parsed.section.data)
+        only_model_file_errors(mlp_layout, parsed)
 
 
 @given(json_values, json_values, json_values)

@@ -60,6 +60,9 @@ def test_compressed_tensors_with_kv_cache_scheme():
 def test_compression_config_from_llm_compressor():
     q = detect(config(LLAMA_31_8B, compression_config={**CT_W4A16, "quant_method": "compressed_tensors"}))
     assert q.method == "compressed-tensors" and q.source_file == "config.json"
+    nested = {"quantization_config": {k: v for k, v in CT_W4A16.items() if k != "quant_method"}, "sparsity_config": None}
+    q = detect(config(LLAMA_31_8B, compression_config=nested))
+    assert (q.method, q.bits, q.group_size) == ("compressed-tensors", 4, 128)
 
 
 def test_quantization_config_under_text_config():

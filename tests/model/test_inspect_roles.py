@@ -56,12 +56,12 @@ from wizard.model.safetensors_header import TensorInfo
     ("model.layers.0.mlp.experts.down_proj_bias", "experts"),
     ("model.layers.0.self_attn.sinks", "attn_qo"),
     # MLA
-    ("model.layers.0.self_attn.q_a_proj.weight", "attn_qo"),
+    ("model.layers.0.self_attn.q_a_proj.weight", "mla_kv"),
     ("model.layers.0.self_attn.q_b_proj.weight", "attn_qo"),
     ("model.layers.0.self_attn.kv_a_proj_with_mqa.weight", "mla_kv"),
-    ("model.layers.0.self_attn.kv_b_proj.weight", "mla_kv"),
+    ("model.layers.0.self_attn.kv_b_proj.weight", "attn_qo"),
     ("model.layers.0.self_attn.kv_a_layernorm.weight", "norm"),
-    ("model.layers.0.self_attn.kv_b_proj.weight_scale_inv", "mla_kv"),
+    ("model.layers.0.self_attn.kv_b_proj.weight_scale_inv", "attn_qo"),
     # GDN and Mamba2
     ("model.layers.0.linear_attn.in_proj_qkvz.weight", "linear_attn"),
     ("model.layers.0.linear_attn.out_proj.weight", "linear_attn"),
@@ -86,7 +86,7 @@ from wizard.model.safetensors_header import TensorInfo
     ("language_model.model.layers.0.self_attn.q_proj.weight", "attn_qo"),
     ("model.language_model.embed_tokens.weight", "embed"),
     ("thinker.lm_head.weight", "lm_head"),
-    ("talker.model.layers.0.self_attn.q_proj.weight", "other"),
+    ("talker.model.layers.0.self_attn.q_proj.weight", "unused"),
     # MTP
     ("mtp.fc.weight", "mtp"),
     ("mtp.layers.0.self_attn.q_proj.weight", "mtp"),

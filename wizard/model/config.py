@@ -56,7 +56,6 @@ class LayerCounts:
     sliding: int = 0
     sliding_window: int | None = None
     linear: LinearAttentionFacts | None = None
-    dense_mlp_layers: int | None = None
     notes: tuple[str, ...] = ()
 
 
@@ -65,11 +64,11 @@ class ParsedConfig:
     architectures: tuple[str, ...]
     model_type: str | None
     arch: ArchitectureFacts
-    text: Mapping[str, object]  # the section the text model was read from
-    text_section: str  # "" for top level, else e.g. "text_config"
+    # The text model's section (transformers' defaults filled in); its prefix is "" at the top
+    # level, else e.g. "text_config.".
+    section: Fields
     # As declared; differs from arch.num_layers for Nemotron-H (MLP-only blocks). MTP layers sit above it.
     num_hidden_layers: int
-    dense_mlp_layers: int | None  # layers with a dense MLP when not every layer has one
     has_remote_code: bool
     notes: tuple[str, ...]
 
@@ -177,11 +176,8 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
     notes.extend(counts.notes)
     rope_scaling, rope_theta = _rope(f)
     dtype = f.text("torch_dtype") or f.text("dtype") or top.text("torch_dtype") or top.text("dtype")
-    tied = f.flag("tie_word_embeddings")
-    if tied is None:
-        tied = top.flag("tie_word_embeddings")
-    if tied is None:
-        tied = (text_type or top.text("model_type")) in _TIED_BY_DEFAULT
+    tied = next((t for t in (f.flag("tie_word_embeddings"), top.flag("tie_word_embeddings")) if t is not None),
+                (text_type or top.text("model_type")) in _TIED_BY_DEFAULT)
 
     arch = ArchitectureFacts(
         hidden_size=hidden,
@@ -211,10 +207,8 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
         architectures=architectures,
         model_type=top.text("model_type"),
         arch=arch,
-        text=data,
-        text_section=name,
+        section=f,
         num_hidden_layers=declared_layers,
-        dense_mlp_layers=counts.dense_mlp_layers,
         has_remote_code=top.obj("auto_map") is not None,
         notes=tuple(notes),
     )
@@ -272,20 +266,13 @@ def _moe(f: Fields) -> MoeFacts | None:
 
 
 def _max_lengths(f: Fields) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for key in MAX_LENGTH_KEYS:
-        value = f.integer(key, limit=1 << 62)
-        if value is not None:
-            found[key] = value
-    return found
+    values = {key: f.integer(key, limit=1 << 62) for key in MAX_LENGTH_KEYS}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _sane_length(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    if value != value or not 0 < value <= _MAX_SANE_LENGTH:
-        return None
-    return int(value)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= _MAX_SANE_LENGTH
+    return int(value) if ok else None
 
 
 def _rope(f: Fields) -> tuple[dict | None, float | None]:
@@ -346,7 +333,6 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
     Mamba2 side by side in every layer, is the one exception and says so)."""
     mt = model_type or ""
     notes: list[str] = []
-    dense_mlp = None
     pattern = f.text("hybrid_override_pattern")
     layer_types = f.array("layer_types")
     if pattern is not None:
@@ -354,7 +340,6 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
         if bad or len(pattern) != n:
             raise f.fail("hybrid_override_pattern", f"must be {n} characters from M * - E")
         kinds = [_PATTERN_KIND[c] for c in pattern if _PATTERN_KIND[c]]
-        dense_mlp = pattern.count("-")
         notes.append(f"{n - len(kinds)} of the {n} blocks are MLP-only; num_layers counts the {len(kinds)} attention and Mamba2 blocks")
     elif layer_types is not None:
         if len(layer_types) < n or not all(isinstance(t, str) for t in layer_types):
@@ -390,7 +375,7 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
     return LayerCounts(
         num_layers=len(kinds), full=full, sliding=sliding, sliding_window=window,
         linear=_linear(f, mt, linear, hidden) if linear else None,
-        dense_mlp_layers=dense_mlp, notes=tuple(notes),
+        notes=tuple(notes),
     )
 
 

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 #   embed / lm_head  vocab-parallel (padded to 64 rows, split over TP), first / last PP stage
 #   attn_qo          q and o projections (and MLA's q paths): split over TP
 #   attn_kv          k and v projections: split over TP, replicated once TP exceeds the KV heads
-#   mla_kv           MLA latent projections (kv_a_proj_with_mqa, kv_b_proj): mostly split
+#   mla_kv           MLA low-rank down-projections (q_a_proj, kv_a_proj_with_mqa): replicated on every
+#                    TP rank (vLLM loads them as ReplicatedLinear); q_b_proj / kv_b_proj are attn_qo
 #   mlp              dense and shared-expert MLP: split over TP
 #   experts          routed MoE experts: split over TP (or EP)
 #   router           MoE gate: replicated
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 #   norm             norms and biases that are replicated
 #   vision           vision / audio towers of multimodal models
 #   mtp              multi-token-prediction / draft layers vLLM skips unless speculative decoding
+#   unused           parts of the checkpoint the served model never loads (Qwen-Omni talker, token2wav)
 #   other            anything unclassified (split over TP, conservatively)
 TensorRole = Literal[
     "embed",
@@ -36,6 +38,7 @@ TensorRole = Literal[
     "norm",
     "vision",
     "mtp",
+    "unused",
     "other",
 ]
 TENSOR_ROLES: tuple[str, ...] = TensorRole.__args__  # type: ignore[attr-defined]

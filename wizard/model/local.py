@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from wizard.errors import InputError, ModelFileError
 from wizard.model.config import ParsedConfig, parse_config
-from wizard.model.estimate import estimate_weights, role_params
+from wizard.model.estimate import estimate_weights, mlp_layout, role_params
 from wizard.model.facts import ModelFacts, QuantizationFacts, WeightFacts
 from wizard.model.parsers import chat_template, detect_parsers
 from wizard.model.quantization import SIDE_FILES, detect_quantization
@@ -21,7 +21,7 @@ from wizard.model.roles import tally_weights
 from wizard.model.safetensors_header import loads_strict, read_header
 
 # Side files are small; anything bigger is not what it claims to be.
-MAX_JSON_BYTES = 64 << 20
+MAX_SIDE_FILE_BYTES = 64 << 20
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tiktoken.model", "tekken.json", "spiece.model", "vocab.json", "vocab.txt")
 GENERATION_KEYS = (
     "temperature", "top_p", "top_k", "min_p", "repetition_penalty", "presence_penalty", "frequency_penalty",
@@ -30,33 +30,55 @@ GENERATION_KEYS = (
 GIB = 1 << 30
 
 
+class _Folder:
+    """The model folder's file names (listed once) and strict readers that name the file on error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.names = set(os.listdir(path))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot list the model folder ({exc.strerror})") from None
+
+    def show(self, name: str) -> str:
+        return str(self.path / name)
+
+    def json(self, name: str) -> object | None:
+        return read_json(self.path / name, self.show(name)) if name in self.names else None
+
+    def text(self, name: str) -> str | None:
+        if name not in self.names:
+            return None
+        try:
+            return _read_bytes(self.path / name, self.show(name)).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ModelFileError(self.show(name), "is not UTF-8 text") from None
+
+
 def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
     folder, model_id, revision = resolve_model_dir(Path(path))
-    names = set(os.listdir(folder))
-    show = lambda name: str(folder / name)  # noqa: E731 - the path errors print
-    load = lambda name: read_json(folder / name, show(name)) if name in names else None  # noqa: E731
-
-    if "config.json" not in names:
-        hint = " (a Mistral-native params.json layout, not supported yet)" if "params.json" in names else ""
-        raise ModelFileError(show("config.json"), f"missing: not a Hugging Face model folder{hint}")
-    tokenizer_config = load("tokenizer_config.json")
+    d = _Folder(folder)
+    if "config.json" not in d.names:
+        hint = " (a Mistral-native params.json layout, not supported yet)" if "params.json" in d.names else ""
+        raise ModelFileError(d.show("config.json"), f"missing: not a Hugging Face model folder{hint}")
+    tokenizer_config = d.json("tokenizer_config.json")
     if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
-        raise ModelFileError(show("tokenizer_config.json"), "must be a JSON object")
-    raw = read_json(folder / "config.json", show("config.json"))
-    parsed = parse_config(raw, show("config.json"), (tokenizer_config or {}).get("model_max_length"))
+        raise ModelFileError(d.show("tokenizer_config.json"), "must be a JSON object")
+    raw = d.json("config.json")
+    parsed = parse_config(raw, d.show("config.json"), (tokenizer_config or {}).get("model_max_length"))
     notes = list(parsed.notes)
+    nested = parsed.section.prefix != ""  # a VLM / omni model's text_config
 
     quant = detect_quantization(
-        raw, {n: load(n) for n in SIDE_FILES if n in names},
-        text=parsed.text if parsed.text_section else None, text_section=parsed.text_section, prefix=f"{folder}/",
+        raw, {n: d.json(n) for n in SIDE_FILES if n in d.names},
+        text=parsed.section.data if nested else None, text_section=parsed.section.prefix.rstrip("."), prefix=f"{folder}/",
     )
     notes += _quant_notes(quant)
-    weights = _weights(folder, names, parsed, quant, notes)
+    weights = _weights(d, parsed, quant, notes)
 
-    template, source = chat_template(_read_text(folder, "chat_template.jinja", names), load("chat_template.json"),
-                                     tokenizer_config, prefix=f"{folder}/")
-    text_type = parsed.text.get("model_type") if parsed.text_section else None
-    parsers = detect_parsers((parsed.model_type, text_type if isinstance(text_type, str) else None),
+    template, source = chat_template(d.text("chat_template.jinja"), d.json("chat_template.json"), tokenizer_config,
+                                     prefix=f"{folder}/")
+    parsers = detect_parsers((parsed.model_type, parsed.section.text("model_type") if nested else None),
                              parsed.architectures, template, source)
     return ModelFacts(
         source="local",
@@ -69,9 +91,9 @@ def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
         weights=weights,
         quantization=quant,
         parsers=parsers,
-        has_tokenizer=any(n in names for n in TOKENIZER_FILES) or any(n.endswith(".tiktoken") for n in names),
+        has_tokenizer=any(n in d.names for n in TOKENIZER_FILES) or any(n.endswith(".tiktoken") for n in d.names),
         has_remote_code=parsed.has_remote_code,
-        generation_config=_generation(load("generation_config.json"), show("generation_config.json")),
+        generation_config=_generation(d.json("generation_config.json"), d.show("generation_config.json")),
         notes=tuple(notes),
     )
 
@@ -93,12 +115,16 @@ def resolve_model_dir(path: Path) -> tuple[Path, str, str | None]:
 
 
 def _snapshot_of(repo: Path) -> Path:
-    ref = repo / "refs" / "main"
-    if ref.is_file():
-        commit = ref.read_text(errors="replace").strip()
-        if commit and "/" not in commit and (repo / "snapshots" / commit).is_dir():
-            return repo / "snapshots" / commit
-    candidates = [p for p in (repo / "snapshots").iterdir() if p.is_dir()]
+    try:
+        commit = (repo / "refs" / "main").read_text(errors="replace").strip()
+    except OSError:
+        commit = ""
+    if commit and "/" not in commit and (repo / "snapshots" / commit).is_dir():
+        return repo / "snapshots" / commit
+    try:
+        candidates = [p for p in (repo / "snapshots").iterdir() if p.is_dir()]
+    except OSError as exc:
+        raise InputError(f"{repo}: cannot list its snapshots ({exc.strerror})") from None
     if not candidates:
         raise InputError(f"{repo} is a Hugging Face cache folder with no snapshots (nothing downloaded yet)")
     return max(candidates, key=lambda p: p.stat().st_mtime)
@@ -109,31 +135,20 @@ def _cache_id(dirname: str) -> str:
 
 
 def read_json(path: Path, display: str) -> object:
-    st = _regular_file(path, display)
-    if st.st_size > MAX_JSON_BYTES:
-        raise ModelFileError(display, f"is {st.st_size} bytes, too large for a JSON side file")
+    """Strict JSON (no NaN, no nesting bombs, size-capped); any problem is a ModelFileError."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(display, f"cannot be read ({exc.strerror})") from None
-    try:
-        return loads_strict(data)
+        return loads_strict(_read_bytes(path, display))
     except ValueError as exc:  # includes UnicodeDecodeError
         first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise ModelFileError(display, f"is not valid JSON ({first})") from None
 
 
-def _read_text(folder: Path, name: str, names: set[str]) -> str | None:
-    if name not in names:
-        return None
-    display = str(folder / name)
-    st = _regular_file(folder / name, display)
-    if st.st_size > MAX_JSON_BYTES:
-        raise ModelFileError(display, "is too large for a chat template")
+def _read_bytes(path: Path, display: str) -> bytes:
+    st = _regular_file(path, display)
+    if st.st_size > MAX_SIDE_FILE_BYTES:
+        raise ModelFileError(display, f"is {st.st_size} bytes, too large for a config or template file")
     try:
-        return (folder / name).read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ModelFileError(display, "is not UTF-8 text") from None
+        return path.read_bytes()
     except OSError as exc:
         raise ModelFileError(display, f"cannot be read ({exc.strerror})") from None
 
@@ -148,33 +163,35 @@ def _regular_file(path: Path, display: str) -> os.stat_result:
     return st
 
 
-def _weights(folder: Path, names: set[str], parsed: ParsedConfig, quant: QuantizationFacts | None, notes: list[str]) -> WeightFacts:
-    shards = _safetensors_files(folder, names, notes)
+def _weights(d: _Folder, parsed: ParsedConfig, quant: QuantizationFacts | None, notes: list[str]) -> WeightFacts:
+    shards = _safetensors_files(d, notes)
     if shards:
-        headers = ((s, read_header(folder / s, str(folder / s)).tensors) for s in shards)
+        headers = ((s, read_header(d.path / s, d.show(s)).tensors) for s in shards)
         weights = tally_weights(headers, num_hidden_layers=parsed.num_hidden_layers, arch=parsed.arch, quant=quant)
         _omni_note(parsed.model_type, weights, notes)
         return weights
-    bins = sorted(n for n in names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
+    bins = sorted(n for n in d.names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
     if bins:
-        total = sum(_regular_file(folder / n, str(folder / n)).st_size for n in bins)
+        total = sum(_regular_file(d.path / n, d.show(n)).st_size for n in bins)
         notes.append("PyTorch .bin checkpoint (no safetensors): sizes come from the file sizes and roles are unknown; "
                      "params are estimated from config.json; nothing was unpickled")
         return WeightFacts(source="safetensors", total_bytes=total,
-                           params=sum(role_params(parsed.arch, dense_mlp_layers=parsed.dense_mlp_layers).values()),
+                           params=sum(role_params(parsed.arch, mlp=mlp_layout(parsed)).values()),
                            bytes_by_dtype={"unknown": total}, bytes_by_role={"other": total},
                            shard_count=len(bins), files=tuple(bins), checkpoint_dtype=parsed.arch.torch_dtype)
-    if any(n.endswith(".gguf") for n in names):
+    if any(n.endswith(".gguf") for n in d.names):
         notes.append("GGUF files present: not read (vLLM needs the vllm-gguf-plugin and --tokenizer for them)")
-    notes.append("no weights in this folder: sizes are estimated from config.json "
-                 "(vision/audio towers and MTP layers not counted)")
-    return estimate_weights(parsed.arch, dense_mlp_layers=parsed.dense_mlp_layers)
+    usable = None if quant is None or quant.unsupported_reason else quant
+    notes.append("no weights in this folder: sizes are estimated from config.json"
+                 + (f" and its {usable.method} quantization" if usable else "")
+                 + " (vision/audio towers and MTP layers not counted)")
+    return estimate_weights(parsed.arch, usable, mlp=mlp_layout(parsed))
 
 
-def _safetensors_files(folder: Path, names: set[str], notes: list[str]) -> list[str]:
+def _safetensors_files(d: _Folder, notes: list[str]) -> list[str]:
     """The shard files vLLM would load: only the index's when there is one."""
-    indexes = sorted(n for n in names if n.endswith(".safetensors.index.json"))
-    present = sorted(n for n in names if n.endswith(".safetensors"))
+    indexes = sorted(n for n in d.names if n.endswith(".safetensors.index.json"))
+    present = sorted(n for n in d.names if n.endswith(".safetensors"))
     if not indexes:
         consolidated = [n for n in present if n.startswith("consolidated")]
         if consolidated and len(consolidated) < len(present):
@@ -182,12 +199,12 @@ def _safetensors_files(folder: Path, names: set[str], notes: list[str]) -> list[
             return [n for n in present if n not in consolidated]
         return present
     index = "model.safetensors.index.json" if "model.safetensors.index.json" in indexes else indexes[0]
-    shards = _index_shards(folder / index, str(folder / index))
-    missing = [s for s in shards if not (folder / s).exists()]
+    shards = _index_shards(d.path / index, d.show(index))
+    missing = [s for s in shards if not (d.path / s).exists()]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         name = missing[0] if missing[0].isprintable() else repr(missing[0])
-        raise ModelFileError(str(folder / index), f"names shard {name}{more}, which is missing: incomplete download?")
+        raise ModelFileError(d.show(index), f"names shard {name}{more}, which is missing: incomplete download?")
     extra = [n for n in present if n not in shards]
     if extra:
         notes.append(f"ignored {len(extra)} safetensors file(s) not in {index} (e.g. {extra[0]}): vLLM loads only the index's shards")
@@ -218,10 +235,10 @@ def _quant_notes(quant: QuantizationFacts | None) -> list[str]:
 
 
 def _omni_note(model_type: str | None, weights: WeightFacts, notes: list[str]) -> None:
-    other = weights.bytes_by_role.get("other", 0)
-    if model_type and "omni" in model_type and other:
-        notes.append(f"{other / GIB:.2f} GiB in 'other' is mostly the talker / token2wav speech parts, "
-                     "which vLLM's thinker does not load")
+    unused = weights.bytes_by_role.get("unused", 0)
+    if unused:
+        notes.append(f"{unused / GIB:.2f} GiB of the checkpoint (the talker / token2wav speech parts) is never "
+                     "loaded by vLLM, which serves the thinker only")
 
 
 def _generation(doc: object, display: str) -> dict:

@@ -50,8 +50,15 @@ def detect_quantization(
         (config, "compression_config", ""),
     ):
         block = Fields(section, cfg, where).obj(key)
-        if block is not None:
-            return _from_block(block, "config.json", f"{where}{key}.", prefix, auto=True)
+        if block is None:
+            continue
+        if key == "compression_config":
+            # older llm-compressor releases nest the quantization part one level down
+            inner = Fields(block, cfg, f"{key}.").obj("quantization_config")
+            if inner is not None and "quant_method" not in block:
+                block, key = inner, f"{key}.quantization_config"
+            return _from_block(block, "config.json", f"{key}.", prefix, auto=True, default="compressed-tensors")
+        return _from_block(block, "config.json", f"{where}{key}.", prefix, auto=True)
     mlx = Fields(config, cfg).obj("quantization")
     if mlx is not None and "quant_method" not in mlx:
         return _from_block(mlx, "config.json", "quantization.", prefix, auto=True)

@@ -64,8 +64,9 @@ def format_facts(f: ModelFacts) -> str:
     extras = [n for n, on in (("vision", a.has_vision), ("audio", a.has_audio)) if on]
     if extras:
         lines.append(_line("multimodal", " + ".join(extras)))
-    source = "safetensors headers" if w.source == "safetensors" else "estimated from the architecture"
-    lines.append(_line("params", f"{_params(w.params)} ({source}, {w.shard_count} file(s), {w.tensor_count} tensors)"))
+    source = (f"safetensors headers of {w.shard_count} file(s), {w.tensor_count} tensors" if w.source == "safetensors"
+              else "estimated from the architecture")
+    lines.append(_line("params", f"{_params(w.params)} ({source})"))
     lines.append(_line("weights", f"{_gib(w.total_bytes)}" + (f", mostly {w.checkpoint_dtype}" if w.checkpoint_dtype else "")))
     lines.append(_line("  by dtype", ", ".join(f"{d} {_gib(b)}" for d, b in w.bytes_by_dtype.items()) or "-"))
     lines.append(_line("  by role", ", ".join(f"{r} {_gib(b)}" for r, b in w.bytes_by_role.items()) or "-"))

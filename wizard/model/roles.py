@@ -20,17 +20,19 @@ if TYPE_CHECKING:
 FUSED_QKV = "qkv"
 
 _VISION = {"visual", "vision_tower", "vision_model", "multi_modal_projector", "audio_tower", "mm_projector",
-           "vision_encoder", "audio_encoder", "image_newline", "vision_embed_tokens", "vpm", "audio_model"}
+           "vision_encoder", "audio_encoder", "image_newline", "vision_embed_tokens", "vpm", "resampler",
+           "audio_model"}
 _EMBED = {"embed_tokens", "wte", "wpe", "word_embeddings", "tok_embeddings", "embeddings", "embedding"}
 _LM_HEAD = {"lm_head", "embed_out", "output"}
 _LINEAR = {"linear_attn", "mamba"}
 _ROUTER = {"router", "gate", "shared_expert_gate", "e_score_correction_bias"}
 _SHARED = {"shared_expert", "shared_experts", "shared_mlp"}
 _EXPERTS = {"experts", "block_sparse_moe"}
-_MLA_KV = {"kv_a_proj_with_mqa", "kv_b_proj"}
+# MLA down-projections are replicated on every TP rank; the up-projections (q_b, kv_b) are split.
+_MLA_KV = {"kv_a_proj_with_mqa", "q_a_proj"}
 _QKV = {"qkv_proj", "query_key_value", "c_attn", "wqkv", "Wqkv", "qkv"}
 _KV = {"k_proj", "v_proj", "wk", "wv", "key", "value"}
-_QO = {"q_proj", "o_proj", "wq", "wo", "q_a_proj", "q_b_proj", "query", "sinks"}
+_QO = {"q_proj", "o_proj", "wq", "wo", "q_b_proj", "kv_b_proj", "query", "sinks"}
 # Names shared by attention and other blocks (a Mamba mixer also has an out_proj).
 _QO_IN_ATTN = {"out_proj", "dense", "c_proj"}
 # Qwen-Omni parts that vLLM's thinker never loads.
@@ -40,7 +42,7 @@ _MLP = {"mlp", "feed_forward", "ffn", "gate_proj", "up_proj", "down_proj", "gate
         "w2", "w3", "c_fc", "dense_h_to_4h", "dense_4h_to_h", "input_linear", "output_linear"}
 # Nemotron-H calls every block's module "mixer"; it is a Mamba2 block unless it holds these.
 _MIXER_NOT_MAMBA = _QO | _KV | _QKV | _MLP | _ROUTER | _EXPERTS | _SHARED
-_LAYER = re.compile(r"^(\d+)$")
+_LAYER = re.compile(r"\d+", re.ASCII)
 
 
 def classify(name: str, num_hidden_layers: int | None = None) -> str:
@@ -50,8 +52,8 @@ def classify(name: str, num_hidden_layers: int | None = None) -> str:
     if comps & _VISION:
         return "vision"
     if parts[0] in _NOT_SERVED:
-        return "other"
-    if parts[0] in ("mtp", "talker_mtp") or "mtp_layers" in comps or _beyond_last_layer(parts, num_hidden_layers):
+        return "unused"
+    if parts[0] == "mtp" or "mtp_layers" in comps or _beyond_last_layer(parts, num_hidden_layers):
         return "mtp"
     if comps & _LM_HEAD and not comps & (_ATTN_PARENT | _MLP | _LINEAR):
         return "lm_head"
@@ -87,7 +89,7 @@ def _beyond_last_layer(parts: list[str], num_hidden_layers: int | None) -> bool:
     if num_hidden_layers is None:
         return False
     for i, part in enumerate(parts[:-1]):
-        if part == "layers" and _LAYER.match(parts[i + 1]):
+        if part == "layers" and _LAYER.fullmatch(parts[i + 1]):
             return int(parts[i + 1]) >= num_hidden_layers
     return False
 

@@ -20,14 +20,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from wizard.model.synthetic_quant import TORCH_TO_ST, QuantScheme, Tensors, mxfp4_experts, scheme_from_config
+from wizard.model.synthetic_quant import (
+    QuantScheme,
+    Tensors,
+    find_quantization,
+    model_dtype,
+    mxfp4_experts,
+    scheme_from_config,
+)
 
 
 class _Emitter:
     """Collects tensors; linear layers go through the quantization scheme."""
 
     def __init__(self, dtype: str, scheme: QuantScheme | None):
-        self.dtype, self.scheme, self.t = dtype, scheme, {}  # type: ignore[var-annotated]
+        self.dtype, self.scheme = dtype, scheme
+        self.t: Tensors = {}
 
     def w(self, name: str, shape: list[int], dtype: str | None = None) -> None:
         self.t[name] = (dtype or self.dtype, [int(s) for s in shape])
@@ -72,7 +80,9 @@ def _decoder(e: _Emitter, c: dict, p: str, lm: str | None, layer: LayerFn, *, em
 # --- building blocks ---------------------------------------------------------------------------
 
 
-def _attention(e: _Emitter, c: Mapping, p: str, *, qkv_bias=False, o_bias=False, qk_norm=False, gated=False, sinks=False):
+def _attention(e: _Emitter, c: Mapping, p: str, *, qkv_bias=False, o_bias=False, qk_norm=False, gated=False,
+               sinks=False) -> None:
+    """GQA attention; `gated` doubles q_proj (Qwen3-Next / Qwen3.5 output gate), `sinks` is gpt-oss's."""
     h, n, d = c["hidden_size"], c["num_attention_heads"], _head_dim(c)
     kv = c.get("num_key_value_heads") or n
     e.linear(f"{p}.q_proj", n * d * (2 if gated else 1), h, bias=qkv_bias)
@@ -108,13 +118,10 @@ def _qwen_moe(e: _Emitter, c: Mapping, p: str) -> None:
         e.linear(f"{p}.shared_expert_gate", 1, h, quant=False)
 
 
-def _qwen_is_moe(c: Mapping, i: int) -> bool:
-    step = c.get("decoder_sparse_step") or 1
-    return bool(c.get("num_experts")) and i not in (c.get("mlp_only_layers") or []) and (i + 1) % step == 0
-
-
 def _qwen_ffn(e: _Emitter, c: Mapping, p: str, i: int) -> None:
-    if _qwen_is_moe(c, i):
+    """Layer i's MLP: MoE unless listed in mlp_only_layers or skipped by decoder_sparse_step."""
+    step = c.get("decoder_sparse_step") or 1
+    if c.get("num_experts") and i not in (c.get("mlp_only_layers") or []) and (i + 1) % step == 0:
         _qwen_moe(e, c, p)
     else:
         _mlp(e, p, c["hidden_size"], c["intermediate_size"])
@@ -185,7 +192,7 @@ def _hybrid_gdn(e: _Emitter, c: dict, p: str, lm: str | None) -> None:
     gated = c.get("attn_output_gate", True)
 
     def layer(e: _Emitter, c: dict, lp: str, i: int, full: bool | None = None) -> None:
-        if full if full is not None else types[i] == "full_attention":
+        if (types[i] == "full_attention") if full is None else full:
             _attention(e, c, f"{lp}.self_attn", qk_norm=True, gated=gated)
         else:
             _gdn(e, c, f"{lp}.linear_attn")
@@ -231,7 +238,8 @@ def _deepseek_like(e: _Emitter, c: dict, p: str, lm: str | None) -> None:
 
     def layer(e: _Emitter, c: dict, lp: str, i: int) -> None:
         if glm:
-            _attention(e, c, f"{lp}.self_attn", qkv_bias=bool(c.get("attention_bias")), qk_norm=bool(c.get("use_qk_norm")))
+            bias, qk_norm = bool(c.get("attention_bias")), bool(c.get("use_qk_norm"))
+            _attention(e, c, f"{lp}.self_attn", qkv_bias=bias, qk_norm=qk_norm)
         else:
             _mla(e, c, f"{lp}.self_attn")
         if n_exp and i >= first_dense and i % freq == 0:
@@ -307,7 +315,8 @@ def _granite_hybrid(e: _Emitter, c: dict, p: str, lm: str | None) -> None:
         if types[i] == "mamba":
             _mamba2(e, c, f"{lp}.mamba")
         else:
-            _attention(e, c, f"{lp}.self_attn", qkv_bias=bool(c.get("attention_bias")), o_bias=bool(c.get("attention_bias")))
+            bias = bool(c.get("attention_bias"))
+            _attention(e, c, f"{lp}.self_attn", qkv_bias=bias, o_bias=bias)
         if n_exp:
             e.linear(f"{lp}.block_sparse_moe.router.layer", n_exp, h, quant=False)
             e.w(f"{lp}.block_sparse_moe.input_linear.weight", [n_exp, 2 * c["intermediate_size"], h])
@@ -348,7 +357,8 @@ def _text(e: _Emitter, c: dict, p: str, lm: str | None) -> None:
 def _vit_tower(e: _Emitter, p: str, vc: Mapping, *, clip: bool) -> None:
     """CLIP (llava) or SigLIP (gemma3) `vision_model`: every encoder layer the checkpoint stores,
     even those the VLM never runs (vision_feature_layer -2)."""
-    h, inter, patch, grid = vc["hidden_size"], vc["intermediate_size"], vc["patch_size"], vc["image_size"] // vc["patch_size"]
+    h, inter, patch = vc["hidden_size"], vc["intermediate_size"], vc["patch_size"]
+    grid = vc["image_size"] // patch
     emb = f"{p}.embeddings"
     e.w(f"{emb}.patch_embedding.weight", [h, vc.get("num_channels", 3), patch, patch])
     if clip:
@@ -399,7 +409,8 @@ def _qwen_vision(e: _Emitter, p: str, vc: Mapping, style: str) -> None:
         e.linear(f"{p}.merger.mlp.0", merged, merged, bias=True)
         e.linear(f"{p}.merger.mlp.2", out, merged, bias=True)
         return
-    mergers = [f"{p}.merger"] + [f"{p}.deepstack_merger_list.{k}" for k in range(len(vc.get("deepstack_visual_indexes") or []))]
+    deepstack = len(vc.get("deepstack_visual_indexes") or [])
+    mergers = [f"{p}.merger"] + [f"{p}.deepstack_merger_list.{k}" for k in range(deepstack)]
     for k, mp in enumerate(mergers):
         e.norm(f"{mp}.norm", h if k == 0 else merged, bias=True)  # deepstack mergers norm after the shuffle
         e.linear(f"{mp}.linear_fc1", merged, merged, bias=True)
@@ -534,26 +545,6 @@ _WRAPPERS: dict[str, Callable[[_Emitter, dict], None]] = {
 
 
 # --- entry point -----------------------------------------------------------------------------------
-
-
-def find_quantization(config: Mapping) -> dict | None:
-    """The quantization config a checkpoint's config.json declares (top level or text_config)."""
-    for holder in (config, config.get("text_config") or {}, config.get("thinker_config") or {}):
-        q = holder.get("quantization_config") or holder.get("compression_config")
-        if q:
-            return dict(q)
-    return None
-
-
-def model_dtype(config: Mapping, scheme: QuantScheme | None) -> str:
-    """Safetensors dtype of the checkpoint's unquantized tensors."""
-    if scheme and scheme.method in ("awq", "gptq"):
-        return "F16"  # AutoAWQ / AutoGPTQ save float16 whatever the base model's dtype
-    for holder in (config, config.get("text_config") or {}, config.get("thinker_config") or {}):
-        name = holder.get("torch_dtype") or holder.get("dtype")
-        if name:
-            return TORCH_TO_ST[str(name).replace("torch.", "")]
-    return "BF16"
 
 
 def tensors_for_config(config: Mapping, *, quantization: Mapping | None = None) -> Tensors:

@@ -225,6 +225,29 @@ def scheme_from_config(quant: Mapping | None) -> QuantScheme | None:
     raise ValueError(f"unsupported quant_method for synthetic checkpoints: {method!r}")
 
 
+# --- Where a config declares its quantization, and the dtype of everything else -------------------
+
+
+def find_quantization(config: Mapping) -> dict | None:
+    """The quantization config a checkpoint's config.json declares (top level or text_config)."""
+    for holder in (config, config.get("text_config") or {}, config.get("thinker_config") or {}):
+        q = holder.get("quantization_config") or holder.get("compression_config")
+        if q:
+            return dict(q)
+    return None
+
+
+def model_dtype(config: Mapping, scheme: QuantScheme | None) -> str:
+    """Safetensors dtype of the checkpoint's unquantized tensors."""
+    if scheme and scheme.method in ("awq", "gptq"):
+        return "F16"  # AutoAWQ / AutoGPTQ save float16 whatever the base model's dtype
+    for holder in (config, config.get("text_config") or {}, config.get("thinker_config") or {}):
+        name = holder.get("torch_dtype") or holder.get("dtype")
+        if name:
+            return TORCH_TO_ST[str(name).replace("torch.", "")]
+    return "BF16"
+
+
 # --- Counting parameters in a (possibly packed) checkpoint -----------------------------------------
 
 # Tensors that hold quantization metadata rather than weights.

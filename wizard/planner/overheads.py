@@ -17,10 +17,9 @@ from wizard.planner.versions import VllmVersion
 GIB = 1 << 30
 MIB = 1 << 20
 
-# Bytes per (sequence × vocab entry) the dummy sampler run peaks at: fp32 logits, probabilities and
-# the top-k/top-p sort (values + int64 indices). Newer releases sample with far fewer copies.
-SAMPLER_BYTES_OLD = 20
-SAMPLER_BYTES_NEW = 8  # 0.27+
+# Bytes per (sequence × vocab entry) the dummy sampler run peaks at: fp32 logits, probabilities,
+# penalties and the top-k/top-p sort (values + int64 indices) — about seven fp32 copies.
+SAMPLER_BYTES = 28
 # Activation bytes per token of the profile forward, as multiples of the widest per-layer tensors.
 FORWARD_FACTOR = 1.0
 CUDA_CONTEXT = int(0.55 * GIB)  # CUDA context + cuBLAS handles outside torch, before the snapshot
@@ -61,9 +60,9 @@ def activation_bytes(
     forward = int(batch_tokens * per_token * model_bytes * FORWARD_FACTOR)
     seqs = min(max_seqs, batch_tokens)
     vocab = -(-arch.vocab_size // 64) * 64
-    per_entry = SAMPLER_BYTES_NEW if version.at_least(0, 27) else SAMPLER_BYTES_OLD
-    sampler = seqs * vocab * per_entry
-    return max(forward, sampler) + forward // 4
+    sampler = seqs * vocab * SAMPLER_BYTES
+    # Forward and sampler run one after the other; the smaller leaves a little behind (hidden states).
+    return max(forward, sampler) + min(forward, sampler) // 10
 
 
 def non_torch_bytes(*, version: VllmVersion, tp: int, pp: int) -> int:
@@ -73,16 +72,20 @@ def non_torch_bytes(*, version: VllmVersion, tp: int, pp: int) -> int:
     return base
 
 
-def cuda_graph_bytes(arch: ArchitectureFacts, *, layers: int, enforce_eager: bool, version: VllmVersion) -> int:
-    """The graph pool: grows with the layers captured; MoE and hybrid layers capture more."""
+def cuda_graph_bytes(
+    arch: ArchitectureFacts, *, layers: int, enforce_eager: bool, version: VllmVersion, max_seqs: int = 256
+) -> int:
+    """The graph pool: grows with the layers captured (MoE and hybrid layers capture more) and with
+    the capture sizes, which run up to min(2 × max_num_seqs, 512) tokens."""
     if enforce_eager:
         return 0
+    sizes = 0.5 + 0.5 * min(2 * max_seqs, 512) / 512
     per_layer = 18 * MIB
     if arch.moe:
         per_layer = 36 * MIB
     if arch.linear_attention:
         per_layer = 48 * MIB
-    return layers * per_layer
+    return int(layers * per_layer * sizes)
 
 
 def context_bytes(*, version: VllmVersion, tp: int, pp: int) -> int:
@@ -109,6 +112,7 @@ def estimate(
             arch, version=version, tp=tp, batch_tokens=batch_tokens, max_seqs=max_seqs, model_bytes=model_bytes
         ),
         non_torch=non_torch_bytes(version=version, tp=tp, pp=pp),
-        cuda_graph=cuda_graph_bytes(arch, layers=layers, enforce_eager=enforce_eager, version=version),
+        cuda_graph=cuda_graph_bytes(arch, layers=layers, enforce_eager=enforce_eager, version=version,
+                                    max_seqs=max_seqs),
         context=context_bytes(version=version, tp=tp, pp=pp),
     )

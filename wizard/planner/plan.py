@@ -6,9 +6,8 @@ renders exactly the JSON of shared/contracts/plan-cli.md (schema_version 1).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
-
-from pydantic import BaseModel, ConfigDict
 
 from wizard.planner import warnings as plan_warnings
 from wizard.planner.argv import build_argv, build_env
@@ -21,16 +20,18 @@ SCHEMA_VERSION = 1
 GIB = 1 << 30
 
 
-class Warning_(BaseModel):
-    model_config = ConfigDict(frozen=True)
+# Plain frozen dataclasses: a plan is built on every keystroke in the UI and pydantic's schema
+# building would dominate the CLI's start-up; validation happens on the inputs, not here.
+@dataclass(frozen=True)
+class Warning_:
     code: str
     message: str
 
 
-class RankBudget(BaseModel):
+@dataclass(frozen=True)
+class RankBudget:
     """One GPU's bar: bytes by segment, as vLLM will account them."""
 
-    model_config = ConfigDict(frozen=True)
     gpu_index: int
     total: int
     others: int
@@ -44,9 +45,8 @@ class RankBudget(BaseModel):
     num_blocks: int
 
 
-class Plan(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
+@dataclass(frozen=True)
+class Plan:
     request: PlanRequest
     version: str
     settings: Settings
@@ -111,7 +111,7 @@ class Plan(BaseModel):
                 "ok": self.ok,
                 "failure": None if self.ok else {"code": self.failure_code, "message": self.failure_message},
             },
-            "warnings": [wn.model_dump() for wn in self.warnings],
+            "warnings": [asdict(wn) for wn in self.warnings],
             "command": {"argv": list(self.argv), "env": dict(self.env)},
         }
 

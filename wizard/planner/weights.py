@@ -71,7 +71,11 @@ def _mxfp4_padding(model: ModelFacts) -> float:
 
 
 def rotary_cache_bytes(model: ModelFacts, dtype: str) -> int:
-    """cos/sin cache: max_position × rotary_dim in the model dtype, scaled for YaRN/dynamic RoPE."""
+    """cos/sin caches: max_position × rotary_dim in the model dtype, longer for scaled RoPE.
+
+    Linear, dynamic and YaRN scaling cache max_position × factor positions; Gemma 3 keeps a second,
+    unscaled cache for its sliding-window layers.
+    """
     arch = model.arch
     if arch.num_attention_heads == 0 or arch.full_attention_layers + arch.sliding_window_layers == 0:
         return 0
@@ -80,11 +84,16 @@ def rotary_cache_bytes(model: ModelFacts, dtype: str) -> int:
     scaling = arch.rope_scaling or {}
     kind = str(scaling.get("rope_type") or scaling.get("type") or "")
     factor = float(scaling.get("factor") or 1.0)
-    if kind in {"yarn", "deepseek_yarn", "dynamic"}:
+    positions = max_pos
+    if kind in {"yarn", "deepseek_yarn"}:
         original = scaling.get("original_max_position_embeddings")
-        max_pos = int((original or max_pos) * factor) if original else int(max_pos * factor)
-    caches = 2 if arch.sliding_window_layers and model.model_type in {"gemma3", "gemma3_text"} else 1
-    return int(max_pos * rotary_dim * DTYPE_BYTES.get(dtype, 2) * caches)
+        positions = int((original or max_pos) * factor)
+    elif kind in {"linear", "dynamic"}:
+        positions = int(max_pos * factor)
+    caches = positions
+    if arch.sliding_window_layers and model.model_type in {"gemma3", "gemma3_text"}:
+        caches += max_pos  # the local (sliding-window) layers' own unscaled cache
+    return int(caches * rotary_dim * DTYPE_BYTES.get(dtype, 2))
 
 
 def plan_weights(
@@ -116,10 +125,10 @@ def plan_weights(
             return value * vocab_share
         if role == "attn_kv":
             return value * kv_share
-        if role in {"router", "norm"}:
-            return value
-        if role == "mtp":
-            return 0.0  # draft layers load only with speculative decoding
+        if role in {"router", "norm", "mla_kv"}:
+            return value  # replicated on every rank
+        if role in {"mtp", "unused"}:
+            return 0.0  # draft layers load only with speculative decoding; unused parts never
         return value / tp
 
     layer_bytes = sum(sharded(r) for r in LAYER_ROLES)
