@@ -1,7 +1,8 @@
-"""The `vllm-wizard` console script: argument parsing and dispatch only.
+"""The headless command line: argument parsing and dispatch of the subcommands only.
 
-Headless subcommands live in wizard.commands.*; with no subcommand the Textual app starts (the only
-place `screens` is imported). Errors the user caused print one line and exit 2, never a traceback.
+Subcommands live in wizard.commands.*. The `vllm-wizard` console script (screens/entry.py) calls
+`main` for every subcommand and starts the Textual app when there is none, so this module never
+touches the UI. Errors the user caused print one line and exit 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def wants_app(argv: list[str]) -> bool:
+    """True when the command line names no subcommand (and is not --help/--version): run the app."""
+    return not any(a in COMMANDS or a in {"-h", "--help", "--version"} for a in argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Answer --version before building the parser: it must not pay for importing every command.
@@ -45,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from wizard.errors import WizardError
 
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        print("\nvllm-wizard: name a COMMAND (the guided app starts with plain `vllm-wizard`)", file=sys.stderr)
+        return 2
     try:
-        if args.command is None:
-            return _run_app(args)
         return int(args._run(args) or 0)
     except WizardError as exc:
         print(f"vllm-wizard: {exc.message}", file=sys.stderr)
@@ -57,12 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-
-
-def _run_app(args: argparse.Namespace) -> int:
-    from screens.app import run_app
-
-    return run_app()
 
 
 if __name__ == "__main__":

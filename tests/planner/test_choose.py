@@ -163,3 +163,46 @@ def test_pins_are_never_changed():
         assert getattr(p.settings, name) == value
     assert set(p.pinned) == set(pins)
     assert "--block-size" in p.argv and "--enforce-eager" in p.argv
+
+
+def test_parser_missing_in_old_release_is_left_out_with_a_warning():
+    from wizard.model.facts import ParserFacts
+
+    model = llama31_8b(parsers=ParserFacts(reasoning_parser="qwen3", tool_call_parser="hermes", evidence=("qwen3",)))
+    old = plan(hardware(gpu()), model=model, version="0.8.4")
+    assert old.settings.reasoning_parser is None and "reasoning_parser_unavailable" in codes(old)
+    assert old.settings.tool_call_parser == "hermes"
+    new = plan(hardware(gpu()), model=model, version="0.8.5")
+    assert new.settings.reasoning_parser == "qwen3" and "reasoning_parser_unavailable" not in codes(new)
+
+
+def test_v0_engine_uses_whole_prompt_prefill_and_v0_message():
+    p = plan(hardware(gpu(**L4)), version="0.6.3", max_model_len=131072)
+    assert p.settings.enable_chunked_prefill is False
+    assert p.settings.max_num_batched_tokens == 131072  # V0 profiles a whole max-length prompt
+    assert p.failure_code in {"max_model_len_exceeds_kv_cache", "no_kv_cache_memory"}
+    if p.failure_code == "max_model_len_exceeds_kv_cache":
+        assert "larger than the maximum number of tokens that can be stored in KV cache" in p.failure_message
+    ok = plan(hardware(gpu()), version="0.6.3", max_model_len=8192)
+    assert ok.ok and ok.kv_cache_tokens % 16 == 0 and "v0_engine_estimate" in codes(ok)
+
+
+def test_hybrid_model_keeps_max_num_seqs_within_state_blocks():
+    from test_kv import QWEN3_NEXT
+
+    from wizard.model.facts import WeightFacts
+
+    per_rank = 37 * GIB * 4
+    model = llama31_8b(arch=QWEN3_NEXT.model_copy(update={"max_length_keys": {"max_position_embeddings": 262144},
+                                                          "torch_dtype": "bfloat16"}),
+                       model_type="qwen3_next",
+                       weights=WeightFacts(source="safetensors", total_bytes=per_rank, params=per_rank // 2,
+                                           bytes_by_role={"experts": per_rank}, checkpoint_dtype="bfloat16"))
+    hw = hardware(*(gpu(i, name="NVIDIA L40S", total=47_695_527_936, cc="8.9") for i in range(4)))
+    pinned = plan(hw, model=model, version="0.24.0", tensor_parallel_size=4, max_model_len=16384, max_num_seqs=256,
+                  gpu_memory_utilization=0.92)
+    assert pinned.failure_code == "other" and "exceeds available Mamba cache blocks" in pinned.failure_message
+    chosen = plan(hw, model=model, version="0.24.0", tensor_parallel_size=4, max_model_len=16384,
+                  gpu_memory_utilization=0.92)
+    assert chosen.ok and chosen.settings.max_num_seqs <= chosen.worst.num_blocks
+    assert "recurrent-state blocks" in chosen.reasons["max_num_seqs"]

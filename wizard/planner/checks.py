@@ -218,3 +218,9 @@ def msg_graph_oom(r: RankMemory, s: Settings) -> str:
     return (f"CUDA out of memory during CUDA graph capture: about {gib(r.cuda_graph)} GiB of graphs do not fit the "
             f"{gib(r.total - r.others - r.context - r.requested)} GiB left outside gpu_memory_utilization. Lower "
             f"gpu-memory-utilization or set enforce-eager=true.")
+
+
+def msg_mamba_blocks(s: Settings, blocks: int) -> str:
+    return (f"max_num_seqs ({s.max_num_seqs}) exceeds available Mamba cache blocks ({blocks}). Each decode sequence "
+            f"requires one Mamba cache block, so CUDA graph capture cannot proceed. Set max-num-seqs to {blocks} "
+            f"or less, or free memory for the cache.")

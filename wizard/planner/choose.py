@@ -178,18 +178,31 @@ def _choose_len(d: Draft, request: PlanRequest, version: VllmVersion) -> None:
 
 
 def _choose_parsers(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
+    from wizard.planner.parser_versions import missing_in
+
     parsers = model.parsers
     evidence = "; ".join(parsers.evidence[:2]) or "the model family"
-    if parsers.reasoning_parser:
-        d.choose("reasoning_parser", parsers.reasoning_parser,
+    reasoning, tool = parsers.reasoning_parser, parsers.tool_call_parser
+    for kind, name in (("reasoning", reasoning), ("tool", tool)):
+        since = missing_in(version, kind, name) if name else None
+        if since:
+            d.warnings.append((f"{kind}_parser_unavailable", f"The {kind} parser '{name}' this model needs arrived in "
+                                                             f"vLLM {since}; vLLM {version} lacks it. Upgrade vLLM to "
+                                                             f"serve this model's {'thinking' if kind == 'reasoning' else 'tool calls'} correctly."))
+            if kind == "reasoning":
+                reasoning = None
+            else:
+                tool = None
+    if reasoning:
+        d.choose("reasoning_parser", reasoning,
                  f"The model thinks before answering ({evidence}); without it the thinking text leaks into replies.")
     else:
-        d.choose("reasoning_parser", None, "The chat template has no thinking section.")
-    if parsers.tool_call_parser:
-        d.choose("tool_call_parser", parsers.tool_call_parser, f"The chat template formats tool calls this way ({evidence}).")
+        d.choose("reasoning_parser", None, "No reasoning parser applies to this model in this vLLM release.")
+    if tool:
+        d.choose("tool_call_parser", tool, f"The chat template formats tool calls this way ({evidence}).")
         d.choose("enable_auto_tool_choice", True, "Lets clients use tools with tool_choice=auto.")
     else:
-        d.choose("tool_call_parser", None, "The chat template has no tool-call section.")
+        d.choose("tool_call_parser", None, "No tool-call parser applies to this model in this vLLM release.")
         d.choose("enable_auto_tool_choice", False, "No tool-call parser applies.")
 
 
@@ -212,7 +225,16 @@ def meets_goals(pred: Prediction, request: PlanRequest) -> bool:
 
 
 def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
-    """Without an explicit context goal, cap max_model_len to what fits rather than buy context."""
+    """Without an explicit context goal, cap max_model_len to what fits rather than buy context;
+    for hybrid models keep max_num_seqs within the recurrent-state blocks."""
+    from wizard.planner.predict import mamba_blocks_short
+
+    if pred.num_blocks > 0 and mamba_blocks_short(pred.layout, pred.num_blocks, pred.settings, version):
+        trial = d.copy()
+        seqs = max(1, pred.num_blocks // 8 * 8 or pred.num_blocks)
+        if trial.choose("max_num_seqs", seqs, f"Each decoding sequence of this hybrid model needs one of the "
+                                              f"{pred.num_blocks} recurrent-state blocks that fit, so at most {seqs}."):
+            pred, d = predict(request.model, gpus, trial.settings(), version, request.measured), trial
     if request.goals.context or "max_model_len" in d.pinned or not _kv_short(pred):
         return pred, d
     length = _round_len(pred.max_fitting_len)

@@ -182,4 +182,12 @@ def _memory_failure(
         return Failure("max_model_len_exceeds_kv_cache", checks.msg_kv(settings, cap, worst, max_fit, version))
     if not version.subtracts_cuda_graphs and worst.cuda_graph > worst.total - worst.others - worst.context - worst.requested:
         return Failure("other", checks.msg_graph_oom(worst, settings))
+    if mamba_blocks_short(layout, worst.num_blocks, settings, version):
+        return Failure("other", checks.msg_mamba_blocks(settings, worst.num_blocks))
     return None
+
+
+def mamba_blocks_short(layout: kvmath.KvLayout, num_blocks: int, settings: Settings, version: VllmVersion) -> bool:
+    """Hybrid models need one recurrent-state block per decoding sequence for graph capture (0.11+)."""
+    has_mamba = any(g.kind == "mamba" for g in layout.groups)
+    return has_mamba and version.at_least(0, 11) and not settings.enforce_eager and num_blocks < settings.max_num_seqs
