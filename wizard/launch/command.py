@@ -1,0 +1,47 @@
+"""The exact command a launch runs: the plan's argv plus the exposure flags, and the environment.
+
+Secrets live only in `env` (the values the child process gets); everything meant for display —
+`display_env`, `shell_line`, JSON — shows their names with "<set>" instead of the value.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from wizard.launch.options import API_KEY_ENV, LaunchOptions
+from wizard.planner.plan import Plan
+
+SECRET_MARK = "<set>"
+
+
+@dataclass(frozen=True)
+class LaunchCommand:
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(repr=False)  # holds secret values: never in repr, logs or tracebacks
+    secret_names: frozenset[str] = field(default_factory=frozenset)
+
+    def __repr__(self) -> str:
+        return f"LaunchCommand(argv={self.argv!r}, env={self.display_env()!r})"
+
+    def display_env(self) -> dict[str, str]:
+        return {k: (SECRET_MARK if k in self.secret_names else v) for k, v in self.env.items()}
+
+    def shell_line(self) -> str:
+        """One copy-pasteable line with secrets shown by name (`VLLM_API_KEY=<set>` is not pasted as is)."""
+        env = " ".join(f"{k}={v if k in self.secret_names else shlex.quote(v)}" for k, v in self.display_env().items())
+        return (env + " " if env else "") + shlex.join(self.argv)
+
+
+def build_command(plan: Plan, options: LaunchOptions | None = None) -> LaunchCommand:
+    options = options or LaunchOptions()
+    argv = list(plan.argv)
+    argv += ["--host", options.host, "--port", str(options.port)]
+    if options.served_model_name:
+        argv += ["--served-model-name", options.served_model_name]
+    env = dict(plan.env)
+    secrets: set[str] = set()
+    if options.api_key is not None:
+        env[API_KEY_ENV] = options.api_key.get_secret_value()
+        secrets.add(API_KEY_ENV)
+    return LaunchCommand(tuple(argv), env, frozenset(secrets))
