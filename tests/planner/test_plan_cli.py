@@ -111,3 +111,11 @@ def test_plan_json_does_not_import_the_ui(llama_folder, cli_env):
     import sys
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_human_output_offers_verified_fixes(llama_folder, cli_env):
+    result = run_cli("plan", str(llama_folder), "--gpu", "L4", "--vllm-version", "0.28.0",
+                     "--set", "max-model-len=131072", "--set", "kv-cache-dtype=auto", env=cli_env)
+    assert result.returncode == 3
+    assert "predicted to FAIL" in result.stdout and "Fixes" in result.stdout
+    assert "cap context at" in result.stdout and "--set max-model-len=" in result.stdout

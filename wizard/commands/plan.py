@@ -59,6 +59,7 @@ def build_request(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from wizard.planner.fixes import suggest_fixes
     from wizard.planner.plan import make_plan
     from wizard.planner.report import render_plan
 
@@ -66,5 +67,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.contract(), indent=2))
     else:
-        print(render_plan(plan))
+        print(render_plan(plan, suggest_fixes(plan)))
     return EXIT_STARTS if plan.ok else EXIT_FAILS

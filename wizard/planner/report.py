@@ -13,7 +13,7 @@ def _gib(value: int) -> str:
     return f"{value / GIB:6.2f}"
 
 
-def render_plan(plan: Plan) -> str:
+def render_plan(plan: Plan, fixes: list | None = None) -> str:
     s = plan.settings.model_dump()
     model = plan.request.model
     lines = [f"Plan for {model.id} on vLLM {plan.version}", ""]
@@ -39,6 +39,10 @@ def render_plan(plan: Plan) -> str:
         f"KV cache: {plan.kv_cache_tokens:,} tokens; {plan.max_concurrency:.2f} requests of "
         f"{plan.settings.max_model_len:,} tokens at once (longest that fits: {plan.max_fitting_len:,}).",
     ]
+    if fixes:
+        lines += ["", "Fixes (each re-planned and predicted to start)"]
+        lines += [f"  - {f.label}: --set " + " --set ".join(f"{k.replace('_', '-')}={v}" for k, v in f.pins.items())
+                  + f"  → {f.result}" for f in fixes]
     if plan.warnings:
         lines += ["", "Warnings"]
         lines += [f"  ! {w.message} [{w.code}]" for w in plan.warnings]

@@ -1,0 +1,84 @@
+"""One-key fixes for a predicted start-up failure (or an unmet goal): each is a set of pins that,
+re-planned, is predicted to start. The UI shows them; the CLI lists them; nothing here guesses —
+every fix is verified by planning with it before it is offered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.planner.plan import Plan, make_plan
+
+GIB = 1 << 30
+
+
+@dataclass(frozen=True)
+class Fix:
+    key: str  # stable id, e.g. "cap_context"
+    label: str  # short, for a button: "cap context at 24k"
+    pins: dict  # settings to pin (merged over the current pins)
+    result: str  # what the re-plan predicts, one line
+
+
+def _short(tokens: int) -> str:
+    return f"{tokens // 1024}k" if tokens >= 1024 and tokens % 1024 == 0 else f"{tokens:,}"
+
+
+def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
+    s = plan.settings
+    gpus = len(plan.request.hardware.gpus) if plan.request.gpu_indices is None else len(plan.request.gpu_indices)
+    out: list[tuple[str, str, dict]] = []
+    if plan.max_fitting_len > 0 and plan.max_fitting_len < s.max_model_len:
+        cap = plan.max_fitting_len // 1024 * 1024 or plan.max_fitting_len
+        out.append(("cap_context", f"cap context at {_short(cap)}", {"max_model_len": cap}))
+    if s.kv_cache_dtype == "auto":
+        out.append(("fp8_kv", "fp8 KV cache", {"kv_cache_dtype": "fp8"}))
+    used = s.tensor_parallel_size * s.pipeline_parallel_size
+    heads = plan.request.model.arch.num_attention_heads
+    for n in range(used + 1, gpus + 1):
+        if heads % n == 0:
+            out.append(("more_gpus", f"use {n} GPUs", {"tensor_parallel_size": n, "pipeline_parallel_size": 1}))
+            break
+    else:
+        if gpus > used:
+            out.append(("more_gpus", f"use {gpus} GPUs (pipeline)", {"tensor_parallel_size": 1,
+                                                                     "pipeline_parallel_size": gpus}))
+    free_util = round(min(0.95, max(0.0, _free_ratio(plan))), 2)
+    if free_util > s.gpu_memory_utilization + 0.005:
+        out.append(("raise_util", f"utilization {free_util:.2f}", {"gpu_memory_utilization": free_util}))
+    if plan.failure_code == "free_memory_below_request" and free_util > 0:
+        out.append(("lower_util", f"utilization {free_util:.2f}", {"gpu_memory_utilization": free_util}))
+    if not s.enforce_eager:
+        out.append(("eager", "skip CUDA graphs", {"enforce_eager": True}))
+    worst = plan.worst
+    short = worst.weights + worst.activation + worst.non_torch + GIB - worst.requested
+    if short > 0 and plan.failure_code in {"weights_exceed_memory", "no_kv_cache_memory"}:
+        gb = -(-short // GIB)
+        out.append(("offload", f"offload {gb} GiB", {"cpu_offload_gb": float(gb)}))
+    return out
+
+
+def _free_ratio(plan: Plan) -> float:
+    from wizard.planner.choose import FREE_MARGIN
+
+    w = plan.worst
+    return (w.total - w.others - w.context - FREE_MARGIN) / w.total if w.total else 0.0
+
+
+def suggest_fixes(plan: Plan, *, limit: int = 4) -> list[Fix]:
+    """Fixes for a failing plan, cheapest first, each verified to start when re-planned."""
+    if plan.ok:
+        return []
+    fixes: list[Fix] = []
+    seen: set[str] = set()
+    for key, label, pins in _candidates(plan):
+        if key in seen:
+            continue
+        request = plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}})
+        trial = make_plan(request)
+        if trial.ok:
+            seen.add(key)
+            fixes.append(Fix(key, label, pins, f"{trial.kv_cache_tokens:,} KV tokens, "
+                                               f"{trial.max_concurrency:.2f} requests of {trial.settings.max_model_len:,}"))
+        if len(fixes) >= limit:
+            break
+    return fixes
