@@ -26,6 +26,9 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     v.add_argument("--vllm-version", metavar="X.Y.Z", help="release to plan for (default: the installed vLLM)")
     v.add_argument("--set", dest="pins", action="append", default=[], metavar="NAME=VALUE",
                    help="pin one vllm serve setting (repeatable), e.g. --set max-model-len=8192")
+    n = p.add_argument_group("multi-node (Ray or Kubernetes)")
+    n.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes with the same GPUs as this one (default 1)")
+    n.add_argument("--rdma", choices=("yes", "no"), help="InfiniBand/RoCE between nodes (default: detect here)")
     g = p.add_argument_group("goals")
     g.add_argument("--context", type=int, metavar="N", help="tokens per request wanted")
     g.add_argument("--concurrency", type=int, metavar="N", help="requests served at once at that length")
@@ -42,7 +45,8 @@ def build_request(args: argparse.Namespace):
     from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
     from wizard.vllm_env import installed_version
 
-    for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count)):
+    for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count),
+                        ("--nodes", args.nodes)):
         if value is not None and value < 1:
             raise InputError(f"{flag} {value}: must be at least 1")
     pins = parse_pins(args.pins)
@@ -53,7 +57,20 @@ def build_request(args: argparse.Namespace):
     return PlanRequest(
         hardware=hardware, model=model, vllm_version=version, gpu_indices=indices, pinned=pins,
         goals=Goals(context=args.context, concurrency=args.concurrency, priority=args.priority), model_ref=model_ref,
+        nodes=args.nodes, rdma=_rdma(args),
     )
+
+
+def _rdma(args: argparse.Namespace) -> bool | None:
+    """--rdma, else whether this node has InfiniBand/RoCE devices (only asked for multi-node plans)."""
+    if args.rdma:
+        return args.rdma == "yes"
+    if args.nodes <= 1:
+        return None
+    from pathlib import Path
+
+    ib = Path("/sys/class/infiniband")
+    return True if ib.is_dir() and any(ib.iterdir()) else None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,4 +85,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(plan.contract(), indent=2))
     else:
         print(render_plan(plan, suggest_fixes(plan)))
+        if plan.request.nodes > 1:
+            from wizard.launch.multinode import build_multinode, render_multinode
+
+            print()
+            print(render_multinode(build_multinode(plan)))
     return EXIT_STARTS if plan.ok else EXIT_FAILS

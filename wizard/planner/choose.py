@@ -62,7 +62,18 @@ def select_gpus(request: PlanRequest) -> list[GpuFacts]:
         raise InputError("no GPUs to plan for; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
     if any(g.total_bytes is None for g in gpus):
         raise InputError("the GPUs' total memory is unknown (NVML did not report it); pass --gpu-memory GIB")
+    if request.nodes > 1:
+        # Global rank order: node 0's GPUs, then node 1's, ... (what Ray / torch.distributed assign).
+        per_node = len(gpus)
+        gpus = [g.model_copy(update={"index": node * per_node + i}) for node in range(request.nodes)
+                for i, g in enumerate(gpus)]
     return gpus
+
+
+def node_gpus(request: PlanRequest) -> list[GpuFacts]:
+    """The GPUs of one node (what CUDA_VISIBLE_DEVICES names on every node)."""
+    gpus = select_gpus(request)
+    return gpus[: len(gpus) // request.nodes]
 
 
 def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int, graphs: int = 0) -> float:
@@ -87,8 +98,12 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     cc = chosen[0].cc_tuple
     heads = model.arch.num_attention_heads
     fewest = goals.priority != "throughput"
-    d.choose("tensor_parallel_size", tp, parallel.describe(tp, pp, heads, fewest))
-    d.choose("pipeline_parallel_size", pp, parallel.describe(tp, pp, heads, fewest))
+    if request.nodes > 1:
+        why = parallel.describe_multinode(tp, pp, heads, request.nodes, len(gpus) // request.nodes)
+    else:
+        why = parallel.describe(tp, pp, heads, fewest)
+    d.choose("tensor_parallel_size", tp, why)
+    d.choose("pipeline_parallel_size", pp, why)
     _choose_dtype(d, model, cc)
     _choose_quantization(d, model)
     d.choose("kv_cache_dtype", "auto", "The KV cache keeps the model's precision; capacity is sufficient without fp8.")
@@ -296,7 +311,11 @@ def _score(pred: Prediction) -> tuple:
 def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
     version = VllmVersion.parse(request.vllm_version)
     gpus = select_gpus(request)
-    shapes = parallel.candidates(request.model, len(gpus), request.pinned)
+    if request.nodes > 1:
+        shapes = parallel.multinode_candidates(request.model, request.nodes, len(gpus) // request.nodes,
+                                               request.pinned)
+    else:
+        shapes = parallel.candidates(request.model, len(gpus), request.pinned)
     if request.goals.priority == "throughput":
         shapes = sorted(shapes, key=lambda s: -s[0] * s[1])
     # Best attempts so far, with and without quality/speed trade-offs: without explicit goals the

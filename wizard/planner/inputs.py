@@ -40,4 +40,8 @@ class PlanRequest(BaseModel):
     pinned: dict[str, Any] = Field(default_factory=dict)
     goals: Goals = Goals()
     measured: MeasuredOverheads | None = None
+    # Multi-node: `hardware` describes one node; every node is assumed to hold the same GPUs.
+    nodes: int = Field(default=1, ge=1, le=64)
+    # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
+    rdma: bool | None = None
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id

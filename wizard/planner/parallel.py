@@ -41,3 +41,31 @@ def describe(tp: int, pp: int, heads: int, fewest: bool) -> str:
     if tp == 1:
         return f"{heads} attention heads do not split evenly over {pp} GPUs, so pipeline parallel splits the layers; {why}."
     return f"Tensor parallel {tp} (divides the {heads} heads) × pipeline parallel {pp} is {why}."
+
+
+def multinode_candidates(model: ModelFacts, nodes: int, per_node: int, pinned: dict) -> list[tuple[int, int]]:
+    """Shapes that use every GPU of every node: TP inside a node, PP across (and inside) nodes.
+
+    TP is the largest size that divides both the GPUs per node and the attention heads, so its
+    all-reduces never cross the network; pipeline stages take the rest (activations only cross).
+    """
+    total = nodes * per_node
+    tp_pin, pp_pin = pinned.get("tensor_parallel_size"), pinned.get("pipeline_parallel_size")
+    if tp_pin and pp_pin:
+        return [(tp_pin, pp_pin)]
+    if tp_pin:
+        return [(tp_pin, max(1, total // tp_pin))]
+    if pp_pin:
+        return [(max(1, total // pp_pin), pp_pin)]
+    heads, layers = model.arch.num_attention_heads, max(1, model.arch.num_layers)
+    shapes = [(tp, total // tp) for tp in range(per_node, 0, -1)
+              if per_node % tp == 0 and heads % tp == 0 and total // tp <= layers]
+    return shapes[:1] or [(1, min(total, layers))]
+
+
+def describe_multinode(tp: int, pp: int, heads: int, nodes: int, per_node: int) -> str:
+    if tp == per_node:
+        return (f"Tensor parallel {tp} inside each node (its all-reduces stay on the fast local links) and "
+                f"pipeline parallel {pp} across the {nodes} nodes, which only pass activations between them.")
+    return (f"{heads} attention heads do not split over {per_node} GPUs, so tensor parallel {tp} stays inside a "
+            f"node and pipeline parallel {pp} covers the remaining GPUs and the {nodes} nodes.")

@@ -11,7 +11,7 @@ from typing import Any
 
 from wizard.planner import warnings as plan_warnings
 from wizard.planner.argv import build_argv, build_env
-from wizard.planner.choose import plan_settings, select_gpus
+from wizard.planner.choose import node_gpus, plan_settings, select_gpus
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
@@ -113,7 +113,16 @@ class Plan:
             },
             "warnings": [asdict(wn) for wn in self.warnings],
             "command": {"argv": list(self.argv), "env": dict(self.env)},
+            **({"multinode": self._multinode()} if self.request.nodes > 1 else {}),
         }
+
+    def _multinode(self) -> dict[str, Any]:
+        """Present only for --nodes > 1 (an addition to schema 1; single-node output is unchanged)."""
+        per_node = len(select_gpus(self.request)) // self.request.nodes
+        return {"nodes": self.request.nodes, "gpus_per_node": per_node,
+                "tensor_parallel_size": self.settings.tensor_parallel_size,
+                "pipeline_parallel_size": self.settings.pipeline_parallel_size,
+                "ranks_per_node": per_node, "rdma": self.request.rdma}
 
 
 def make_plan(request: PlanRequest) -> Plan:
@@ -122,11 +131,16 @@ def make_plan(request: PlanRequest) -> Plan:
     gpus = select_gpus(request)
     s = pred.settings
     used = gpus[: s.tensor_parallel_size * s.pipeline_parallel_size]
+    if request.nodes > 1:
+        # Every node exposes the same local GPUs; P2P matters among one node's TP group.
+        used = node_gpus(request)
     indices = [g.index for g in used]
-    no_p2p = request.hardware.all_pairs_p2p(indices) is False
+    no_p2p = request.hardware.all_pairs_p2p(indices[: s.tensor_parallel_size]) is False
     pinned = draft.pinned
     argv = build_argv(request.model_ref or request.model.path or request.model.id, s, version,
                       pinned=pinned, defaults=draft.vllm_defaults)
+    if request.nodes > 1:
+        argv += ["--distributed-executor-backend", "ray"]  # the head's command; see wizard.launch.multinode
     env = build_env(indices, s, no_p2p=no_p2p, detected=request.hardware.source != "catalog")
     warnings = [Warning_(code=c, message=m) for c, m in draft.warnings]
     warnings += [Warning_(code=c, message=m) for c, m in plan_warnings.collect(request, pred, version, used, no_p2p)]

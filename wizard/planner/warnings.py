@@ -53,6 +53,8 @@ def collect(
     if s.max_model_len > pred.derived_max_len:
         out.append(("context_beyond_training", f"max-model-len {s.max_model_len:,} exceeds the {pred.derived_max_len:,} "
                                                "tokens the model was trained for."))
+    if request.nodes > 1:
+        out += _multinode_warnings(request, s)
     worst = pred.worst
     if pred.ok and worst.kv_cache > 0 and pred.concurrency < 1.2:
         out.append(("kv_tight", f"Only {pred.concurrency:.2f} full-length requests fit in the KV cache; long requests "
@@ -63,4 +65,18 @@ def collect(
             out.append(("graph_headroom_tight", "CUDA graphs are captured outside gpu-memory-utilization in this "
                                                 "release and barely fit; if start-up fails in graph capture, lower "
                                                 "the utilization or set enforce-eager=true."))
+    return out
+
+
+def _multinode_warnings(request: PlanRequest, s) -> list[tuple[str, str]]:
+    per_node = len(request.hardware.gpus) if request.gpu_indices is None else len(request.gpu_indices)
+    out = []
+    if s.tensor_parallel_size > per_node:
+        out.append(("tp_across_nodes", f"Tensor parallel {s.tensor_parallel_size} spans nodes of {per_node} GPUs: "
+                                       "every layer's all-reduce crosses the network. Without InfiniBand/RDMA "
+                                       "expect it to be very slow; keep TP inside a node and use PP across nodes."))
+    if request.rdma is not True:
+        known = "No InfiniBand/RDMA was found" if request.rdma is False else "InfiniBand/RDMA between nodes is unknown"
+        out.append(("no_rdma", f"{known}: pipeline parallel across nodes works over TCP, but expect "
+                               "lower throughput; set NCCL_SOCKET_IFNAME/GLOO_SOCKET_IFNAME to the fast interface."))
     return out

@@ -1,0 +1,132 @@
+"""Multi-node launch outputs: Ray head/worker commands, vLLM's native multi-node form, and a
+Kubernetes LeaderWorkerSet (leader = Ray head + vllm serve, workers = Ray workers).
+
+Everything is derived from a multi-node plan (`PlanRequest.nodes > 1`): TP inside a node, PP across
+nodes, the same per-node GPU environment on every node. Secrets are referenced, never inlined: the
+API key comes from the environment on hosts and from a Kubernetes Secret in manifests.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from wizard.launch.options import API_KEY_ENV, LaunchOptions
+from wizard.planner.plan import Plan
+from wizard.planner.versions import VllmVersion
+
+RAY_PORT = 6379
+NATIVE_MASTER_PORT = 29501
+# vLLM's own multi-node launcher (--nnodes/--node-rank/--master-addr, workers --headless).
+NATIVE_MULTINODE_SINCE = (0, 12, 0)
+
+
+@dataclass(frozen=True)
+class NodeCommand:
+    role: str  # "head" or "worker"
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def shell_line(self) -> str:
+        env = " ".join(f"{k}={_quote(v)}" for k, v in self.env.items())
+        return (env + " " if env else "") + " ".join(_quote(a) for a in self.argv)
+
+
+_PLACEHOLDER = re.compile(r"\$[A-Z_][A-Z0-9_]*")
+
+
+def _quote(arg: str) -> str:
+    """Quote for a POSIX shell, leaving $PLACEHOLDERS for the shell to expand on each node."""
+    if not _PLACEHOLDER.search(arg):
+        return shlex.quote(arg)
+    if re.fullmatch(r"[\w$@%+=:,./-]+", arg):
+        return arg
+    return '"' + re.sub(r'(["\\`])', r"\\\1", arg) + '"'
+
+
+@dataclass(frozen=True)
+class MultiNodeLaunch:
+    nodes: int
+    gpus_per_node: int
+    ray_head: NodeCommand
+    ray_worker: NodeCommand
+    serve: NodeCommand  # run on the head once every worker joined
+    native: tuple[NodeCommand, ...] = ()  # head + worker forms without Ray, where the release has them
+    notes: tuple[str, ...] = ()
+
+
+def _node_env(plan: Plan, ip: str, ifname: str) -> dict[str, str]:
+    env = {k: v for k, v in plan.env.items()}
+    env["VLLM_HOST_IP"] = ip
+    env["NCCL_SOCKET_IFNAME"] = ifname
+    env["GLOO_SOCKET_IFNAME"] = ifname
+    if plan.request.rdma is False:
+        env["NCCL_IB_DISABLE"] = "1"  # no InfiniBand: stop NCCL probing for it
+    return env
+
+
+def build_multinode(
+    plan: Plan,
+    options: LaunchOptions | None = None,
+    *,
+    head_ip: str = "$HEAD_IP",
+    node_ip: str = "$NODE_IP",
+    ifname: str = "$NET_IF",
+) -> MultiNodeLaunch:
+    if plan.request.nodes < 2:
+        raise ValueError("build_multinode needs a plan made with nodes > 1")
+    options = options or LaunchOptions(host="0.0.0.0")
+    nodes = plan.request.nodes
+    per_node = _per_node(plan)
+    head = NodeCommand("head", ("ray", "start", "--head", f"--port={RAY_PORT}", f"--node-ip-address={head_ip}",
+                                f"--num-gpus={per_node}", "--dashboard-host=127.0.0.1"),
+                       _node_env(plan, head_ip, ifname))
+    worker = NodeCommand("worker", ("ray", "start", f"--address={head_ip}:{RAY_PORT}",
+                                    f"--node-ip-address={node_ip}", f"--num-gpus={per_node}"),
+                         _node_env(plan, node_ip, ifname))
+    serve_argv = list(plan.argv) + ["--host", options.host, "--port", str(options.port)]
+    if options.served_model_name:
+        serve_argv += ["--served-model-name", options.served_model_name]
+    serve_env = _node_env(plan, head_ip, ifname)
+    if options.api_key is not None:
+        serve_env[API_KEY_ENV] = "$" + API_KEY_ENV  # taken from the head's environment, never written out
+    serve = NodeCommand("head", tuple(serve_argv), serve_env)
+    notes = [f"Start the head, then the worker on each of the other {nodes - 1} node(s); `ray status` must show "
+             f"{nodes * per_node} GPUs before `vllm serve` runs on the head.",
+             "Every node needs the model at the same path (or the same hub cache) and the same vLLM version."]
+    native = _native(plan, options, head_ip, ifname)
+    return MultiNodeLaunch(nodes, per_node, head, worker, serve, native, tuple(notes))
+
+
+def _per_node(plan: Plan) -> int:
+    return (len(plan.request.hardware.gpus) if plan.request.gpu_indices is None
+            else len(plan.request.gpu_indices))
+
+
+def _native(plan: Plan, options: LaunchOptions, head_ip: str, ifname: str) -> tuple[NodeCommand, ...]:
+    if VllmVersion.parse(plan.version).key < NATIVE_MULTINODE_SINCE:
+        return ()
+    base = [a for a in plan.argv]
+    if "--distributed-executor-backend" in base:
+        i = base.index("--distributed-executor-backend")
+        del base[i : i + 2]
+    common = ["--nnodes", str(plan.request.nodes), "--master-addr", head_ip, "--master-port", str(NATIVE_MASTER_PORT)]
+    head = base + common + ["--node-rank", "0", "--host", options.host, "--port", str(options.port)]
+    worker = base + common + ["--node-rank", "$NODE_RANK", "--headless"]
+    return (NodeCommand("head", tuple(head), _node_env(plan, head_ip, ifname)),
+            NodeCommand("worker", tuple(worker), _node_env(plan, "$NODE_IP", ifname)))
+
+
+def render_multinode(launch: MultiNodeLaunch) -> str:
+    lines = [f"Multi-node launch: {launch.nodes} nodes × {launch.gpus_per_node} GPUs (Ray)", "",
+             "1. On the head node:", f"   {launch.ray_head.shell_line()}",
+             f"2. On each of the other {launch.nodes - 1} node(s) (NODE_IP = that node's address):",
+             f"   {launch.ray_worker.shell_line()}",
+             "3. On the head, once `ray status` shows every GPU:", f"   {launch.serve.shell_line()}"]
+    if launch.native:
+        head, worker = launch.native
+        lines += ["", "Without Ray (vLLM's own multi-node launcher):", f"   head:   {head.shell_line()}",
+                  f"   worker: {worker.shell_line()}"]
+    lines += ["", *[f"Note: {n}" for n in launch.notes]]
+    return "\n".join(lines)
