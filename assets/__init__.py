@@ -1,1 +1,2 @@
-"""Static files the UI ships (stylesheets). Located with importlib.resources, never by path."""
+"""Files the UI ships: the stylesheet, the screen-text catalogs (i18n/) and the demo model's
+metadata (demo/). Located with importlib.resources, never by path."""

@@ -17,7 +17,12 @@ from wizard import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "gpus": ("wizard.commands.gpus", "list the detected GPUs, or the GPU catalog"),
     "inspect": ("wizard.commands.inspect", "describe a model from its config and safetensors headers"),
+    "download": ("wizard.commands.download", "download exactly the files vLLM loads, resumably"),
     "plan": ("wizard.commands.plan", "plan every vLLM setting and predict vLLM's start-up"),
+    "monitor": ("wizard.commands.monitor", "watch the GPUs and the running vLLM server (--once: one snapshot)"),
+    "serve": ("wizard.commands.serve", "plan, check with the installed vLLM, and launch `vllm serve`"),
+    "export": ("wizard.commands.export", "write the plan as vllm YAML, env, systemd, docker, compose, script or k8s"),
+    "calibrate": ("wizard.commands.calibrate", "read a vLLM start-up log: predicted vs actual, stored for later plans"),
 }
 
 
@@ -25,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vllm-wizard",
         description="From a fresh GPU server to a correctly configured, running `vllm serve`.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "With no COMMAND the guided app starts:\n"
+            "  vllm-wizard [MODEL] [--demo] [--dry-run] [--lang en|zh_CN] [--vllm-version X.Y.Z] [--no-mouse]\n"
+            "  --demo runs the whole flow on sample GPUs and a bundled model (no GPU, no network) and\n"
+            "  prints the command it would exec; --dry-run prints the command instead of exec'ing it."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"vllm-wizard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

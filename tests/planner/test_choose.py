@@ -206,3 +206,30 @@ def test_hybrid_model_keeps_max_num_seqs_within_state_blocks():
                   gpu_memory_utilization=0.92)
     assert chosen.ok and chosen.settings.max_num_seqs <= chosen.worst.num_blocks
     assert "recurrent-state blocks" in chosen.reasons["max_num_seqs"]
+
+
+def test_rules_found_by_the_real_vllm_parser():
+    """Refusals vLLM 0.32's own parser showed (tests/vllm): the planner predicts them now."""
+    from test_kv import QWEN3_NEXT
+
+    act_order = with_quant(llama31_8b(), method="gptq", bits=4, group_size=128, desc_act=True)
+    assert plan(hardware(gpu()), model=act_order, version="0.32.0").failure_code == "unsupported_quantization"
+    assert plan(hardware(gpu()), model=act_order, version="0.31.0").ok
+    mxfp4 = with_quant(llama31_8b(), method="mxfp4")
+    refused = plan(hardware(gpu()), model=mxfp4, version="0.32.0", dtype="float16")
+    assert refused.failure_code == "unsupported_dtype" and "mxfp4" in refused.failure_message
+    assert plan(hardware(gpu(**T4)), model=mxfp4, version="0.32.0").failure_code == "unsupported_dtype"
+    hybrid = llama31_8b(arch=QWEN3_NEXT.model_copy(update={"max_length_keys": {"max_position_embeddings": 32768}}),
+                        model_type="qwen3_next")
+    no_chunk = plan(hardware(*(gpu(i) for i in range(8))), model=hybrid, version="0.32.0",
+                    enable_chunked_prefill=False, max_num_batched_tokens=32768, max_model_len=16384)
+    assert no_chunk.failure_code == "other" and "Chunked prefill is required" in no_chunk.failure_message
+
+
+def test_tp_prefers_sizes_that_split_or_replicate_kv_heads_evenly():
+    from wizard.planner.parallel import candidates
+
+    model = llama31_8b(arch=llama31_8b().arch.model_copy(update={"num_attention_heads": 96, "num_kv_heads": 8}))
+    # 3 GPUs: TP 3 divides 96 heads but not 8 KV heads, so the 3-GPU shape is pipeline parallel.
+    assert candidates(model, 3, {})[2] == (1, 3)
+    assert candidates(model, 4, {})[3] == (4, 1)

@@ -54,11 +54,15 @@ def build_request(args: argparse.Namespace):
     VllmVersion.parse(version)  # refuse a malformed or too-old version before any I/O
     hardware, indices = hardware_for(args)
     model, model_ref = load_model_facts(args.model)
-    return PlanRequest(
+    request = PlanRequest(
         hardware=hardware, model=model, vllm_version=version, gpu_indices=indices, pinned=pins,
         goals=Goals(context=args.context, concurrency=args.concurrency, priority=args.priority), model_ref=model_ref,
         nodes=args.nodes, rdma=_rdma(args),
     )
+    # A real start-up of the same setup measured A, N and G: plan with those instead of estimates.
+    from wizard.launch.calibration.lookup import calibrated_request
+
+    return calibrated_request(request)
 
 
 def _rdma(args: argparse.Namespace) -> bool | None:

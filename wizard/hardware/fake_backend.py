@@ -201,5 +201,53 @@ class FakeBackend:
         return self._pair("nvlink", a, b)
 
 
+    # -- live samples (the monitor; see wizard/monitor/gpu_backend.py) -----------------------------
+    # Optional per-device keys, each absent or null = N/A: "utilization": {"gpu", "memory"} (%),
+    # "temperature_c", "power_mw", "power_limit_mw", "fan_percent", "clocks_mhz": {"sm", "mem"},
+    # "pcie_kib_s": {"tx", "rx"}, "pstate"; per process "user", "cmdline", "cpu_percent",
+    # "mem_percent", "elapsed_s" (what psutil would say). wizard/monitor/scripted_backend.py plays
+    # sequences of these over time.
+
+    def begin_sample(self) -> None:
+        """A static fixture answers the same every round."""
+
+    def _number(self, mapping: Mapping[str, Any], key: str) -> float:
+        return self._get(mapping, key, (int, float))
+
+    def utilization_rates(self, index: int) -> tuple[int, int]:
+        rates = self._get(self._device(index), "utilization", dict)
+        return int(self._number(rates, "gpu")), int(self._number(rates, "memory"))
+
+    def temperature_c(self, index: int) -> int:
+        return int(self._number(self._device(index), "temperature_c"))
+
+    def power_usage_mw(self, index: int) -> int:
+        return int(self._number(self._device(index), "power_mw"))
+
+    def power_limit_mw(self, index: int) -> int:
+        return int(self._number(self._device(index), "power_limit_mw"))
+
+    def fan_speed_percent(self, index: int) -> int:
+        return int(self._number(self._device(index), "fan_percent"))
+
+    def clock_mhz(self, index: int, domain: Literal["sm", "mem"]) -> int:
+        return int(self._number(self._get(self._device(index), "clocks_mhz", dict), domain))
+
+    def pcie_throughput_kib_s(self, index: int, direction: Literal["tx", "rx"]) -> int:
+        return int(self._number(self._get(self._device(index), "pcie_kib_s", dict), direction))
+
+    def performance_state(self, index: int) -> int:
+        return int(self._number(self._device(index), "pstate"))
+
+    def process_details(self, pid: int) -> Mapping[str, Any]:
+        """The fixture's host-side view of a process (user, cmdline...); Unavailable if it has none,
+        which the monitor reports like a process in another container."""
+        for index in range(self.device_count()):
+            for proc in self._device(index).get("processes") or ():
+                if isinstance(proc, dict) and proc.get("pid") == pid and "cmdline" in proc:
+                    return proc
+        raise Unavailable(f"no host details for pid {pid}")
+
+
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)

@@ -213,6 +213,46 @@ class NvmlBackend:
                 active += 1
         return active
 
+    # -- live samples (the monitor; see wizard/monitor/gpu_backend.py) -----------------------------
+    # Added for the monitor: each answers one figure or raises Unavailable, like the fields above.
+
+    def begin_sample(self) -> None:
+        """Nothing to prepare per sampling round: NVML answers every call fresh."""
+
+    def utilization_rates(self, index: int) -> tuple[int, int]:
+        rates = self._field(self.nvml.nvmlDeviceGetUtilizationRates, self._handle(index))
+        return int(rates.gpu), int(rates.memory)
+
+    def temperature_c(self, index: int) -> int:
+        sensor = _constant(self.nvml, "NVML_TEMPERATURE_GPU", 0)
+        return int(self._field(self.nvml.nvmlDeviceGetTemperature, self._handle(index), sensor))
+
+    def power_usage_mw(self, index: int) -> int:
+        return int(self._field(self.nvml.nvmlDeviceGetPowerUsage, self._handle(index)))
+
+    def power_limit_mw(self, index: int) -> int:
+        return int(self._field(self.nvml.nvmlDeviceGetEnforcedPowerLimit, self._handle(index)))
+
+    def fan_speed_percent(self, index: int) -> int:
+        return int(self._field(self.nvml.nvmlDeviceGetFanSpeed, self._handle(index)))
+
+    def clock_mhz(self, index: int, domain: Literal["sm", "mem"]) -> int:
+        name, default = ("NVML_CLOCK_SM", 1) if domain == "sm" else ("NVML_CLOCK_MEM", 2)
+        clock = _constant(self.nvml, name, default)
+        return int(self._field(self.nvml.nvmlDeviceGetClockInfo, self._handle(index), clock))
+
+    def pcie_throughput_kib_s(self, index: int, direction: Literal["tx", "rx"]) -> int:
+        # NVML samples for ~20 ms inside this call: the monitor reads GPUs in parallel threads.
+        name, default = ("NVML_PCIE_UTIL_TX_BYTES", 0) if direction == "tx" else ("NVML_PCIE_UTIL_RX_BYTES", 1)
+        counter = _constant(self.nvml, name, default)
+        return int(self._field(self.nvml.nvmlDeviceGetPcieThroughput, self._handle(index), counter))
+
+    def performance_state(self, index: int) -> int:
+        state = int(self._field(self.nvml.nvmlDeviceGetPerformanceState, self._handle(index)))
+        if state == _constant(self.nvml, "NVML_PSTATE_UNKNOWN", 32):
+            raise Unavailable("performance state unknown")
+        return state
+
 
 def _bytes_or_none(proc: Any) -> int | None:
     # pynvml maps NVML_VALUE_NOT_AVAILABLE to None (e.g. under Windows WDDM or without permission).

@@ -3,13 +3,18 @@
 Accepts a plain folder, a Hugging Face cache snapshot (files are symlinks into blobs/) and a cache
 repo folder (models--org--name, resolved through refs/main). Weight data is never read and nothing
 is unpickled: .bin checkpoints are described from their file sizes.
+
+The reasoning from files to facts (`facts_from_files`) only sees the `ModelFiles` interface, so a
+remote repo (wizard.hub: small files fetched, headers read by HTTP range) gives the same facts.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from wizard.errors import InputError, ModelFileError
 from wizard.model.config import ParsedConfig, parse_config
@@ -18,7 +23,7 @@ from wizard.model.facts import ModelFacts, QuantizationFacts, WeightFacts
 from wizard.model.parsers import chat_template, detect_parsers
 from wizard.model.quantization import SIDE_FILES, detect_quantization
 from wizard.model.roles import tally_weights
-from wizard.model.safetensors_header import loads_strict, read_header
+from wizard.model.safetensors_header import TensorInfo, loads_strict, read_header
 
 # Side files are small; anything bigger is not what it claims to be.
 MAX_SIDE_FILE_BYTES = 64 << 20
@@ -30,11 +35,37 @@ GENERATION_KEYS = (
 GIB = 1 << 30
 
 
+class ModelFiles(Protocol):
+    """A model's files as the fact-finding needs them: a local folder or a remote repo."""
+
+    names: set[str]  # the files at the top of the model (what vLLM looks at)
+    prefix: str  # put before a file name in messages ("/models/llama/", "hf:org/name/")
+
+    def show(self, name: str) -> str: ...
+
+    def has(self, path: str) -> bool:
+        """A file at this (possibly nested) path exists."""
+        ...
+
+    def json(self, name: str) -> object | None:
+        """The parsed file, None if absent; strict JSON, malformed -> ModelFileError naming it."""
+        ...
+
+    def text(self, name: str) -> str | None: ...
+
+    def size(self, name: str) -> int: ...
+
+    def headers(self, names: list[str]) -> Iterable[tuple[str, dict[str, TensorInfo]]]:
+        """(name, tensors) of each safetensors file, in order; only the headers are read."""
+        ...
+
+
 class _Folder:
     """The model folder's file names (listed once) and strict readers that name the file on error."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.prefix = f"{path}/"
         try:
             self.names = set(os.listdir(path))
         except OSError as exc:
@@ -42,6 +73,9 @@ class _Folder:
 
     def show(self, name: str) -> str:
         return str(self.path / name)
+
+    def has(self, path: str) -> bool:
+        return (self.path / path).exists()
 
     def json(self, name: str) -> object | None:
         return read_json(self.path / name, self.show(name)) if name in self.names else None
@@ -54,10 +88,21 @@ class _Folder:
         except UnicodeDecodeError:
             raise ModelFileError(self.show(name), "is not UTF-8 text") from None
 
+    def size(self, name: str) -> int:
+        return _regular_file(self.path / name, self.show(name)).st_size
+
+    def headers(self, names: list[str]) -> Iterable[tuple[str, dict[str, TensorInfo]]]:
+        return ((s, read_header(self.path / s, self.show(s)).tensors) for s in names)
+
 
 def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
     folder, model_id, revision = resolve_model_dir(Path(path))
-    d = _Folder(folder)
+    return facts_from_files(_Folder(folder), source="local", model_id=model_id, path=str(folder), revision=revision)
+
+
+def facts_from_files(d: ModelFiles, *, source: str, model_id: str, path: str | None,
+                     revision: str | None) -> ModelFacts:
+    """ModelFacts from a model's config files and safetensors headers, wherever the files are."""
     if "config.json" not in d.names:
         hint = " (a Mistral-native params.json layout, not supported yet)" if "params.json" in d.names else ""
         raise ModelFileError(d.show("config.json"), f"missing: not a Hugging Face model folder{hint}")
@@ -71,19 +116,19 @@ def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
 
     quant = detect_quantization(
         raw, {n: d.json(n) for n in SIDE_FILES if n in d.names},
-        text=parsed.section.data if nested else None, text_section=parsed.section.prefix.rstrip("."), prefix=f"{folder}/",
+        text=parsed.section.data if nested else None, text_section=parsed.section.prefix.rstrip("."), prefix=d.prefix,
     )
     notes += _quant_notes(quant)
     weights = _weights(d, parsed, quant, notes)
 
-    template, source = chat_template(d.text("chat_template.jinja"), d.json("chat_template.json"), tokenizer_config,
-                                     prefix=f"{folder}/")
+    template, source_file = chat_template(d.text("chat_template.jinja"), d.json("chat_template.json"),
+                                          tokenizer_config, prefix=d.prefix)
     parsers = detect_parsers((parsed.model_type, parsed.section.text("model_type") if nested else None),
-                             parsed.architectures, template, source)
+                             parsed.architectures, template, source_file)
     return ModelFacts(
-        source="local",
+        source=source,
         id=model_id,
-        path=str(folder),
+        path=path,
         revision=revision,
         architectures=parsed.architectures,
         model_type=parsed.model_type,
@@ -163,16 +208,16 @@ def _regular_file(path: Path, display: str) -> os.stat_result:
     return st
 
 
-def _weights(d: _Folder, parsed: ParsedConfig, quant: QuantizationFacts | None, notes: list[str]) -> WeightFacts:
-    shards = _safetensors_files(d, notes)
+def _weights(d: ModelFiles, parsed: ParsedConfig, quant: QuantizationFacts | None, notes: list[str]) -> WeightFacts:
+    shards = safetensors_files(d, notes)
     if shards:
-        headers = ((s, read_header(d.path / s, d.show(s)).tensors) for s in shards)
-        weights = tally_weights(headers, num_hidden_layers=parsed.num_hidden_layers, arch=parsed.arch, quant=quant)
+        weights = tally_weights(d.headers(shards), num_hidden_layers=parsed.num_hidden_layers, arch=parsed.arch,
+                                quant=quant)
         _omni_note(parsed.model_type, weights, notes)
         return weights
     bins = sorted(n for n in d.names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
     if bins:
-        total = sum(_regular_file(d.path / n, d.show(n)).st_size for n in bins)
+        total = sum(d.size(n) for n in bins)
         notes.append("PyTorch .bin checkpoint (no safetensors): sizes come from the file sizes and roles are unknown; "
                      "params are estimated from config.json; nothing was unpickled")
         return WeightFacts(source="safetensors", total_bytes=total,
@@ -188,7 +233,7 @@ def _weights(d: _Folder, parsed: ParsedConfig, quant: QuantizationFacts | None, 
     return estimate_weights(parsed.arch, usable, mlp=mlp_layout(parsed))
 
 
-def _safetensors_files(d: _Folder, notes: list[str]) -> list[str]:
+def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
     """The shard files vLLM would load: only the index's when there is one."""
     indexes = sorted(n for n in d.names if n.endswith(".safetensors.index.json"))
     present = sorted(n for n in d.names if n.endswith(".safetensors"))
@@ -198,9 +243,9 @@ def _safetensors_files(d: _Folder, notes: list[str]) -> list[str]:
             notes.append(f"ignored {', '.join(consolidated)}: a second (Mistral-native) copy of the weights")
             return [n for n in present if n not in consolidated]
         return present
-    index = "model.safetensors.index.json" if "model.safetensors.index.json" in indexes else indexes[0]
-    shards = _index_shards(d.path / index, d.show(index))
-    missing = [s for s in shards if not (d.path / s).exists()]
+    index = safetensors_index(d.names)
+    shards = index_shards(d.json(index), d.show(index))
+    missing = [s for s in shards if not d.has(s)]
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         name = missing[0] if missing[0].isprintable() else repr(missing[0])
@@ -211,8 +256,16 @@ def _safetensors_files(d: _Folder, notes: list[str]) -> list[str]:
     return shards
 
 
-def _index_shards(path: Path, display: str) -> list[str]:
-    doc = read_json(path, display)
+def safetensors_index(names: Iterable[str]) -> str | None:
+    """The index vLLM reads when a folder has several (model.safetensors.index.json first)."""
+    indexes = sorted(n for n in names if n.endswith(".safetensors.index.json"))
+    if not indexes:
+        return None
+    return "model.safetensors.index.json" if "model.safetensors.index.json" in indexes else indexes[0]
+
+
+def index_shards(doc: object, display: str) -> list[str]:
+    """The shard files an index's weight_map names, in first-use order; hostile names refused."""
     weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
     if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
         raise ModelFileError(display, "has no 'weight_map' object mapping tensor names to shard files")

@@ -1,11 +1,12 @@
 """Turn the MODEL argument (folder, `org/name`, `hf:org/name`, `ms:org/name`) into model facts.
 
-Local folders and models already in the Hugging Face or ModelScope cache are inspected offline.
+Offline first: a local folder, or a hub id whose complete copy is in the Hugging Face or ModelScope
+cache, is inspected from disk without any network. Otherwise the hub is asked (wizard.hub.inspect:
+file list, small files and safetensors headers only, no weights) unless HF_HUB_OFFLINE=1 forbids it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,36 +39,33 @@ def parse_ref(text: str) -> ModelRef:
 
 def _check_repo_id(repo: str, raw: str) -> None:
     parts = repo.split("/")
-    if len(parts) != 2 or not all(parts):
+    if len(parts) != 2 or not all(parts) or any(p in (".", "..") or p.strip() != p for p in parts):
         raise InputError(f"MODEL {raw!r} is neither an existing folder nor a repo id of the form org/name")
 
 
 def hf_cache_dir() -> Path:
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"])
-    home = Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
-    return home / "hub"
+    from wizard.hub.settings import hf_cache_dir as resolve
+
+    return resolve()
 
 
 def modelscope_cache_dir() -> Path:
-    base = Path(os.environ.get("MODELSCOPE_CACHE") or Path.home() / ".cache" / "modelscope")
-    return base / "hub" if (base / "hub").is_dir() else base
+    from wizard.hub.settings import modelscope_cache_dir as resolve
+
+    return resolve()
 
 
-def cached_folder(ref: ModelRef) -> Path | None:
-    """The cached copy of a hub model, if one is on disk (no network)."""
-    if ref.source == "hf":
-        repo_dir = hf_cache_dir() / ("models--" + ref.id.replace("/", "--"))
-        return repo_dir if repo_dir.is_dir() else None
-    if ref.source == "modelscope":
-        base = modelscope_cache_dir()
-        for candidate in (base / "models" / ref.id, base / ref.id, base / "models" / ref.id.replace(".", "___")):
-            if (candidate / "config.json").is_file():
-                return candidate
-    return None
+def cached_folder(ref: ModelRef, revision: str | None = None) -> Path | None:
+    """The complete cached copy of a hub model, if one is on disk (no network)."""
+    if ref.source == "local":
+        return None
+    from wizard.hub.cache import find_cached
+
+    entry = find_cached(ref.source, ref.id, revision or ref.revision)  # type: ignore[arg-type]
+    return entry.path if entry is not None and entry.complete else None
 
 
-def load_model_facts(text: str) -> tuple[ModelFacts, str]:
+def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str | None = None) -> tuple[ModelFacts, str]:
     """(facts, the model reference `vllm serve` should be given)."""
     from wizard.model.local import inspect_local
 
@@ -78,13 +76,27 @@ def load_model_facts(text: str) -> tuple[ModelFacts, str]:
             raise InputError(f"MODEL {text!r}: no such model folder")
         facts = inspect_local(path)
         return facts, str(path.resolve())
-    folder = cached_folder(ref)
-    if folder is None:
-        where = "Hugging Face" if ref.source == "hf" else "ModelScope"
-        raise InputError(
-            f"MODEL {text!r} is not in the local {where} cache, and inspecting hub models over the network is not "
-            f"available yet; download it first (huggingface-cli download {ref.id}) or pass a local folder"
-        )
-    facts = inspect_local(folder)
-    facts = facts.model_copy(update={"source": ref.source, "id": ref.id})
+
+    from wizard.hub import errors as hub_errors
+    from wizard.hub.cache import find_cached
+    from wizard.hub.inspect import inspect_repo
+    from wizard.hub.settings import settings_for
+
+    revision = revision or ref.revision
+    cached = find_cached(ref.source, ref.id, revision)  # type: ignore[arg-type]
+    if cached is not None and cached.complete:
+        facts = inspect_local(cached.path)
+        facts = facts.model_copy(update={"source": ref.source, "id": ref.id, "revision": cached.commit or cached.revision})
+        # vLLM finds a Hugging Face cache entry by id; a ModelScope one is served from its folder.
+        return facts, ref.id if ref.source == "hf" else str(cached.path)
+    settings = settings_for(ref.source, hf_endpoint=hf_endpoint)  # type: ignore[arg-type]
+    if settings.offline:
+        partial = "; ".join(cached.missing) if cached is not None else ""
+        raise hub_errors.offline(ref.source, ref.id, str(settings.cache_dir), partial=partial)
+    remote = inspect_repo(ref.id, settings, revision)
+    facts = remote.facts
+    if ref.source == "modelscope":
+        note = (f"not downloaded yet: run `vllm-wizard download ms:{ref.id}` and serve the folder it prints "
+                "(or run vLLM with VLLM_USE_MODELSCOPE=True)")
+        facts = facts.model_copy(update={"notes": (*facts.notes, note)})
     return facts, ref.id

@@ -116,6 +116,10 @@ def config_failure(
         failure = _quant_failure(model, s, version, cc)
     if failure is None:
         failure = _kv_dtype_failure(s, version, cc)
+    if failure is None and not s.enable_chunked_prefill and model.arch.linear_attention is not None \
+            and version.mamba_align_needs_chunked_prefill:
+        failure = _fail("other", "Chunked prefill is required for mamba cache mode 'align' (hybrid models in vLLM "
+                                 f"{version}). Remove enable-chunked-prefill=false.")
     if failure is None and not s.enable_chunked_prefill and s.max_num_batched_tokens < s.max_model_len:
         failure = _fail("other", f"max_num_batched_tokens ({s.max_num_batched_tokens}) is smaller than max_model_len "
                                  f"({s.max_model_len}) with chunked prefill disabled. Enable chunked prefill or raise "
@@ -151,6 +155,14 @@ def _quant_failure(model: ModelFacts, s: Settings, version: VllmVersion, cc: tup
     if method is None:
         return None
     base = method.split("_marlin")[0]
+    if base == "gptq" and declared and declared.desc_act and not version.gptq_act_order:
+        return _fail("unsupported_quantization", f"GPTQ with activation ordering (desc_act=True) is no longer supported "
+                                                 f"in vLLM {version}. Use a checkpoint quantized with desc_act=False, "
+                                                 f"an AWQ checkpoint, or vLLM 0.31 or older.")
+    if base == "mxfp4" and resolve_dtype(s.dtype, model, cc) == "float16":
+        return _fail("unsupported_dtype", "float16 is not supported for quantization method mxfp4: its MoE kernels "
+                                          "need bfloat16 (compute capability 8.0 or newer). Use dtype=bfloat16 on an "
+                                          "Ampere or newer GPU.")
     if base == "bitsandbytes" and not version.has_bitsandbytes:
         return _fail("unsupported_quantization", f"bitsandbytes was removed from vLLM {version} (moved to the "
                                                  f"vllm-bnb-plugin package). Install the plugin or use an AWQ/GPTQ "

@@ -25,11 +25,17 @@ def candidates(model: ModelFacts, n_gpus: int, pinned: dict) -> list[tuple[int, 
             if n % pp_pin == 0:
                 out.append((n // pp_pin, pp_pin))
             continue
-        shapes = [(tp, n // tp) for tp in range(n, 0, -1) if n % tp == 0 and heads % tp == 0]
+        shapes = [(tp, n // tp) for tp in range(n, 0, -1) if n % tp == 0 and heads % tp == 0 and _kv_fits(model, tp)]
         shapes = [s for s in shapes if s[1] <= max(1, model.arch.num_layers)]
         if shapes:
             out.append(shapes[0])  # the largest TP that divides the heads; PP covers the rest
     return out or [(tp_pin or 1, pp_pin or 1)]
+
+
+def _kv_fits(model: ModelFacts, tp: int) -> bool:
+    """KV heads split evenly (kv % tp == 0) or replicate evenly (tp % kv == 0); MLA has one latent."""
+    kv = max(1, model.arch.num_kv_heads)
+    return model.arch.mla is not None or kv % tp == 0 or tp % kv == 0
 
 
 def describe(tp: int, pp: int, heads: int, fewest: bool) -> str:
@@ -59,7 +65,7 @@ def multinode_candidates(model: ModelFacts, nodes: int, per_node: int, pinned: d
         return [(max(1, total // pp_pin), pp_pin)]
     heads, layers = model.arch.num_attention_heads, max(1, model.arch.num_layers)
     shapes = [(tp, total // tp) for tp in range(per_node, 0, -1)
-              if per_node % tp == 0 and heads % tp == 0 and total // tp <= layers]
+              if per_node % tp == 0 and heads % tp == 0 and _kv_fits(model, tp) and total // tp <= layers]
     return shapes[:1] or [(1, min(total, layers))]
 
 

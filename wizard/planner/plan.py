@@ -13,10 +13,12 @@ from wizard.planner import warnings as plan_warnings
 from wizard.planner.argv import build_argv, build_env
 from wizard.planner.choose import node_gpus, plan_settings, select_gpus
 from wizard.planner.inputs import PlanRequest
+from wizard.planner.predict import RankMemory
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
 SCHEMA_VERSION = 1
+RankBudget = RankMemory  # one GPU's bar: bytes by segment, as vLLM will account them
 GIB = 1 << 30
 
 
@@ -29,30 +31,13 @@ class Warning_:
 
 
 @dataclass(frozen=True)
-class RankBudget:
-    """One GPU's bar: bytes by segment, as vLLM will account them."""
-
-    gpu_index: int
-    total: int
-    others: int
-    context: int
-    requested: int
-    weights: int
-    activation: int
-    non_torch: int
-    cuda_graph: int
-    kv_cache: int
-    num_blocks: int
-
-
-@dataclass(frozen=True)
 class Plan:
     request: PlanRequest
     version: str
     settings: Settings
     pinned: tuple[str, ...]
     reasons: dict[str, str]
-    ranks: tuple[RankBudget, ...]
+    ranks: tuple[RankMemory, ...]
     worst_rank: int
     kv_cache_tokens: int
     max_concurrency: float
@@ -71,7 +56,7 @@ class Plan:
         return self.failure_code is None
 
     @property
-    def worst(self) -> RankBudget:
+    def worst(self) -> RankMemory:
         return self.ranks[self.worst_rank]
 
     def contract(self) -> dict[str, Any]:
@@ -144,10 +129,9 @@ def make_plan(request: PlanRequest) -> Plan:
     env = build_env(indices, s, no_p2p=no_p2p, detected=request.hardware.source != "catalog")
     warnings = [Warning_(code=c, message=m) for c, m in draft.warnings]
     warnings += [Warning_(code=c, message=m) for c, m in plan_warnings.collect(request, pred, version, used, no_p2p)]
-    ranks = tuple(RankBudget(**r.__dict__) for r in pred.ranks)
     return Plan(
         request=request, version=str(version), settings=s, pinned=tuple(sorted(pinned)), reasons=draft.reasons,
-        ranks=ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,
+        ranks=pred.ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,
         max_concurrency=pred.concurrency, kv_bytes_per_token=int(pred.layout.bytes_per_token),
         block_size=pred.layout.block_size, max_fitting_len=pred.max_fitting_len,
         derived_max_len=pred.derived_max_len, failure_code=pred.failure.code if pred.failure else None,

@@ -129,6 +129,16 @@ class VllmVersion:
         return not self.at_least(0, 28)
 
     @property
+    def gptq_act_order(self) -> bool:
+        """Act-order (desc_act=True) GPTQ checkpoints load; vLLM 0.32 refuses them (seen in 0.32.0)."""
+        return not self.at_least(0, 32)
+
+    @property
+    def mamba_align_needs_chunked_prefill(self) -> bool:
+        """Hybrid Mamba models use the "align" cache mode from 0.16, which requires chunked prefill."""
+        return self.at_least(0, 16)
+
+    @property
     def turing_marlin(self) -> bool:
         """Marlin kernels (GPTQ/AWQ/FP8 weight-only) run on Turing from 0.14."""
         return self.at_least(0, 14)

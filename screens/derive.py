@@ -1,0 +1,79 @@
+"""From the wizard's state to what the screens show: hardware, the plan, its fixes and the command.
+
+Pure and fast (the planner takes about a millisecond), so the app calls `derive` after every edit.
+Every decision is the planner's (wizard.planner) or the launcher's (wizard.launch); this module only
+assembles their inputs from the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from screens.state import WizardState
+from wizard.errors import WizardError
+from wizard.hardware.facts import HardwareFacts
+from wizard.launch.command import LaunchCommand, build_command
+from wizard.launch.options import LaunchOptions
+from wizard.planner.fixes import Fix, suggest_fixes
+from wizard.planner.inputs import PlanRequest
+from wizard.planner.plan import Plan, make_plan
+
+ALL_INTERFACES = "0.0.0.0"
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Derived:
+    hardware: HardwareFacts | None = None
+    plan: Plan | None = None
+    fixes: tuple[Fix, ...] = ()
+    command: LaunchCommand | None = None
+    error: str | None = None  # an input the planner refused (one plain sentence from wizard/)
+
+
+def hardware_for(state: WizardState) -> HardwareFacts | None:
+    """Detected GPUs, or catalog GPUs when the user (or a failed probe) chose the catalog."""
+    hw = state.hardware
+    if hw.use_catalog or hw.detected is None:
+        if hw.probing and hw.detected is None and not hw.use_catalog:
+            return None
+        from wizard.hardware.catalog import catalog_hardware
+
+        return catalog_hardware(hw.catalog_key, count=hw.catalog_count)
+    return hw.detected
+
+
+def gpu_indices(state: WizardState) -> tuple[int, ...] | None:
+    hw = state.hardware
+    if hw.use_catalog or hw.detected is None:
+        return None
+    return hw.selected or None
+
+
+def launch_options(state: WizardState) -> LaunchOptions:
+    exp = state.exposure
+    return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
+                         api_key=exp.api_key if exp.all_interfaces else None)
+
+
+def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
+    model = state.model
+    if model.facts is None:
+        return None
+    return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
+                       gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref)
+
+
+def derive(state: WizardState) -> Derived:
+    try:
+        hardware = hardware_for(state)
+        if hardware is None:
+            return Derived()
+        request = plan_request(state, hardware)
+        if request is None:
+            return Derived(hardware=hardware)
+        plan = make_plan(request)
+        return Derived(hardware=hardware, plan=plan, fixes=tuple(suggest_fixes(plan)),
+                       command=build_command(plan, launch_options(state)))
+    except WizardError as exc:
+        return Derived(error=exc.message)

@@ -1,0 +1,249 @@
+"""Snapshot pieces -> Rich Text for the monitor widgets. Presentation only: every figure, threshold
+and sentence comes from wizard.monitor (format, levels, advice); this module picks glyphs and colours.
+
+Colours are the 16 ANSI names (green/yellow/red/magenta/cyan + dim), so the view reads the same on a
+16-colour console, over SSH at 256 colours, and in truecolor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.content import Content
+
+from wizard.monitor import format as fmt
+from wizard.monitor import levels
+from wizard.monitor.snapshot import (
+    GpuSample,
+    HostSample,
+    MonitorSnapshot,
+    Percentiles,
+    ProcessRow,
+    ServerSample,
+)
+
+LEVEL_STYLE = {"na": "dim", "low": "green", "moderate": "yellow", "high": "red"}
+STATE_STYLE = {"up": "green", "starting": "yellow", "down": "red", "unreachable": "red", "none": "dim"}
+ROLE_STYLE = {"ours": "bold magenta", "vllm": "magenta", "other": ""}
+SPARK = "▁▂▃▄▅▆▇█"
+Piece = tuple[str, str]  # (text, style)
+
+
+def sparkline(values: Sequence[float | None], width: int, top: float = 100.0) -> str:
+    """The whole history squeezed into `width` cells (max per cell, so peaks survive), on a fixed
+    0..top scale so 5 % never looks like a full bar. Gaps (N/A) stay blank."""
+    if width <= 0:
+        return ""
+    if not values:
+        return " " * width
+    per = max(1, -(-len(values) // width))  # ceil
+    cells = []
+    for start in range(0, len(values), per):
+        chunk = [v for v in values[start:start + per] if v is not None]
+        if not chunk:
+            cells.append(" ")
+            continue
+        frac = max(0.0, min(1.0, max(chunk) / top))
+        cells.append(SPARK[min(len(SPARK) - 1, int(frac * len(SPARK)))])
+    return "".join(cells[-width:]).rjust(width)
+
+
+def memory_bar(gpu: GpuSample, width: int) -> list[Piece]:
+    """Used | driver-reserved | free, over NVML's total framebuffer."""
+    total = gpu.mem_total_bytes
+    if width <= 0:
+        return []
+    if not total or gpu.mem_used_bytes is None:
+        return [("·" * width, "dim")]
+    used = round(width * gpu.mem_used_bytes / total)
+    reserved = round(width * (gpu.mem_reserved_bytes or 0) / total)
+    if gpu.mem_used_bytes > 0:
+        used = max(used, 1)
+    used = min(used, width)
+    reserved = min(reserved, width - used)
+    return [("█" * used, LEVEL_STYLE[levels.memory_level(gpu.mem_percent)]), ("▒" * reserved, "magenta"),
+            ("░" * (width - used - reserved), "dim")]
+
+
+def level_bar(percent: float | None, width: int, style: str) -> Text:
+    if percent is None:
+        return Text("·" * width, style="dim")
+    filled = round(max(0.0, min(100.0, percent)) / 100 * width)
+    return Text("█" * filled, style=style).append("░" * (width - filled), style="dim")
+
+
+def _len(pieces: list[Piece]) -> int:
+    return sum(len(chunk) for chunk, _ in pieces)
+
+
+def _head(gpu: GpuSample) -> list[Piece]:
+    return [(f"{gpu.index:>2} ", "bold"), (f"{fmt.short_gpu_name(gpu.name)[:15]:<15}", "bold")]
+
+
+def gpu_text(gpu: GpuSample, history: dict[str, tuple[float | None, ...]], width: int,
+             compact: bool) -> Content:
+    """Two lines (compact) or three (with a sparkline row) for one GPU. Built as Textual Content
+    straight from (text, style) pieces: eight of these render every second."""
+    if gpu.lost:
+        return Content.assemble(*_head(gpu), ("  LOST: fell off the bus; the other GPUs keep updating", "bold red"),
+                                "\n   ", ("`dmesg` shows the Xid error; the GPU needs a reset or a reboot", "red"))
+    util_style = LEVEL_STYLE[levels.util_level(gpu.util_percent)]
+    total = fmt.usable_total(gpu.mem_total_bytes, gpu.mem_reserved_bytes)
+    mem_figure = f"{fmt.gib(gpu.mem_used_bytes)}/{fmt.gib(total)} GiB"
+    mem_pct = (f" {fmt.pct(gpu.mem_percent):>4}", LEVEL_STYLE[levels.memory_level(gpu.mem_percent)])
+    pieces = _head(gpu) + [("  util ", "dim"), (f"{fmt.pct(gpu.util_percent):>4} ", util_style)]
+    fixed = _len(pieces) + len("  mem ") + 1 + len(mem_figure) + len(mem_pct[0])
+    room = max(0, width - fixed)
+    bar_w = room
+    if compact:  # the util history rides on line 1
+        spark_w = max(0, min(room // 3, 20))
+        pieces.append((sparkline(history.get("util", ()), spark_w), util_style))
+        bar_w = room - spark_w
+    pieces += [("  mem ", "dim"), *memory_bar(gpu, max(0, bar_w - 1)), (" " + mem_figure, ""), mem_pct, ("\n", "")]
+    pieces += _details(gpu)
+    if not compact:
+        pieces += [("\n", ""), *_history_row(history, width)]
+    return Content.assemble(*((text, style) for text, style in pieces if text))
+
+
+def _details(gpu: GpuSample) -> list[Piece]:
+    temp_style = LEVEL_STYLE[levels.temperature_level(gpu.temperature_c)]
+    power_style = LEVEL_STYLE[levels.power_level(gpu.power_percent)]
+    power = "N/A" if gpu.power_w is None and gpu.power_limit_w is None else \
+        f"{fmt.watts(gpu.power_w)}/{fmt.watts(gpu.power_limit_w)}W"
+    return [
+        ("  ", ""), (f"{fmt.celsius(gpu.temperature_c):>5}", temp_style), (" ", ""), (power, power_style),
+        (" fan ", "dim"), (fmt.pct(gpu.fan_percent), ""),
+        (" clk ", "dim"), (f"{fmt.mhz(gpu.sm_clock_mhz)}/{fmt.mhz(gpu.mem_clock_mhz)}MHz", ""),
+        (" PCIe ", "dim"), (fmt.rate_pair(gpu.pcie_tx_bytes_s, gpu.pcie_rx_bytes_s), ""),
+        (" ", ""), (fmt.pstate(gpu.pstate), "cyan"),
+    ]
+
+
+def _history_row(history: dict[str, tuple[float | None, ...]], width: int) -> list[Piece]:
+    labels = (("util", "util", "green"), ("mem", "mem", "cyan"), ("power", "power", "yellow"))
+    spark_w = max(0, (width - 3 - sum(len(label) + 3 for _, label, _ in labels)) // 3)
+    pieces: list[Piece] = [("   ", "")]
+    for key, label, style in labels:
+        pieces += [(f"{label} ", "dim"), (sparkline(history.get(key, ()), spark_w), style), ("  ", "")]
+    return pieces
+
+
+def host_text(host: HostSample, width: int) -> Text:
+    """One line when it fits (stacked layout), else CPU and memory on two lines (side column)."""
+    cpu_style = LEVEL_STYLE[levels.util_level(host.cpu_percent)]
+    mem_style = LEVEL_STYLE[levels.memory_level(host.mem_percent)]
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("CPU ", "dim").append(f"{fmt.pct(host.cpu_percent):>4}", cpu_style)
+    if host.cpu_count:
+        text.append(f" of {host.cpu_count}", "dim")
+    if host.load_avg:
+        text.append("  load ", "dim").append(" ".join(f"{x:.2f}" for x in host.load_avg))
+    text.append("  " if width >= 76 else "\n")
+    text.append("RAM ", "dim").append(fmt.mem_pair(host.mem_used_bytes, host.mem_total_bytes), mem_style)
+    text.append(f" {fmt.pct(host.mem_percent)}", mem_style)
+    text.append("  swap ", "dim").append(fmt.mem_pair(host.swap_used_bytes, host.swap_total_bytes))
+    return text
+
+
+def _ms(seconds: float | None) -> str:
+    return fmt.latency(seconds).replace(" ", "")
+
+
+def _latency(label: str, p: Percentiles | None) -> Text:
+    text = Text().append(f"{label:<5}", "dim")
+    if p is None:
+        return text.append(fmt.NA, "dim")
+    for name, value in (("p50", p.p50), ("p90", p.p90), ("p99", p.p99)):
+        text.append(f"{name} ", "dim").append(f"{_ms(value):<7}")
+    return text
+
+
+def _window(server: ServerSample) -> str:
+    p = server.ttft or server.itl or server.e2e
+    if p is None:
+        return ""
+    return "since start" if p.window_s is None else f"last {p.window_s:.0f} s"
+
+
+def server_text(server: ServerSample, width: int, compact: bool = False) -> Text:
+    """The server's state, load, cache, throughput, latency and advice. `compact` (the stacked
+    80-column layout) packs it into ~5 lines; otherwise one figure per line for the side column."""
+    style = STATE_STYLE[server.state]
+    if server.state == "none":
+        return Text.assemble(("● no server  ", "dim"), "pass ", ("--url http://HOST:PORT", "bold"),
+                             " to watch a vLLM server's health and metrics")
+    text = Text.assemble(("● ", style), (server.state.upper(), f"bold {style}"), "  ", (server.url or "", ""))
+    if server.model:
+        text.append("  " if compact else "\n").append(server.model, "bold")
+    if server.detail:
+        text.append("\n" + server.detail, "dim" if server.state == "up" else style)
+    if server.state in ("down", "unreachable"):
+        retry = f"retry in {server.retry_in_s:.0f} s" if server.retry_in_s else "retrying every sample"
+        text.append(f" ({retry})" if server.detail else f"\n{retry}", "dim")
+    if server.state != "up" or (server.running is None and server.kv_usage_percent is None):
+        return text
+    kv_style = LEVEL_STYLE[levels.kv_level(server.kv_usage_percent)]
+    nl = "  " if compact else "\n"
+    preempt = fmt.number(server.preemptions_total)
+    if server.preemptions_recent:
+        preempt += f" (+{server.preemptions_recent:.0f})"
+    text.append("\nrequests ", "dim").append(f"{fmt.number(server.running)} running", "bold")
+    text.append(" · ", "dim").append(f"{fmt.number(server.waiting)} waiting", "yellow" if server.waiting else "")
+    text.append(nl).append("preempted ", "dim").append(preempt, "red" if server.preemptions_recent else "")
+    text.append("\nKV cache ", "dim").append_text(level_bar(server.kv_usage_percent, 10 if compact else 20, kv_style))
+    text.append(f" {fmt.pct(server.kv_usage_percent)}", kv_style)
+    text.append(nl).append("prefix hits ", "dim").append(fmt.pct(server.prefix_hit_percent))
+    text.append(nl).append("tokens/s ", "dim").append("prompt ", "dim").append(fmt.number(server.prompt_tokens_s))
+    text.append(" gen ", "dim").append(fmt.number(server.generation_tokens_s))
+    if compact:
+        text.append("\n").append_text(_latency("TTFT", server.ttft)).append(" ").append_text(
+            _latency("ITL", server.itl))
+    else:
+        text.append(f"\nlatency ({_window(server)})", "dim")
+        for label, p in (("TTFT", server.ttft), ("ITL", server.itl), ("E2E", server.e2e)):
+            text.append("\n").append_text(_latency(label, p))
+    for advice in server.advice:
+        mark = "red" if advice.severity == "error" else "yellow" if advice.severity == "warning" else "cyan"
+        if compact and advice.summary:
+            text.append("\n! ", f"bold {mark}").append(advice.summary).append(" → ", "dim")
+            text.append(advice.setting, f"bold {mark}")
+        else:
+            text.append("\n! ", f"bold {mark}").append(advice.message)
+            text.append(f" [{advice.setting}]", f"bold {mark}")
+    return text
+
+
+def status_text(snap: MonitorSnapshot | None, paused: bool) -> Text:
+    """Most telling first, so an 80-column terminal cuts only the driver details."""
+    text = Text(no_wrap=True, overflow="ellipsis").append(" vllm-wizard monitor", "bold")
+    if paused:
+        text.append("  ").append(" PAUSED ", "reverse bold yellow")
+    if snap is None:
+        return text.append("  sampling…", "dim")
+    if snap.host.hostname:
+        text.append("  ").append(snap.host.hostname, "bold")
+    text.append("  " + time.strftime("%H:%M:%S", time.localtime(snap.taken_at)))
+    text.append(f" every {snap.interval_s:g} s", "dim")
+    if snap.notices:
+        text.append(f"  {len(snap.notices)} notice{'s' if len(snap.notices) > 1 else ''}", "yellow")
+    if snap.gpu_source == "fake":
+        text.append("  fake GPUs", "yellow")
+    text.append(f"  driver {snap.driver_version or fmt.NA} CUDA {snap.cuda_driver_version or fmt.NA}", "dim")
+    return text
+
+
+def process_cells(row: ProcessRow) -> tuple[Text, ...]:
+    style = ROLE_STYLE[row.role]
+    mem = fmt.NA if row.gpu_mem_bytes is None else f"{fmt.gib(row.gpu_mem_bytes)} GiB"
+    if row.missing:
+        command = Text(row.missing, style="dim italic")
+    else:
+        tag = {"ours": "  ◀ our vLLM", "vllm": "  vLLM", "other": ""}[row.role]
+        command = Text(row.command or fmt.NA, style=style).append(tag, "bold magenta")
+    cells = (str(row.gpu_index), str(row.pid), row.user or fmt.NA, mem, fmt.number(row.cpu_percent, 1),
+             fmt.number(row.mem_percent, 1), fmt.duration(row.elapsed_s))
+    return tuple(Text(c, style=style, justify="right" if i in (1, 3, 4, 5, 6) else "left")
+                 for i, c in enumerate(cells)) + (command,)

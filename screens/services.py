@@ -1,0 +1,95 @@
+"""The blocking work the app delegates to thread workers: GPU probe, model inspection, the models
+already on disk, downloads and the launch checks. Each is a function from wizard/, gathered in one
+`Services` object so tests and the demo swap them without monkeypatching Textual.
+
+The hub layer (wizard.hub) and the launcher's checks (wizard.launch) were built alongside the screens;
+every use of them is guarded, so the app still works with local folders if either is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from screens.launch_prep import Prepared
+from wizard.hardware.facts import HardwareFacts
+from wizard.launch.command import LaunchCommand
+from wizard.launch.options import LaunchOptions
+from wizard.model.facts import ModelFacts
+from wizard.planner.plan import Plan
+
+ProgressFn = Callable[[int, int | None], None]
+PrepareFn = Callable[[Plan, LaunchCommand, LaunchOptions, bool], Prepared]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    facts: ModelFacts
+    ref: str  # what `vllm serve` is given
+    needs_download: bool = False  # described from the hub; the weights are not on disk yet
+
+
+@dataclass(frozen=True)
+class CachedModel:
+    ref: str  # text the model step inspects when this entry is picked
+    label: str  # shown in the list: id, revision, size, completeness
+
+
+@dataclass(frozen=True)
+class Services:
+    probe: Callable[[], HardwareFacts]  # raises wizard.hardware.errors.HardwareError
+    inspect: Callable[[str], Inspection]  # raises wizard.errors.WizardError
+    cached_models: Callable[[], list[CachedModel]]
+    # (ref, progress(done, total), cancel event) -> None; raises WizardError. None: not available.
+    download: Callable[[str, ProgressFn, threading.Event], None] | None = None
+    # The launcher's checks before Launch. None: launch without them (the demo prints, never execs).
+    prepare: PrepareFn | None = None
+
+
+def probe_hardware() -> HardwareFacts:
+    from wizard.hardware.probe import probe
+
+    return probe()
+
+
+def inspect_model(text: str) -> Inspection:
+    """A folder or a complete cached copy offline; otherwise the hub's metadata (no weights)."""
+    from wizard.model.resolve import load_model_facts
+
+    facts, ref = load_model_facts(text)
+    # Facts read from disk carry the folder; facts described from the hub have none yet.
+    return Inspection(facts, ref, needs_download=facts.source != "local" and facts.path is None)
+
+
+def list_cached_models() -> list[CachedModel]:
+    try:
+        from wizard.hub.cache import cached_models
+    except ImportError:
+        return []
+    return [CachedModel(ref=m.ref, label=m.label) for m in cached_models()]
+
+
+def download_model(ref: str, progress: ProgressFn, cancel: threading.Event) -> None:
+    """The hub's cancellable download, reported as (bytes done, bytes total)."""
+    from wizard.hub.download import download
+
+    for event in download(ref, cancel=cancel):
+        progress(event.done_bytes, event.total_bytes or None)
+
+
+def _download_available() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("wizard.hub") is not None and find_spec("wizard.hub.download") is not None
+
+
+def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, trust_remote_code: bool) -> Prepared:
+    from screens.launch_prep import prepare
+
+    return prepare(plan, command, options, trust_remote_code=trust_remote_code)
+
+
+def default_services() -> Services:
+    return Services(probe=probe_hardware, inspect=inspect_model, cached_models=list_cached_models,
+                    download=download_model if _download_available() else None, prepare=prepare_launch)

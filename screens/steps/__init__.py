@@ -1,0 +1,1 @@
+"""The five wizard steps, one screen each."""

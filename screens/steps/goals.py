@@ -1,0 +1,140 @@
+"""Step 3: goals (context length, concurrent requests, priority) and who may connect (this machine
+only, or all interfaces behind an API key). Goals are wishes the planner weighs, not pins."""
+
+from __future__ import annotations
+
+import secrets
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+
+from screens.derive import Derived
+from screens.i18n import t
+from screens.state import SetExposure, SetGoals, WizardState
+from screens.steps.base import StepScreen
+from wizard.planner.settings import SETTINGS
+
+PRIORITIES = ("balanced", "throughput", "context", "quality")
+
+
+def parse_tokens(text: str) -> int | None:
+    """Context length as vLLM reads --max-model-len (32k = 32,000; 32K = 32,768); empty = no goal."""
+    return SETTINGS["max_model_len"].parse(text) if text.strip() else None
+
+
+def parse_count(text: str) -> int | None:
+    return SETTINGS["max_num_seqs"].parse(text) if text.strip() else None
+
+
+def parse_port(text: str) -> int:
+    port = int(text.strip())
+    if not 1 <= port <= 65535:
+        raise ValueError("port")
+    return port
+
+
+class GoalsStep(StepScreen):
+    STEP = 2
+    BINDINGS = [Binding("ctrl+r", "generate_key", "key.generate_key")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._invalid: set[str] = set()
+
+    def compose_body(self) -> ComposeResult:
+        state = self.wizard.state
+        goals, exp = state.goals, state.exposure
+        yield Static(t("step.goals.title"), classes="title")
+        with Horizontal(classes="field"):
+            yield Static(t("goals.context"), classes="label")
+            yield Input("" if goals.context is None else str(goals.context), placeholder=t("goals.context_hint"),
+                        id="goal-context", compact=True)
+        with Horizontal(classes="field"):
+            yield Static(t("goals.concurrency"), classes="label")
+            yield Input("" if goals.concurrency is None else str(goals.concurrency),
+                        placeholder=t("goals.concurrency_hint"), id="goal-concurrency", compact=True)
+        yield Static("", id="goals-error", classes="error")
+        yield Static(t("goals.priority"), classes="subtitle")
+        with RadioSet(id="goal-priority", compact=True):
+            for name in PRIORITIES:
+                yield RadioButton(t(f"goals.priority.{name}"), value=goals.priority == name, id=f"prio-{name}")
+        yield Static(t("goals.exposure"), classes="subtitle")
+        with RadioSet(id="goal-exposure", compact=True):
+            yield RadioButton(t("goals.exposure.local"), value=not exp.all_interfaces, id="expose-local")
+            yield RadioButton(t("goals.exposure.all"), value=exp.all_interfaces, id="expose-all")
+        with Horizontal(classes="field", id="key-row"):
+            yield Static(t("goals.api_key"), classes="label")
+            yield Input(exp.api_key.get_secret_value() if exp.api_key else "", password=True, id="api-key",
+                        placeholder=t("goals.api_key_hint"), compact=True)
+            yield Button(t("goals.generate"), id="gen-key", compact=True)
+        with Horizontal(classes="field"):
+            yield Static(t("goals.port"), classes="label")
+            yield Input(str(exp.port), id="port", compact=True, type="integer")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#goal-context").focus()
+
+    def show(self, state: WizardState, derived: Derived) -> None:
+        self.query_one("#key-row").display = state.exposure.all_interfaces
+        super().show(state, derived)
+
+    def local_block(self) -> str | None:
+        return "nav.blocked.invalid" if self._invalid else None
+
+    def _mark(self, field: str, ok: bool) -> None:
+        (self._invalid.discard if ok else self._invalid.add)(field)
+        self.set_text("#goals-error", 
+            " ".join(t(f"goals.invalid.{f}") for f in sorted(self._invalid)))
+        self.show(self.wizard.state, self.wizard.derived)
+
+    @on(Input.Changed, "#goal-context")
+    def _context_changed(self, event: Input.Changed) -> None:
+        try:
+            value = parse_tokens(event.value)
+        except ValueError:
+            return self._mark("context", False)
+        self._mark("context", True)
+        self.intend(SetGoals(self.wizard.state.goals.model_copy(update={"context": value})))
+
+    @on(Input.Changed, "#goal-concurrency")
+    def _concurrency_changed(self, event: Input.Changed) -> None:
+        try:
+            value = parse_count(event.value)
+        except ValueError:
+            return self._mark("concurrency", False)
+        self._mark("concurrency", True)
+        self.intend(SetGoals(self.wizard.state.goals.model_copy(update={"concurrency": value})))
+
+    @on(RadioSet.Changed, "#goal-priority")
+    def _priority_changed(self, event: RadioSet.Changed) -> None:
+        name = (event.pressed.id or "").removeprefix("prio-")
+        if name in PRIORITIES:
+            self.intend(SetGoals(self.wizard.state.goals.model_copy(update={"priority": name})))
+
+    @on(RadioSet.Changed, "#goal-exposure")
+    def _exposure_changed(self, event: RadioSet.Changed) -> None:
+        self.intend(SetExposure(all_interfaces=event.pressed.id == "expose-all"))
+
+    @on(Input.Changed, "#api-key")
+    def _api_key_changed(self, event: Input.Changed) -> None:
+        self.intend(SetExposure(api_key=event.value.strip()))
+
+    @on(Input.Changed, "#port")
+    def _port_changed(self, event: Input.Changed) -> None:
+        try:
+            port = parse_port(event.value)
+        except ValueError:
+            return self._mark("port", False)
+        self._mark("port", True)
+        self.intend(SetExposure(port=port))
+
+    @on(Button.Pressed, "#gen-key")
+    def action_generate_key(self) -> None:
+        if not self.wizard.state.exposure.all_interfaces:
+            return
+        # The key goes into the input (masked) and from there into the state, like a typed one.
+        self.query_one("#api-key", Input).value = secrets.token_urlsafe(24)

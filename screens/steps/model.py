@@ -1,0 +1,132 @@
+"""Step 2: the model. Models already on disk, or a folder / Hugging Face / ModelScope id inspected at
+once; a download with a byte progress bar when the weights are not here yet."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Button, Input, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from screens.derive import Derived
+from screens.i18n import t
+from screens.messages import CancelDownload, Inspect, StartDownload
+from screens.services import CachedModel
+from screens.state import ModelState, WizardState
+from screens.steps.base import StepScreen
+from wizard.model.facts import ModelFacts
+
+GIB = 1 << 30
+
+
+def facts_lines(facts: ModelFacts) -> list[str]:
+    """The facts that drive the plan, one per line (numbers formatted, words from the catalog)."""
+    arch, w = facts.arch, facts.weights
+    quant = facts.quantization.method if facts.quantization else t("model.none")
+    lines = [
+        t("model.fact.id", value=facts.id),
+        t("model.fact.architecture", value=facts.architecture or t("common.na"), type=facts.model_type or "?"),
+        t("model.fact.params", value=f"{w.params / 1e9:.2f}", gib=f"{w.total_bytes / GIB:.2f}"),
+        t("model.fact.dtype", value=w.checkpoint_dtype or arch.torch_dtype or t("common.na"), quant=quant),
+        t("model.fact.context", value=f"{arch.max_position_embeddings or 0:,}"),
+        t("model.fact.layers", layers=arch.num_layers, heads=arch.num_attention_heads, kv=arch.num_kv_heads),
+    ]
+    parsers = [p for p in (facts.parsers.reasoning_parser, facts.parsers.tool_call_parser) if p]
+    if parsers:
+        lines.append(t("model.fact.parsers", value=", ".join(parsers)))
+    if not facts.has_weights:
+        lines.append(t("model.fact.estimated"))
+    return lines
+
+
+class ModelStep(StepScreen):
+    STEP = 1
+    BINDINGS = [Binding("ctrl+g", "download", "key.download")]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(t("step.model.title"), classes="title")
+        yield Input(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
+        yield Static("", id="model-status")
+        yield Static("", id="model-facts")
+        with Horizontal(id="download-row"):
+            yield Button(t("model.download"), id="download", compact=True)
+            yield ProgressBar(total=None, id="download-bar", show_eta=False)
+        yield Static("", id="download-status")
+        yield Static(t("model.on_disk"), classes="subtitle", id="cached-title")
+        yield OptionList(id="cached")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#model-input").focus()
+        self._load_cached()
+
+    @work(thread=True, exclusive=True, group="cached-models", exit_on_error=False)
+    def _load_cached(self) -> None:
+        # Scanning caches touches the disk (and the hub layer may stat many files): off the event loop.
+        found = self.wizard.config.services.cached_models()
+        self.app.call_from_thread(self._show_cached, found)
+
+    def _show_cached(self, found: list[CachedModel]) -> None:
+        cached = self.query_one("#cached", OptionList)
+        cached.clear_options()
+        cached.add_options([Option(m.label, id=m.ref) for m in found])
+        if found:
+            cached.highlighted = 0  # Enter picks the first straight away
+        cached.display = bool(found)
+        self.query_one("#cached-title").display = bool(found)
+
+    def show(self, state: WizardState, derived: Derived) -> None:
+        model = state.model
+        self.query_one("#model-status").set_class(bool(model.error) and model.pending is None, "error")
+        if model.pending is not None:
+            status = t("model.inspecting", text=model.pending)
+        elif model.error:
+            status = model.error
+        else:
+            status = t("model.inspected" if model.facts is not None else "model.hint")
+        self.set_text("#model-status", status)
+        self.set_text("#model-facts",
+                      "\n".join(facts_lines(model.facts)) if model.facts and model.pending is None else "")
+        self._show_download(model)
+        super().show(state, derived)
+
+    def _show_download(self, model: ModelState) -> None:
+        d = model.download
+        available = self.wizard.config.services.download is not None
+        row = self.query_one("#download-row")
+        row.display = available and (model.needs_download or d.running or d.finished)
+        self.query_one("#download", Button).label = t("model.cancel" if d.running else "model.download")
+        bar = self.query_one("#download-bar", ProgressBar)
+        bar.display = d.running or d.finished  # an idle bar would animate as "indeterminate"
+        bar.update(total=d.total, progress=d.done)
+        text = ""
+        if d.running:
+            total = "?" if d.total is None else f"{d.total / GIB:.2f}"
+            text = t("model.downloading", done=f"{d.done / GIB:.2f}", total=total)
+        elif d.error:
+            text = d.error
+        elif d.finished:
+            text = t("model.downloaded")
+        elif model.needs_download:
+            text = t("model.needs_download")
+        self.set_text("#download-status", text)
+
+    @on(Input.Submitted, "#model-input")
+    def _submit(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.intend(Inspect(event.value.strip()))
+
+    @on(OptionList.OptionSelected, "#cached")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        ref = event.option.id or ""
+        self.query_one("#model-input", Input).value = ref
+        self.intend(Inspect(ref))
+
+    @on(Button.Pressed, "#download")
+    def action_download(self) -> None:
+        if self.wizard.config.services.download is None:
+            return
+        running = self.wizard.state.model.download.running
+        self.intend(CancelDownload() if running else StartDownload())

@@ -1,0 +1,123 @@
+"""The real vLLM server, started the way a user starts it: `vllm-wizard serve --yes --detach` on a tiny
+model built offline, queried, calibrated from its real log, and stopped; and the exported YAML
+booted by `vllm serve --config`.
+
+CPU notes (shared/research/vllm-cpu-lab.md): --enforce-eager keeps a boot near 30 s; a small
+gpu-memory-utilization keeps the KV cache small (on CPU it is a fraction of the NUMA node's memory);
+one server at a time, because vLLM pins its engine to one of the two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.vllm
+ROOT = Path(__file__).resolve().parents[2]
+PINS = ["--set", "max-model-len=256", "--set", "gpu-memory-utilization=0.2", "--set", "enforce-eager=true"]
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wizard(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wizard", *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def _get(url: str, timeout: float = 30) -> dict:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - our own loopback server
+        return json.loads(resp.read())
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:  # noqa: S310
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _chat(base: str, model: str) -> dict:
+    body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello, how are you?"}],
+                       "max_tokens": 8, "temperature": 0}).encode()
+    req = urllib.request.Request(f"{base}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310
+        assert resp.status == 200
+        return json.loads(resp.read())
+
+
+def test_serve_detach_boots_answers_calibrates_and_stops(vllm_env, tiny_model):
+    port = _port()
+    started = _wizard(vllm_env, "serve", str(tiny_model), "--gpu", "L4", *PINS, "--port", str(port),
+                      "--served-model-name", "tiny", "--yes", "--detach", "--wait", "480")
+    print(started.stdout[-4000:], started.stderr[-2000:])
+    try:
+        assert started.returncode == 0, started.stderr[-3000:]
+        assert "vLLM accepts it" in started.stdout and "Predicted vs actual" in started.stdout
+        base = f"http://127.0.0.1:{port}"
+        assert [m["id"] for m in _get(f"{base}/v1/models")["data"]] == ["tiny"]
+        reply = _chat(base, "tiny")
+        assert reply["choices"][0]["message"]["content"] is not None and reply["usage"]["completion_tokens"] > 0
+
+        store = json.loads((Path(vllm_env["VLLM_WIZARD_DATA_DIR"]) / "calibration.json").read_text())
+        record, = store["records"]
+        figures = record["figures"]
+        assert figures["kv_cache_tokens"] > 0 and figures["max_concurrency"] > 0 and figures["concurrency_len"] == 256
+        assert figures["cpu_kv_mode"] == "auto" and figures["available_kv_gib"] > 0
+        assert record["measured"]["activation_bytes"] > 0  # derived from the CPU worker's non-KV line
+        assert record["key"]["model_id"] == tiny_model.name and record["key"]["gpu_name"] == "NVIDIA L4"
+        again = _wizard(vllm_env, "calibrate", record["source"], "--no-save")
+        assert again.returncode == 0 and "KV cache tokens" in again.stdout
+    finally:
+        stopped = _wizard(vllm_env, "serve", "--stop", timeout=120)
+    assert stopped.returncode == 0 and "Stopped the server" in stopped.stdout
+    assert not _healthy(f"http://127.0.0.1:{port}")
+
+
+def test_exported_yaml_is_accepted_and_served_by_vllm_serve_config(vllm_env, vllm_python, tiny_model, scratch):
+    from wizard.launch.introspect import find_vllm, validate
+
+    port = _port()
+    config = scratch / "tiny-serve.yaml"
+    exported = _wizard(vllm_env, "export", str(tiny_model), "--gpu", "L4", "--vllm-version", "0.32.0", *PINS,
+                       "--port", str(port), "--served-model-name", "tiny-yaml", "--format", "yaml", "--out",
+                       str(config), "--force")
+    assert exported.returncode == 0, exported.stderr
+    assert validate(find_vllm(), [["--config", str(config)]])[0].ok  # the parser and engine config accept it
+    vllm = Path(vllm_python).parent / "vllm"
+    log = open(scratch / "yaml-serve.log", "wb")
+    proc = subprocess.Popen([str(vllm), "serve", "--config", str(config)], env=vllm_env, stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 480
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (scratch / "yaml-serve.log").read_text()[-3000:]
+            if _healthy(f"http://127.0.0.1:{port}"):
+                break
+            time.sleep(1)
+        else:
+            pytest.fail("vllm serve --config did not become healthy")
+        assert [m["id"] for m in _get(f"http://127.0.0.1:{port}/v1/models")["data"]] == ["tiny-yaml"]
+        assert _chat(f"http://127.0.0.1:{port}", "tiny-yaml")["usage"]["completion_tokens"] > 0
+    finally:
+        import os
+
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

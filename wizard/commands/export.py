@@ -1,0 +1,98 @@
+"""`vllm-wizard export MODEL [plan options] --format FMT [--out PATH] [--force]`.
+
+Writes the planned launch in one of: yaml (`vllm serve --config`), env, systemd, docker, compose,
+script, k8s. Without --out the text goes to stdout with secret values masked; with --out the file is
+written (0600 when it holds a secret) and never replaces an existing file without --force or a yes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wizard.commands.plan import add_plan_options
+
+MULTINODE = ("ray", "lws")
+FORMAT_NAMES = ("yaml", "env", "systemd", "docker", "compose", "script", "k8s", "ray", "lws")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from wizard.launch.args import add_launch_options
+
+    add_plan_options(p)
+    add_launch_options(p)
+    g = p.add_argument_group("export")
+    g.add_argument("--format", required=True, choices=FORMAT_NAMES,
+                   help="what to write (ray and lws: multi-node plans, with --nodes N)")
+    g.add_argument("--out", metavar="PATH", help="write to this file (default: print to stdout)")
+    g.add_argument("--force", action="store_true", help="replace --out if it exists")
+    g.add_argument("--name", help="service / container / unit name (default: vllm-<model>)")
+    g.add_argument("--env-file", metavar="PATH", help="where the env file will live (systemd, compose refer to it)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wizard.commands.plan import build_request
+    from wizard.launch.args import ask, launch_options
+    from wizard.launch.command import build_command
+    from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
+    from wizard.launch.introspect import find_vllm
+    from wizard.planner.plan import make_plan
+
+    install = None
+    if args.vllm_version is None:
+        install = find_vllm()
+        if install is not None:
+            args.vllm_version = install.version
+    plan = make_plan(build_request(args))
+    if not plan.ok:
+        print(f"vllm-wizard: warning: the plan predicts that vLLM fails to start ({plan.failure_code}): "
+              f"{plan.failure_message}", file=sys.stderr)
+    options, _ = launch_options(args)
+    if args.format in MULTINODE or plan.request.nodes > 1:
+        return _export_multinode(args, plan, options)
+    command = build_command(plan, options)
+    detected = plan.request.hardware.source != "catalog"
+    ranks = plan.settings.tensor_parallel_size * plan.settings.pipeline_parallel_size
+    from wizard.planner.choose import select_gpus
+
+    indices = tuple(g.index for g in select_gpus(plan.request)[:ranks]) if detected else None
+    exe = install.vllm_exe if install is not None else None
+    ctx = ExportContext(vllm_version=plan.version, gpu_indices=indices, gpu_count=ranks, name=args.name,
+                        env_file=args.env_file, vllm_exe=str(exe) if exe else None,
+                        hub_model=plan.request.model.source != "local")
+    text, secret = export_text(args.format, command, ctx, include_secrets=bool(args.out))
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.out).expanduser()
+    write_export(path, text, mode=FORMATS[args.format].mode, secret=secret, force=args.force,
+                 confirm=lambda p: ask(f"{p} exists. Replace it?"))
+    note = " (mode 0600: it holds a secret)" if secret else ""
+    print(f"Wrote {path}{note}", file=sys.stderr)
+    return 0
+
+
+def _export_multinode(args: argparse.Namespace, plan, options) -> int:
+    from pathlib import Path
+
+    from wizard.errors import InputError
+    from wizard.launch.args import ask
+    from wizard.launch.export import write_export
+    from wizard.launch.multinode_export import export_multinode
+
+    if args.format not in MULTINODE:
+        raise InputError(f"--format {args.format} describes one server; for --nodes {plan.request.nodes} use "
+                         "--format ray (a script for every node) or --format lws (Kubernetes LeaderWorkerSet)")
+    if plan.request.nodes < 2:
+        raise InputError(f"--format {args.format} is for multi-node plans: add --nodes 2 (or more)")
+    text = export_multinode(args.format, plan, options, name=args.name)
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.out).expanduser()
+    write_export(path, text, mode=0o755 if args.format == "ray" else 0o644, secret=False, force=args.force,
+                 confirm=lambda p: ask(f"{p} exists. Replace it?"))
+    print(f"Wrote {path}", file=sys.stderr)
+    return 0

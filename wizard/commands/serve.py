@@ -1,0 +1,195 @@
+"""`vllm-wizard serve MODEL --yes [plan options] [server options] [--detach] [--dry-run]`.
+
+Plans, adapts the argv to the installed vLLM, runs the preflight checks, has the installed vLLM
+parse the argv and build its engine configuration, then execs `vllm serve` (default) or starts it
+detached and follows its start-up (predicted vs actual, calibration). `serve --stop` stops the last
+detached server. Exit codes: 0 launched (or dry run), 2 bad input / preflight refused, 3 the plan or
+vLLM's own check says it would not start, 1 the detached server did not become healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wizard.commands.plan import add_plan_options
+
+EXIT_REFUSED, EXIT_FAILS, EXIT_DIED = 2, 3, 1
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from wizard.launch.args import add_launch_options, optional_model
+
+    add_plan_options(p)
+    optional_model(p)
+    add_launch_options(p)
+    g = p.add_argument_group("launch")
+    g.add_argument("--yes", "-y", action="store_true", help="launch without showing the plan and asking first")
+    g.add_argument("--detach", action="store_true", help="run in the background (log + pid file), wait for /health")
+    g.add_argument("--dry-run", action="store_true", help="print the command (secrets masked) and the checks; launch nothing")
+    g.add_argument("--trust-remote-code", action="store_true", help="allow running Python code from the model repository")
+    g.add_argument("--allow-no-api-key", action="store_true", help="allow listening beyond this machine without an API key")
+    g.add_argument("--no-validate", action="store_true", help="skip the installed vLLM's own check of the argv")
+    g.add_argument("--wait", type=float, default=900, metavar="S", help="with --detach: seconds to wait for /health")
+    g.add_argument("--stop", action="store_true", help="stop the last server started with --detach")
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _stop() -> int:
+    from wizard.errors import InputError
+    from wizard.launch.detach import is_alive, stop
+    from wizard.launch.records import latest_launch
+
+    record = latest_launch()
+    if record is None:
+        raise InputError("--stop: the wizard has not started a detached server on this machine")
+    if not is_alive(record):
+        _say(f"The last server (pid {record.pid}, {record.url}) is not running.")
+        return 0
+    gone = stop(record)
+    _say(f"Stopped the server (pid {record.pid}, {record.url})." if gone else f"pid {record.pid} did not stop.")
+    return 0 if gone else EXIT_DIED
+
+
+def _fit(command, info):
+    """Adapt the argv's spelling to the installed parser; (command, problems)."""
+    from dataclasses import replace
+
+    from wizard.planner.argv import fit_to_installed
+
+    fit = fit_to_installed(list(command.argv), command.env, info.flags())
+    for change in fit.changes:
+        _say(f"note: {change}")
+    return replace(command, argv=tuple(fit.argv), env=fit.env), fit.problems
+
+
+def run(args: argparse.Namespace) -> int:
+    from wizard.errors import InputError
+    from wizard.launch.introspect import VllmProbeError, find_vllm, introspect
+
+    if args.stop:
+        return _stop()
+    if not args.model:
+        raise InputError("MODEL is required (a folder, org/name, hf:org/name or ms:org/name)")
+    install = find_vllm()
+    if args.vllm_version is None and install is not None:
+        args.vllm_version = install.version  # plan for the vLLM this command will exec
+    if args.trust_remote_code:
+        args.pins = [*args.pins, "trust-remote-code=true"]
+
+    from wizard.commands.plan import build_request
+    from wizard.launch.args import ask, launch_options
+    from wizard.launch.command import build_command
+    from wizard.planner.plan import make_plan
+    from wizard.planner.report import render_plan
+
+    plan = make_plan(build_request(args))
+    if not plan.ok:
+        _say(render_plan(plan))
+        print(f"vllm-wizard: the plan predicts that vLLM fails to start ({plan.failure_code}); not launching",
+              file=sys.stderr)
+        return EXIT_FAILS
+    options, key_env = launch_options(args)
+    command = build_command(plan, options)
+    info, probe_error = None, None
+    if install is not None and not args.no_validate:
+        try:
+            info = introspect(install)
+        except VllmProbeError as exc:
+            probe_error = exc.message  # preflight refuses: a vLLM that cannot be imported cannot serve
+    if info is not None:
+        command, problems = _fit(command, info)
+        if problems:
+            for problem in problems:
+                print(f"vllm-wizard: {problem}", file=sys.stderr)
+            return EXIT_FAILS
+
+    from wizard.launch.preflight import Consent, run_preflight
+
+    if args.dry_run:
+        _say(command.shell_line())
+        _say(run_preflight(plan, options, install=install, info=info, probe_error=probe_error,
+                           consent=Consent(args.trust_remote_code, args.allow_no_api_key)).render())
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError("not launching without confirmation: stdin is not a terminal; review with --dry-run, "
+                             "then pass --yes")
+        _say(render_plan(plan))
+        _say("\n" + command.shell_line())
+        if not ask("Launch vLLM with this plan?"):
+            _say("Not launched.")
+            return 0
+    consent = _consent(args, plan, options)
+    report = run_preflight(plan, options, install=install, info=info, consent=consent, probe_error=probe_error)
+    _say("Preflight:\n" + report.render())
+    if not report.ok:
+        print(f"vllm-wizard: preflight refused: {report.blocking[0].message} Fix: {report.blocking[0].fix}",
+              file=sys.stderr)
+        return EXIT_REFUSED
+    if info is not None:
+        if not _validated(install, command):
+            return EXIT_FAILS
+    if args.detach:
+        return _detached(plan, command, options, install, key_env, args.wait)
+    from wizard.launch.execute import exec_command
+
+    exec_command(command, vllm_exe=install.vllm_exe if install else None)
+    return 0  # only reached when exec is replaced (tests)
+
+
+def _consent(args, plan, options):
+    """Consent comes from a flag, or (without --yes) from a yes on the terminal; never assumed."""
+    from wizard.launch.args import ask
+    from wizard.launch.preflight import Consent
+
+    trust, open_ok = args.trust_remote_code, args.allow_no_api_key
+    if not args.yes:
+        if plan.settings.trust_remote_code and not trust:
+            trust = ask("The plan runs Python code from the model repository. Allow it?")
+        if options.all_interfaces and options.api_key is None and not open_ok:
+            open_ok = ask(f"Listen on {options.host} without an API key (anyone who reaches the port can use it)?")
+    return Consent(trust_remote_code=trust, open_without_api_key=open_ok)
+
+
+def _validated(install, command) -> bool:
+    from wizard.launch.introspect import validate
+
+    _say(f"Checking the command with vLLM {install.version}'s own parser and engine configuration ...")
+    result = validate(install, [list(command.argv)])[0]
+    if result.ok:
+        _say("  vLLM accepts it.")
+        return True
+    print(f"vllm-wizard: vLLM {install.version} refuses the command ({result.code}): {result.error}", file=sys.stderr)
+    print(f"vllm-wizard: fix: {result.fix}", file=sys.stderr)
+    return False
+
+
+def _detached(plan, command, options, install, key_env, wait: float) -> int:
+    from wizard.launch.calibration.compare import render_comparison
+    from wizard.launch.detach import start_detached
+    from wizard.launch.startup import follow_startup, short_line
+
+    record = start_detached(command, plan, options, vllm_exe=install.vllm_exe if install else None,
+                            api_key_env=key_env)
+    _say(f"Started vLLM in the background: pid {record.pid}, log {record.log_path}")
+    _say(f"Waiting up to {wait:.0f} s for {record.url}/health ...")
+    outcome = follow_startup(record, timeout=wait, on_line=lambda line: _say(f"  vllm | {short_line(line)}"))
+    if outcome.rows:
+        _say("\nPredicted vs actual (per GPU):\n" + render_comparison(outcome.rows))
+    if not outcome.health.ok:
+        _say("\nLast lines of the log:\n" + outcome.log_tail)
+        why = outcome.explanation
+        reason = "exited" if outcome.health.reason == "exited" else f"was not healthy after {wait:.0f} s"
+        print(f"vllm-wizard: vLLM {reason}" + (f" ({why.code}): {why.quote} Fix: {why.fix}" if why else
+                                                 f"; see {record.log_path}"), file=sys.stderr)
+        return EXIT_DIED
+    if outcome.calibration is not None:
+        _say(f"Calibration saved for {outcome.calibration.key.gpu_name} / vLLM {outcome.calibration.key.vllm_version}"
+             f" / {outcome.calibration.key.model_id}: the next plan of this setup uses the measured overheads.")
+    _say(f"\nvLLM is ready at {record.url} (started in {outcome.health.seconds:.0f} s). "
+         "Stop it with: vllm-wizard serve --stop")
+    return 0

@@ -1,0 +1,120 @@
+"""Reach a vLLM server: GET /health, then /metrics, with timeouts; classify what happened.
+
+States, as the user reads them:
+- up:          /health answered 200 (the metrics text comes with it)
+- starting:    nothing answers yet but the launched process is alive (vLLM opens its port only
+               once the model is loaded), or /health says 503 before the server was ever up
+- down:        nothing listens and no live process is known, the process exited, or /health failed
+               after the server had been up (vLLM answers 503 when its engine died)
+- unreachable: no answer within the timeout, or the host cannot be reached at all
+Loopback URLs bypass any http(s)_proxy from the environment: a rented box's proxy cannot reach
+127.0.0.1 and would turn a running server into "unreachable".
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import psutil
+
+from wizard.monitor.snapshot import ServerState
+
+MAX_BODY = 32 << 20  # /metrics of a big multi-engine server is a few MB at most
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]", "0.0.0.0")
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    state: ServerState
+    detail: str | None = None
+    metrics_text: str | None = None
+    metrics_error: str | None = None  # up, but /metrics could not be read
+
+
+def pid_alive(pid: int, started: float | None = None) -> bool:
+    """Is `pid` running (and, when `started` is known, still the process that started then)?"""
+    try:
+        proc = psutil.Process(pid)
+        if started is not None and abs(proc.create_time() - started) > 1.0:
+            return False  # the pid was reused by another process
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return psutil.pid_exists(pid)
+
+
+class MetricsClient:
+    def __init__(self, url: str, *, pid: int | None = None, log_path: str | None = None,
+                 timeout: float = 2.0, pid_started: float | None = None,
+                 alive: Callable[[int, float | None], bool] = pid_alive) -> None:
+        self.url = url
+        self.pid = pid
+        self.pid_started = pid_started
+        self.log_path = log_path
+        self.timeout = timeout
+        self._alive = alive
+        self.was_up = False
+        host = urlsplit(url).hostname or ""
+        handlers = [urllib.request.ProxyHandler({})] if host in LOOPBACK else []
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def _get(self, path: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers={"User-Agent": "vllm-wizard-monitor"})
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return response.status, response.read(MAX_BODY)
+        except urllib.error.HTTPError as exc:
+            return exc.code, b""
+
+    def fetch(self) -> FetchResult:
+        try:
+            status, _ = self._get("/health")
+        except TimeoutError:
+            return FetchResult("unreachable", f"no answer from {self.url} within {self.timeout:g} s")
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            return self._not_listening(exc)
+        if status != 200:
+            return self._unhealthy(status)
+        self.was_up = True
+        try:
+            status, body = self._get("/metrics")
+        except (urllib.error.URLError, OSError) as exc:
+            return FetchResult("up", metrics_error=f"/metrics failed ({_why(exc)})")
+        if status != 200:
+            return FetchResult("up", metrics_error=f"/metrics answered HTTP {status}")
+        return FetchResult("up", metrics_text=body.decode("utf-8", errors="replace"))
+
+    def _not_listening(self, exc: BaseException) -> FetchResult:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError):
+            return FetchResult("unreachable", f"no answer from {self.url} within {self.timeout:g} s")
+        if not isinstance(reason, ConnectionRefusedError):
+            return FetchResult("unreachable", f"cannot reach {self.url} ({_why(exc)})")
+        if self.pid is not None:
+            if self._alive(self.pid, self.pid_started):
+                if self.was_up:
+                    return FetchResult("down", f"process {self.pid} is alive but stopped listening")
+                return FetchResult("starting", f"process {self.pid} is running; vLLM opens the port once "
+                                               "the model is loaded")
+            self.was_up = False
+            return FetchResult("down", f"process {self.pid} exited{self._log_hint()}")
+        return FetchResult("down", f"nothing listens at {self.url}{self._log_hint()}")
+
+    def _unhealthy(self, status: int) -> FetchResult:
+        if status == 503 and not self.was_up and (self.pid is None or self._alive(self.pid, self.pid_started)):
+            return FetchResult("starting", "the server answers but is not ready yet (/health: 503)")
+        return FetchResult("down", f"/health answered HTTP {status}: the engine is not serving"
+                                   f"{self._log_hint()}")
+
+    def _log_hint(self) -> str:
+        return f"; its log: {self.log_path}" if self.log_path else ""
+
+
+def _why(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return getattr(reason, "strerror", None) or str(reason) or type(reason).__name__

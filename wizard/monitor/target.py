@@ -1,0 +1,111 @@
+"""Which vLLM server to watch: `--url`, a launch record JSON file, or the server the wizard launched.
+
+Precedence: an explicit URL, then `--launch-record PATH`, then wizard.launch.latest_launch() when the
+launcher provides it (imported under a guard: the monitor works before and without it). A record
+gives the pid (so "starting" can be told from "down") and the log path (named when it is down).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wizard.errors import InputError
+
+
+@dataclass(frozen=True)
+class ServerTarget:
+    url: str
+    pid: int | None = None
+    log_path: str | None = None
+    source: str = "--url"  # where it came from, for the UI ("--url", a record path, "last launch")
+    # The process start time the launcher recorded: a live pid with another start time was reused.
+    pid_started: float | None = None
+
+
+def normalize_url(url: str) -> str:
+    """Accept "host:port" and "http://host:port/" alike; the monitor appends /health and /metrics."""
+    url = url.strip().rstrip("/")
+    if "://" not in url:
+        url = f"http://{url}"
+    for suffix in ("/metrics", "/health", "/v1"):
+        url = url.removesuffix(suffix)
+    return url
+
+
+def target_from_record(record: Any, source: str) -> ServerTarget | None:
+    """A launch record as a mapping or an object with url/pid/log_path (the launcher's type)."""
+    def get(key: str) -> Any:
+        return record.get(key) if isinstance(record, Mapping) else getattr(record, key, None)
+
+    url = get("url")
+    if not isinstance(url, str) or not url:
+        return None
+    pid = get("pid")
+    log = get("log_path")
+    started = get("pid_started")
+    return ServerTarget(url=normalize_url(url), pid=pid if isinstance(pid, int) and pid > 0 else None,
+                        log_path=None if log is None else str(log), source=source,
+                        pid_started=float(started) if isinstance(started, (int, float)) else None)
+
+
+def read_launch_record(path: Path) -> ServerTarget:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"launch record {path}: cannot read it ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"launch record {path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    target = target_from_record(data, str(path))
+    if target is None:
+        raise InputError(f'launch record {path}: expected an object with a "url" (and optional "pid", "log_path")')
+    return target
+
+
+def launch_records_may_exist(env: Mapping[str, str] | None = None) -> bool:
+    """False only when the launcher's runs folder is absent or empty, so no launch can be found.
+
+    Mirrors wizard.launch.records.runs_dir() (a test pins the two together). It exists because
+    importing the launcher's records module costs ~300 ms (pydantic models), most of the 400 ms
+    `monitor --once` budget, on the common machine where the wizard never launched anything.
+    """
+    env = os.environ if env is None else env
+    if env.get("VLLM_WIZARD_STATE_DIR"):
+        base = Path(env["VLLM_WIZARD_STATE_DIR"])
+    else:
+        base = Path(env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")) / "vllm-wizard"
+    try:
+        return any((base / "runs").iterdir())
+    except OSError:
+        return False
+
+
+def _latest_launch_finder() -> Callable[[], Any] | None:
+    try:
+        from wizard.launch import latest_launch  # type: ignore[attr-defined]
+    except ImportError:  # the launcher does not provide it (yet)
+        return None
+    return latest_launch  # type: ignore[no-any-return]
+
+
+def resolve_target(url: str | None = None, launch_record: Path | None = None,
+                   latest: Callable[[], Any] | None = None, use_latest: bool = True) -> ServerTarget | None:
+    """The server to watch, or None (the server panel then says how to name one)."""
+    if url:
+        return ServerTarget(url=normalize_url(url))
+    if launch_record is not None:
+        return read_launch_record(launch_record)
+    finder = latest
+    if finder is None and use_latest and launch_records_may_exist():
+        finder = _latest_launch_finder()
+    if finder is None:
+        return None
+    try:
+        record = finder()
+    except Exception:  # a broken launch history must not stop the GPU view
+        return None
+    return None if record is None else target_from_record(record, "last launch")
