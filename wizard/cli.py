@@ -26,7 +26,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that subcommand's module is imported and given its options
+    (every command is still listed), so one command does not pay for importing all the others."""
     parser = argparse.ArgumentParser(
         prog="vllm-wizard",
         description="From a fresh GPU server to a correctly configured, running `vllm serve`.",
@@ -41,10 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vllm-wizard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
         cmd = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(cmd)
-        cmd.set_defaults(_run=module.run)
+        if only is None or name == only:
+            module = importlib.import_module(module_name)
+            module.add_arguments(cmd)
+            cmd.set_defaults(_run=module.run)
     return parser
 
 
@@ -59,16 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--version"]:
         print(f"vllm-wizard {__version__}")
         return 0
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     args = parser.parse_args(argv)
-    from wizard.errors import WizardError
-
     if args.command is None:
         parser.print_help(sys.stderr)
         print("\nvllm-wizard: name a COMMAND (the guided app starts with plain `vllm-wizard`)", file=sys.stderr)
         return 2
+    return run_reporting_errors(args._run, args)
+
+
+def run_reporting_errors(run, args: argparse.Namespace) -> int:
+    """Run a command; a user's error becomes one line on stderr and its exit code, never a traceback."""
+    from wizard.errors import WizardError
+
     try:
-        return int(args._run(args) or 0)
+        return int(run(args) or 0)
     except WizardError as exc:
         print(f"vllm-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code

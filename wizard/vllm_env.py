@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -22,11 +23,14 @@ def installed_version() -> str | None:
         found = _version_in_prefix(Path(configured).parent.parent)
         if found:
             return found
-    for dist in DISTRIBUTIONS:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+    # find_spec looks for the package without importing it, and is far cheaper than a metadata scan
+    # of every installed distribution when (as on most machines running the wizard) vLLM is elsewhere.
+    if importlib.util.find_spec("vllm") is not None:
+        for dist in DISTRIBUTIONS:
+            try:
+                return metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                continue
     exe = shutil.which("vllm")
     if exe is None:
         return None

@@ -70,6 +70,7 @@ def test_serve_detach_boots_answers_calibrates_and_stops(vllm_env, tiny_model):
         assert [m["id"] for m in _get(f"{base}/v1/models")["data"]] == ["tiny"]
         reply = _chat(base, "tiny")
         assert reply["choices"][0]["message"]["content"] is not None and reply["usage"]["completion_tokens"] > 0
+        _check_real_metrics(base, reply["usage"]["completion_tokens"])
 
         store = json.loads((Path(vllm_env["VLLM_WIZARD_DATA_DIR"]) / "calibration.json").read_text())
         record, = store["records"]
@@ -84,6 +85,27 @@ def test_serve_detach_boots_answers_calibrates_and_stops(vllm_env, tiny_model):
         stopped = _wizard(vllm_env, "serve", "--stop", timeout=120)
     assert stopped.returncode == 0 and "Stopped the server" in stopped.stdout
     assert not _healthy(f"http://127.0.0.1:{port}")
+
+
+def _check_real_metrics(base: str, generated: int) -> None:
+    """The monitor's parser reads what this real vLLM exposes; VLLM_WIZARD_CAPTURE_METRICS=DIR keeps
+    the text as a fixture named with the version (tests/monitor/fixtures/metrics-v<version>-cpu.txt)."""
+    import os
+
+    from wizard.launch.introspect import find_vllm
+    from wizard.monitor.prom import parse_metrics
+
+    with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:  # noqa: S310 - our loopback server
+        text = resp.read().decode()
+    capture = os.environ.get("VLLM_WIZARD_CAPTURE_METRICS")
+    if capture:
+        version = find_vllm().version.split("+")[0]
+        Path(capture, f"metrics-v{version}-cpu.txt").write_text(text)
+    frame = parse_metrics(text)
+    assert frame.generation == "v1" and frame.model == "tiny"
+    assert frame.counters["generation_tokens"] >= generated and frame.counters["prompt_tokens"] > 0
+    assert {"running", "waiting", "kv_usage"} <= set(frame.gauges)
+    assert frame.histograms["ttft"].count >= 1 and frame.histograms["e2e"].count >= 1
 
 
 def test_exported_yaml_is_accepted_and_served_by_vllm_serve_config(vllm_env, vllm_python, tiny_model, scratch):

@@ -102,19 +102,9 @@ def main(argv: list[str]) -> int:
     """`vllm-wizard monitor ARGS` without building the whole CLI: the console entry calls this so
     `monitor --once` does not import every other command (their imports cost ~140 ms of the 400 ms
     budget). Errors are reported exactly as wizard.cli.main reports them."""
-    from wizard.errors import WizardError
+    from wizard.cli import run_reporting_errors
 
-    args = build_parser().parse_args(argv)
-    try:
-        return run(args)
-    except WizardError as exc:
-        print(f"vllm-wizard: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("vllm-wizard: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+    return run_reporting_errors(run, build_parser().parse_args(argv))
 
 
 def print_once(config: MonitorConfig, *, as_json: bool) -> int:
