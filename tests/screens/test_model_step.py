@@ -128,6 +128,8 @@ def _fake_hub():
         pytest.skip("the fake hub is not available")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up while being built
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))  # for its sibling module (the ModelScope routes)
     spec.loader.exec_module(module)
     return module.start_fake_hub()
 
