@@ -71,15 +71,20 @@ def test_a_broken_launch_history_does_not_stop_the_monitor():
     assert resolve_target(None, None, latest=broken) is None
 
 
-def test_latest_launch_is_called_only_when_a_launch_can_exist(tmp_path, monkeypatch):
-    calls = []
-    fake = types.SimpleNamespace(latest_launch=lambda: calls.append(1) or {"url": "http://127.0.0.1:8123", "pid": 5})
-    monkeypatch.setitem(sys.modules, "wizard.launch", fake)
+def test_last_launch_is_read_from_its_record_without_the_launcher(tmp_path, monkeypatch):
+    # The launcher's pydantic records are not imported: `monitor --once` reads launch.json itself.
+    monkeypatch.setitem(sys.modules, "wizard.launch.records", None)  # importing it would now fail
     monkeypatch.setenv("VLLM_WIZARD_STATE_DIR", str(tmp_path))
-    assert resolve_target() is None and calls == []  # nothing launched here: no import, no call
-    (tmp_path / "runs" / "20261121T143000.000000Z-8123").mkdir(parents=True)
+    assert resolve_target() is None  # nothing launched here
+    older = tmp_path / "runs" / "20261121T143000.000000Z-8123"
+    newer = tmp_path / "runs" / "20261121T150000.000000Z-8124"
+    for run, port in ((older, 8123), (newer, 8124)):
+        run.mkdir(parents=True)
+        (run / "launch.json").write_text(json.dumps({"url": f"http://127.0.0.1:{port}", "pid": port}))
     target = resolve_target()
-    assert target is not None and target.url == "http://127.0.0.1:8123" and target.pid == 5 and calls == [1]
+    assert target is not None and target.url == "http://127.0.0.1:8124" and target.pid == 8124
+    (newer / "launch.json").write_text("{broken")
+    assert resolve_target() is None  # a broken record is skipped quietly, never a crash
 
 
 def test_a_launcher_without_latest_launch_is_tolerated(tmp_path, monkeypatch):

@@ -17,19 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wizard.launch.calibration.store import CalibrationKey
 
-STATE_ENV = "VLLM_WIZARD_STATE_DIR"
-RECORD_NAME = "launch.json"
-
-
-def state_dir() -> Path:
-    if os.environ.get(STATE_ENV):
-        return Path(os.environ[STATE_ENV])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "vllm-wizard"
-
-
-def runs_dir(root: Path | None = None) -> Path:
-    return (root or state_dir()) / "runs"
+from wizard.launch.run_dirs import RECORD_NAME, STATE_ENV, runs_dir, state_dir  # noqa: F401 - re-exported
 
 
 class PlanSummary(BaseModel):

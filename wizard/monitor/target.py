@@ -8,7 +8,6 @@ gives the pid (so "starting" can be told from "down") and the log path (named wh
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,43 +52,41 @@ def target_from_record(record: Any, source: str) -> ServerTarget | None:
                         pid_started=float(started) if isinstance(started, (int, float)) else None)
 
 
-def read_launch_record(path: Path) -> ServerTarget:
+def read_launch_record(path: Path, source: str | None = None) -> ServerTarget:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"launch record {path}: cannot read it ({exc.strerror or exc})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"launch record {path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
-    target = target_from_record(data, str(path))
+    target = target_from_record(data, source or str(path))
     if target is None:
         raise InputError(f'launch record {path}: expected an object with a "url" (and optional "pid", "log_path")')
     return target
 
 
 def launch_records_may_exist(env: Mapping[str, str] | None = None) -> bool:
-    """False only when the launcher's runs folder is absent or empty, so no launch can be found.
+    """False only when the launcher's runs folder is absent or empty, so no launch can be found."""
+    from wizard.launch.run_dirs import runs_dir
 
-    Mirrors wizard.launch.records.runs_dir() (a test pins the two together). It exists because
-    importing the launcher's records module costs ~300 ms (pydantic models), most of the 400 ms
-    `monitor --once` budget, on the common machine where the wizard never launched anything.
-    """
-    env = os.environ if env is None else env
-    if env.get("VLLM_WIZARD_STATE_DIR"):
-        base = Path(env["VLLM_WIZARD_STATE_DIR"])
-    else:
-        base = Path(env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")) / "vllm-wizard"
     try:
-        return any((base / "runs").iterdir())
+        return any(runs_dir(env=env).iterdir())
     except OSError:
         return False
 
 
-def _latest_launch_finder() -> Callable[[], Any] | None:
-    try:
-        from wizard.launch import latest_launch  # type: ignore[attr-defined]
-    except ImportError:  # the launcher does not provide it (yet)
+def newest_launch_target() -> ServerTarget | None:
+    """The last launch read straight from its launch.json: importing the launcher's pydantic records
+    costs ~300 ms, most of the 400 ms `monitor --once` budget, for the three fields needed here."""
+    from wizard.launch.run_dirs import newest_record_path
+
+    path = newest_record_path()
+    if path is None:
         return None
-    return latest_launch  # type: ignore[no-any-return]
+    try:
+        return read_launch_record(path, "last launch")
+    except InputError:
+        return None  # a broken launch history must not stop the GPU view
 
 
 def resolve_target(url: str | None = None, launch_record: Path | None = None,
@@ -100,10 +97,8 @@ def resolve_target(url: str | None = None, launch_record: Path | None = None,
     if launch_record is not None:
         return read_launch_record(launch_record)
     finder = latest
-    if finder is None and use_latest and launch_records_may_exist():
-        finder = _latest_launch_finder()
     if finder is None:
-        return None
+        return newest_launch_target() if use_latest else None
     try:
         record = finder()
     except Exception:  # a broken launch history must not stop the GPU view

@@ -1,0 +1,32 @@
+"""Where detached launches live: one run dir each under the state dir. No pydantic, no I/O at import,
+so readers on a budget (the monitor's `--once`) can find the last launch without the launcher."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+STATE_ENV = "VLLM_WIZARD_STATE_DIR"
+RECORD_NAME = "launch.json"
+
+
+def state_dir(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if env.get(STATE_ENV):
+        return Path(env[STATE_ENV])
+    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "vllm-wizard"
+
+
+def runs_dir(root: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    return (root or state_dir(env)) / "runs"
+
+
+def newest_record_path(root: Path | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    """launch.json of the newest run (run dir names sort by start time), or None."""
+    try:
+        runs = sorted(runs_dir(root, env).iterdir(), reverse=True)
+    except OSError:
+        return None
+    return next((run / RECORD_NAME for run in runs if (run / RECORD_NAME).is_file()), None)
