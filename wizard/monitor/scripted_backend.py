@@ -115,24 +115,23 @@ class ScriptedBackend(FakeBackend):
             raise Unavailable(value.code)
         return super()._get(mapping, key, kind)
 
-    def process_name(self, pid: int) -> str:
+    def _find_process(self, pid: int, has: str) -> dict:
+        """The scripted process entry for `pid` that carries `has`, on any reachable GPU."""
         for index in range(len(self._devices)):
             try:
                 procs = self._device(index).get("processes") or ()
             except Unavailable:
                 continue
             for proc in procs:
-                if proc.get("pid") == pid and isinstance(proc.get("name"), str):
-                    return proc["name"]
-        raise Unavailable(f"no name for pid {pid}")
+                if isinstance(proc, dict) and proc.get("pid") == pid and has in proc:
+                    return proc
+        raise Unavailable(f"no {has} for pid {pid}")
+
+    def process_name(self, pid: int) -> str:
+        name = self._find_process(pid, "name")["name"]
+        if not isinstance(name, str):
+            raise Unavailable(f"no name for pid {pid}")
+        return name
 
     def process_details(self, pid: int) -> Mapping[str, Any]:
-        for index in range(len(self._devices)):
-            try:
-                procs = self._device(index).get("processes") or ()
-            except Unavailable:
-                continue
-            for proc in procs:
-                if isinstance(proc, dict) and proc.get("pid") == pid and "cmdline" in proc:
-                    return proc
-        raise Unavailable(f"no host details for pid {pid}")
+        return self._find_process(pid, "cmdline")

@@ -71,11 +71,9 @@ class ServerWatch:
         return ServerSample(
             state="up", url=self.target.url, model=self._model, pid=self.target.pid,
             log_path=self.target.log_path, metric_names=frame.generation,
-            running=figures.running, waiting=figures.waiting, kv_usage_percent=figures.kv_usage_percent,
-            prefix_hit_percent=figures.prefix_hit_percent, prompt_tokens_s=figures.prompt_tokens_s,
-            generation_tokens_s=figures.generation_tokens_s, preemptions_total=figures.preemptions_total,
-            preemptions_recent=figures.preemptions_recent, ttft=figures.ttft, itl=figures.itl, e2e=figures.e2e,
             advice=self.advice.evaluate(figures),
+            # Every figure by name: a field added to ServerFigures but not to ServerSample fails here.
+            **{f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)},
         )
 
 

@@ -48,10 +48,6 @@ class KvLayout:
         return self.group_size * self.page_bytes
 
     @property
-    def uniform(self) -> bool:
-        return len(self.groups) == 1
-
-    @property
     def bytes_per_token(self) -> float:
         return self.block_bytes / self.block_size
 

@@ -33,9 +33,6 @@ class Overheads:
     cuda_graph: int
     context: int  # outside R: CUDA context, and NCCL buffers from 0.11
 
-    def as_gib(self) -> dict[str, float]:
-        return {k: v / GIB for k, v in self.__dict__.items()}
-
 
 def activation_bytes(
     arch: ArchitectureFacts,

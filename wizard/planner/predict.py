@@ -64,10 +64,6 @@ class Prediction:
         return self.failure is None
 
 
-def model_dtype_bytes(settings: Settings, model: ModelFacts) -> int:
-    return DTYPE_BYTES.get(checks.resolve_dtype(settings.dtype, model, None), 2)
-
-
 def predict(
     model: ModelFacts,
     gpus: list[GpuFacts],
