@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -35,12 +37,52 @@ def test_wheel_contains_assets_and_data(wheel):
     assert not any(n.startswith("tests/") for n in names)
 
 
+def _declared_closure() -> list[importlib.metadata.Distribution]:
+    """The distributions the project declares, and theirs, as installed in this environment."""
+    from packaging.requirements import Requirement
+
+    seen: dict[str, importlib.metadata.Distribution] = {}
+    todo = [Requirement(r) for r in importlib.metadata.distribution("vllm-wizard").requires or []]
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue  # test extras and other platforms' requirements stay out
+        key = re.sub(r"[-_.]+", "-", req.name).lower()
+        if key in seen:
+            continue
+        dist = importlib.metadata.distribution(req.name)
+        seen[key] = dist
+        todo += [Requirement(r) for r in dist.requires or []]
+    return list(seen.values())
+
+
+def _link_distributions(dists: list[importlib.metadata.Distribution], site: Path) -> None:
+    """Symlink every file of `dists` that lives in site-packages into `site`: the new environment
+    sees exactly these distributions (with their metadata, so `pip check` judges them) and nothing
+    else this interpreter happens to have, with no network and no copying."""
+    for dist in dists:
+        base = Path(dist.locate_file(""))
+        for rel in dist.files or []:
+            if rel.parts and rel.parts[0] == "..":
+                continue  # console scripts and data outside site-packages
+            src, dst = base / rel, site / rel
+            if not src.exists() or dst.exists():
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.symlink_to(src)
+
+
 @pytest.mark.slow
 def test_wheel_runs_in_a_fresh_virtual_environment(wheel, tmp_path):
     env_dir = tmp_path / "venv"
-    # The dependencies come from this interpreter's site-packages, so the test needs no network;
-    # vllm-wizard itself is installed from the wheel only.
-    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    # A bare environment (no system site-packages: on a fresh machine the base interpreter has none
+    # of the dependencies) that sees only the declared dependencies, linked from the active
+    # environment; vllm-wizard itself comes from the wheel.
+    venv.create(env_dir, system_site_packages=False, with_pip=True)
+    site = Path(subprocess.run([str(env_dir / "bin" / "python"), "-c",
+                                "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    _link_distributions(_declared_closure(), site)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
     clean = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VLLM_WIZARD_FAKE_GPUS"}}
     subprocess.run([str(bindir / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
@@ -58,3 +100,10 @@ def test_wheel_runs_in_a_fresh_virtual_environment(wheel, tmp_path):
     css = subprocess.run([str(bindir / "python"), "-c", "from screens.app import stylesheet_text; "
                           "print(len(stylesheet_text()))"], capture_output=True, text=True, env=clean, cwd=tmp_path)
     assert css.returncode == 0 and int(css.stdout) > 0, css.stderr
+    # The declared dependencies are enough: pip finds nothing missing or conflicting.
+    check = subprocess.run([str(bindir / "python"), "-m", "pip", "check"], capture_output=True, text=True, env=clean,
+                           cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    demo = subprocess.run([str(bindir / "vllm-wizard"), "plan", "--help"], capture_output=True, text=True, env=clean,
+                          cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
