@@ -127,9 +127,7 @@ def parallel_round_ms(runs: int) -> float:
     """One sampling round of 8 GPUs whose PCIe counter reads cost 20 ms each (as NVML's do):
     sequential would take 8 x 2 x 20 = 320 ms; the parallel sampler's target is < 250 ms."""
     sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "tests" / "monitor"))
-    from monitor_support import load_fixture  # noqa: PLC0415 - test support, only for this figure
-
+    from wizard.hardware.fake_backend import load_fixture  # noqa: PLC0415
     from wizard.monitor.gpu_sampler import GpuSampler  # noqa: PLC0415
     from wizard.monitor.scripted_backend import ScriptedBackend  # noqa: PLC0415
 
