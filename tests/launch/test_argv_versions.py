@@ -3,7 +3,7 @@
 import pytest
 
 from wizard.planner.argv import (
-    FLAG_RULES,
+    FLAG_ENV_FALLBACK,
     InstalledFlags,
     attention_backend_args,
     build_argv,
@@ -29,9 +29,12 @@ def installed(serve_args) -> InstalledFlags:
     return Introspection(serve_args).flags()
 
 
+# The release table: StoreBoolean (takes True/False) through 0.8.4; 0.8.5's get_kwargs makes it a
+# BooleanOptionalAction pair (vllm/engine/arg_utils.py of each release).
 @pytest.mark.parametrize("version, expected", [
     ("0.7.3", ["--enable-chunked-prefill", "False"]),
-    ("0.8.5", ["--enable-chunked-prefill", "False"]),
+    ("0.8.4", ["--enable-chunked-prefill", "False"]),
+    ("0.8.5", ["--no-enable-chunked-prefill"]),
     ("0.9.0", ["--no-enable-chunked-prefill"]),
     ("0.32.0", ["--no-enable-chunked-prefill"]),
 ])
@@ -41,11 +44,13 @@ def test_chunked_prefill_off_is_spelled_per_release(version, expected):
     assert argv[i:i + len(expected)] == expected
 
 
-def test_prefix_caching_off_before_08_is_the_default_so_nothing_is_written():
-    old = argv_for("0.7.3", pinned={"enable_prefix_caching"}, enable_prefix_caching=False)
-    new = argv_for("0.10.0", pinned={"enable_prefix_caching"}, enable_prefix_caching=False)
+def test_prefix_caching_off_is_the_no_form_where_the_release_has_it():
+    # 0.6.4: store_true, off by default, so nothing to write; 0.6.5 on: BooleanOptionalAction.
+    old = argv_for("0.6.4", pinned={"enable_prefix_caching"}, enable_prefix_caching=False)
     assert not any("prefix-caching" in a for a in old)
-    assert "--no-enable-prefix-caching" in new
+    for version in ("0.6.5", "0.7.3", "0.10.0"):
+        assert "--no-enable-prefix-caching" in argv_for(version, pinned={"enable_prefix_caching"},
+                                                        enable_prefix_caching=False)
 
 
 def test_kv_cache_memory_bytes_only_where_it_exists_unless_pinned():
@@ -65,7 +70,7 @@ def test_reasoning_flag_pair_follows_the_release():
 def test_attention_backend_is_a_flag_or_the_old_variable():
     assert attention_backend_args("FLASHINFER", V("0.20.0")) == (["--attention-backend", "FLASHINFER"], {})
     assert attention_backend_args("FLASHINFER", V("0.10.0")) == ([], {"VLLM_ATTENTION_BACKEND": "FLASHINFER"})
-    assert FLAG_RULES["--attention-backend"].env == "VLLM_ATTENTION_BACKEND"
+    assert FLAG_ENV_FALLBACK["--attention-backend"] == "VLLM_ATTENTION_BACKEND"
 
 
 def test_every_flag_a_0_32_plan_writes_exists_in_the_real_0_32_parser(serve_args, llama_folder):

@@ -4,6 +4,10 @@ and whether it accepts a given argv and builds its engine configuration.
 vLLM is never imported into the wizard's process (it takes ~8 s and pulls in torch); the probe
 script runs in vLLM's own Python. Importing vLLM is the slow part, so the parser dump is cached per
 vLLM version under the user cache dir, and validation checks many argvs per import.
+
+Where vLLM is not installed, `table_flags` gives the same view from the release table
+(wizard.releases.facts); where it is, its own parser wins: the table describes the public release,
+the installed copy may be a fork, a nightly or a vendor build.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from wizard.errors import WizardError
 from wizard.launch.vllm_errors import explain
 from wizard.planner.argv import InstalledFlags
+from wizard.releases.facts import release_facts
 
 PYTHON_ENV = "VLLM_WIZARD_VLLM_PYTHON"  # the Python of the vLLM environment to use
 CACHE_ENV = "VLLM_WIZARD_CACHE_DIR"
@@ -149,6 +154,24 @@ class Introspection:
                     choices[flag] = tuple(arg["choices"])
         registries = {k: tuple(v) for k, v in self.raw.get("registries", {}).items()}
         return InstalledFlags(self.version, frozenset(options), frozenset(takes), choices, registries)
+
+
+def table_flags(version: str) -> InstalledFlags:
+    """What the release table says `version`'s `vllm serve` parser accepts, for when no vLLM is
+    installed to ask (InputError for a version the table cannot place)."""
+    facts = release_facts(version)
+    options, takes, choices = set(), set(), {}
+    for option, spec in facts.flags.items():
+        options.add(option)
+        if spec.takes_value:
+            takes.add(option)
+        if spec.choices:
+            choices[option] = spec.choices
+    registries = {"quantization": facts.quantization_methods, "reasoning_parser": facts.reasoning_parsers,
+                  "tool_call_parser": facts.tool_parsers}
+    label = facts.version if facts.requested == facts.version else f"{facts.requested} (as {facts.version})"
+    return InstalledFlags(label, frozenset(options), frozenset(takes), choices,
+                          {k: v for k, v in registries.items() if v})
 
 
 def _cache_file(version: str) -> Path:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 from wizard.launch.options import API_KEY_ENV, LaunchOptions
 from wizard.planner.plan import Plan
-from wizard.planner.versions import VllmVersion
+from wizard.releases.facts import release_facts
 
 RAY_PORT = 6379
 NATIVE_MASTER_PORT = 29501
-# vLLM's own multi-node launcher (--nnodes/--node-rank/--master-addr, workers --headless).
-NATIVE_MULTINODE_SINCE = (0, 12, 0)
+# vLLM's own multi-node launcher: the release's parser must have every one of these.
+NATIVE_MULTINODE_FLAGS = ("--nnodes", "--node-rank", "--master-addr", "--master-port", "--headless")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,8 @@ def _per_node(plan: Plan) -> int:
 
 
 def _native(plan: Plan, options: LaunchOptions, head_ip: str, ifname: str) -> tuple[NodeCommand, ...]:
-    if VllmVersion.parse(plan.version).key < NATIVE_MULTINODE_SINCE:
+    facts = release_facts(plan.version)
+    if not all(facts.has_flag(flag) for flag in NATIVE_MULTINODE_FLAGS):
         return ()
     base = [a for a in plan.argv]
     if "--distributed-executor-backend" in base:

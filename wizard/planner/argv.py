@@ -1,10 +1,11 @@
 """The `vllm serve` argv and environment a plan stands for, in the spelling of the target release.
 
 Only flags that change something are emitted (a value equal to vLLM's own default is left out
-unless the user pinned it), so the command stays readable and valid across releases. Flags that
-came, went or changed form between releases follow FLAG_RULES; when the installed vLLM's own
-parser has been introspected (wizard.launch.introspect), `fit_to_installed` checks the argv
-against it, because the installed parser, not this table, is the final word.
+unless the user pinned it), so the command stays readable and valid across releases. Which flags a
+release has, and in which form (a `--no-x` pair, a `--x False` value, gone), comes from the release
+table (wizard.releases.facts, read from each release's own parser source); when the installed
+vLLM's own parser has been introspected (wizard.launch.introspect), `fit_to_installed` checks the
+argv against it, because the installed parser, not the table, is the final word.
 """
 
 from __future__ import annotations
@@ -12,49 +13,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from wizard.errors import InputError
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases.facts import ReleaseFacts, release_facts
 
 # Flags whose value is always written: they are the heart of the plan and vLLM's defaults differ by release.
 _ALWAYS = ("gpu_memory_utilization", "max_model_len")
-
-V = tuple[int, int, int]
-
-
-@dataclass(frozen=True)
-class FlagRule:
-    """When a `vllm serve` flag exists. `until` is the first release without it. `env` names the
-    environment variable that did the flag's job before it existed. Releases are the first that
-    carried the flag as far as shared/research records it; the installed parser overrides them."""
-
-    flag: str
-    since: V = (0, 0, 0)
-    until: V | None = None
-    env: str | None = None
-    note: str = ""
-
-    def present_in(self, version: VllmVersion) -> bool:
-        return version.key >= self.since and (self.until is None or version.key < self.until)
+# Flags whose job an environment variable did before the flag existed (the variable was deprecated
+# when the flag arrived and is silently ignored from 0.26).
+FLAG_ENV_FALLBACK = {"--attention-backend": "VLLM_ATTENTION_BACKEND"}
 
 
-FLAG_RULES: dict[str, FlagRule] = {r.flag: r for r in (
-    FlagRule("--kv-cache-memory-bytes", since=(0, 10, 2), note="fixed KV size in bytes"),
-    FlagRule("--enable-reasoning", since=(0, 7, 1), until=(0, 10, 0),
-             note="required with --reasoning-parser before 0.9, deprecated in 0.9, removed in 0.10"),
-    FlagRule("--reasoning-parser", since=(0, 7, 1)),
-    FlagRule("--decode-context-parallel-size", since=(0, 11, 0)),
-    # The environment variable was deprecated when the flag arrived and is silently ignored from 0.26.
-    FlagRule("--attention-backend", since=(0, 12, 0), env="VLLM_ATTENTION_BACKEND"),
-    # BooleanOptionalAction pairs: before these releases the negative form did not exist.
-    FlagRule("--no-enable-prefix-caching", since=(0, 8, 0), note="before 0.8 prefix caching was off by default"),
-    FlagRule("--no-enable-chunked-prefill", since=(0, 9, 0),
-             note="before 0.9 the flag took a value: --enable-chunked-prefill False"),
-)}
+def facts_for(version: VllmVersion) -> ReleaseFacts:
+    """The release table's entry for `version` (its full text first: 0.10.1.1, 0.8.5.post1)."""
+    try:
+        return release_facts(version.raw)
+    except InputError:  # a suffix the table does not read ("0.9.0abc"): the X.Y.Z part decides
+        return release_facts(str(version))
 
 
 def flag_present(flag: str, version: VllmVersion) -> bool:
-    rule = FLAG_RULES.get(flag)
-    return rule is None or rule.present_in(version)
+    return facts_for(version).has_flag(flag)
 
 
 def _flag(name: str) -> str:
@@ -62,16 +42,18 @@ def _flag(name: str) -> str:
 
 
 def _bool_flag(name: str, value: bool, version: VllmVersion) -> list[str]:
-    """`--x` / `--no-x` in the form `version` parses."""
+    """`--x` / `--no-x` / `--x False` in the form `version` parses."""
     positive = _flag(name)
     if value:
         return [positive]
+    facts = facts_for(version)
     negative = "--no-" + positive[2:]
-    if flag_present(negative, version):
+    if facts.has_flag(negative):
         return [negative]
-    if name == "enable_chunked_prefill":
-        return [positive, "False"]  # StoreBoolean: --enable-chunked-prefill False
-    return []  # the feature was off by default in that release: nothing to say
+    spec = facts.flag(positive)
+    if spec is not None and spec.boolean and spec.takes_value:
+        return [positive, "False"]  # StoreBoolean (e.g. 0.6-0.8.4 --enable-chunked-prefill False)
+    return []  # a store_true flag: off is its default, nothing to say
 
 
 def build_argv(
@@ -115,7 +97,9 @@ def build_argv(
         if name in pinned and s[name] is not None:
             argv += _bool_flag(name, s[name], version)
     if s["reasoning_parser"]:
-        if version.needs_enable_reasoning_flag:
+        # Required beside --reasoning-parser while it exists undeprecated (0.7.1-0.8.x); 0.9 deprecated it.
+        spec = facts_for(version).flag("--enable-reasoning")
+        if spec is not None and not spec.deprecated:
             argv.append("--enable-reasoning")
         argv += ["--reasoning-parser", s["reasoning_parser"]]
     if s["tool_call_parser"]:
@@ -127,10 +111,9 @@ def build_argv(
 
 def attention_backend_args(backend: str, version: VllmVersion) -> tuple[list[str], dict[str, str]]:
     """Force an attention backend: the flag where the release has it, else the old variable."""
-    rule = FLAG_RULES["--attention-backend"]
-    if rule.present_in(version):
-        return [rule.flag, backend], {}
-    return [], {rule.env or "VLLM_ATTENTION_BACKEND": backend}
+    if flag_present("--attention-backend", version):
+        return ["--attention-backend", backend], {}
+    return [], {FLAG_ENV_FALLBACK["--attention-backend"]: backend}
 
 
 def build_env(gpu_indices: list[int], settings: Settings, *, no_p2p: bool, detected: bool) -> dict[str, str]:
@@ -192,10 +175,10 @@ def fit_to_installed(argv: list[str], env: Mapping[str, str], installed: Install
         value = argv[i + 1] if takes_value else None
         step = 2 if takes_value else 1
         if arg.startswith("--") and arg not in installed.options:
-            rule = FLAG_RULES.get(arg)
-            if rule is not None and rule.env and value is not None:
-                new_env[rule.env] = value
-                changes.append(f"{arg} {value} is passed as {rule.env}={value}: vLLM {installed.version} has no {arg}.")
+            env_name = FLAG_ENV_FALLBACK.get(arg)
+            if env_name is not None and value is not None:
+                new_env[env_name] = value
+                changes.append(f"{arg} {value} is passed as {env_name}={value}: vLLM {installed.version} has no {arg}.")
             elif arg == "--enable-reasoning":
                 changes.append(f"--enable-reasoning left out: vLLM {installed.version} no longer has it.")
             else:
