@@ -346,7 +346,8 @@ class Tracer:
             choices = None if choices is None else ["<computed>"]
         help_text = kw.get("help")
         deprecated = bool(kw.get("deprecated") is True or (isinstance(help_text, str) and "deprecated" in help_text.lower()))
-        record = FlagRecord(options=options, dest=dest, default=_plain(kw.get("default")),
+        default = kw.get("default", {"store_true": False, "store_false": True}.get(action or ""))  # argparse's own
+        record = FlagRecord(options=options, dest=dest, default=_plain(default),
                             choices=[_plain(c) for c in choices] if choices is not None else None,
                             type=label(kw.get("type")), action=action, nargs=_plain(kw.get("nargs")),
                             const=_plain(kw.get("const")), metavar=kw.get("metavar") if isinstance(kw.get("metavar"), str) else None,

@@ -172,6 +172,14 @@ def _plain(value):
     return value
 
 
+def _sorted(values) -> list:
+    """Literal options sorted as vLLM sorts them (numbers as numbers), mixed types by text."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
 def _scalar_label(hints: set[Hint]) -> str:
     kinds = {h.kind for h in hints}
     for kind in ("int", "float", "str", "bool"):
@@ -203,14 +211,14 @@ def config_kwargs(ev: Evaluator, ref: ClassRef, rules: KwargsRules) -> dict[str,
         elif literal is not None:
             kw["type"] = _scalar_label({literal})
             key = "metavar" if rules.str_literal_is_metavar and "str" in kinds else "choices"
-            kw[key] = sorted(literal.values, key=str)
+            kw[key] = _sorted(literal.values)
         elif container is not None:
             elems = [set(e) for e in container.values if e != frozenset({Hint("other", name="")})]
             elem = next((e for e in elems if not any(h.kind == "other" and h.name == "" for h in e)), set())
             inner_literal = next((h for h in elem if h.kind == "literal"), None)
             kw["type"] = _scalar_label(elem) if elem else "str"
             if inner_literal is not None:
-                kw["choices"] = sorted(inner_literal.values, key=str)
+                kw["choices"] = _sorted(inner_literal.values)
             n = len(container.values)
             ellipsis = any(h.kind == "other" and h.name == "" for e in container.values for h in e)
             kw["nargs"] = "+" if container.kind != "tuple" or ellipsis or n == 0 else n

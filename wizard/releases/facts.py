@@ -54,7 +54,7 @@ class FlagSpec:
     options: tuple[str, ...]  # every spelling, e.g. ("--tensor-parallel-size", "-tp"); --no- forms included
     dest: str
     default: object  # a plain value, or "<computed>" where the parser's default is computed in code
-    choices: tuple[str, ...] | None  # enforced by argparse; None for free values
+    choices: tuple[str, ...] | None  # enforced by argparse; None for free values (and computed ones)
     type: str | None  # the converter's name (int, float, str, optional:int, json, ...)
     action: str | None  # store_true, BooleanOptionalAction, StoreBoolean, append, ...
     nargs: str | int | None
@@ -62,6 +62,7 @@ class FlagSpec:
     takes_value: bool
     deprecated: bool  # its help text says so
     source: str  # the vLLM file that registers it
+    choices_computed: bool = False  # argparse enforces choices the release computes at run time
 
     @property
     def name(self) -> str:
@@ -127,10 +128,12 @@ def _table() -> _Table:
 def _spec(index: int) -> FlagSpec:
     row = dict(zip(_table().raw["spec_fields"], _table().raw["specs"][index]))
     choices = row["choices"]
+    computed = choices is not None and "<computed>" in choices
     nargs = row["nargs"]
-    return FlagSpec(tuple(row["options"]), row["dest"], row["default"], tuple(choices) if choices is not None else None,
-                    row["type"], row["action"], nargs if isinstance(nargs, (str, int)) else None, row["boolean"],
-                    row["takes_value"], row["deprecated"], row["source"])
+    return FlagSpec(tuple(row["options"]), row["dest"], row["default"],
+                    tuple(choices) if choices is not None and not computed else None, row["type"], row["action"],
+                    nargs if isinstance(nargs, (str, int)) else None, row["boolean"], row["takes_value"],
+                    row["deprecated"], row["source"], computed)
 
 
 @cache
