@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.release_facts import fetch  # noqa: E402
-from tools.release_facts.extract import build, release_facts, write  # noqa: E402
+from tools.release_facts.extract import build, release_facts, unbuild, write  # noqa: E402
 
 DATA = ROOT / "wizard" / "data" / "vllm_releases.json"
 CACHE = ROOT / "tools" / ".release-facts-cache"  # per-release extraction results (gitignored)
@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     versions = args.only or fetch.list_releases(args.newest)
     per_release: dict[str, dict] = {}
     if args.only and args.out.is_file():
-        for version in _versions_in(args.out):
-            if version not in args.only:
-                per_release[version] = _facts(version, args.sources, False)
+        for facts in unbuild(json.loads(args.out.read_text(encoding="utf-8"))):
+            if facts["version"] not in args.only:
+                per_release[facts["version"]] = facts
     for version in versions:
         t0 = time.monotonic()
         facts = _facts(version, args.sources, args.refresh or bool(args.only))
@@ -65,10 +65,6 @@ def main(argv: list[str] | None = None) -> int:
     size = write(build(list(per_release.values())), args.out)
     print(f"wrote {args.out} ({len(per_release)} releases, {size / 1024:.0f} KiB)", file=sys.stderr)
     return 0
-
-
-def _versions_in(path: Path) -> list[str]:
-    return list(json.loads(path.read_text(encoding="utf-8"))["releases"])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ dataclasses turned into flags). No vLLM code: each snippet only has the shapes t
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tools.release_facts.extract import build, release_facts  # noqa: E402
+from tools.release_facts.extract import build, release_facts, unbuild  # noqa: E402
 from tools.release_facts.fetch import is_final, release_key  # noqa: E402
 
 
@@ -394,6 +395,15 @@ def test_build_deduplicates_specs_and_lists(tmp_path):
     assert len(data["specs"]) == len(one["flags"])  # the second release adds no new spec
     first, second = data["releases"].values()
     assert first["flags"] == second["flags"] and first["kv_cache_dtypes"] == second["kv_cache_dtypes"]
+
+
+def test_the_data_file_round_trips(tmp_path):
+    """--only rebuilds the file from what it holds plus the refreshed releases."""
+    facts = [release_facts("0.4.0", _tree(tmp_path / "a", ERA_HAND_WRITTEN)),
+             release_facts("0.8.0", _tree(tmp_path / "b", ERA_DECORATORS)),
+             release_facts("0.32.0", _tree(tmp_path / "c", ERA_DATACLASSES))]
+    data = json.loads(json.dumps(build(facts)))
+    assert build(unbuild(data)) == data
 
 
 def test_release_names():

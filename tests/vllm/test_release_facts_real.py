@@ -16,7 +16,8 @@ pytestmark = pytest.mark.vllm
 
 # Differences that are not extraction errors, each with its reason. Keep empty unless justified.
 KNOWN_CHOICE_DIFFERENCES = {
-    # Choices computed at run time from the platform (the table marks them choices_computed).
+    # 0.32.0 arg_utils.py: choices=["auto", "cpu"] plus the platform's device type when it is not
+    # cpu, decided at run time; the table marks them choices_computed (the CPU build shows auto, cpu).
     "--mm-processor-device",
 }
 KNOWN_DEFAULT_DIFFERENCES: list[str] = []

@@ -122,6 +122,20 @@ def build(per_release: list[dict]) -> dict:
             "tables": tables.items, "releases": releases}
 
 
+def unbuild(data: dict) -> list[dict]:
+    """The per-release facts back out of a data file (so one release can be added without
+    re-extracting the others)."""
+    lists, tables = data["lists"], data["tables"]
+    out = []
+    for version, entry in data["releases"].items():
+        out.append({"version": version, "flags": [data["specs"][i] for i in lists[entry["flags"]]],
+                    **{key: lists[entry[key]] for key in ("quantization_methods", "kv_cache_dtypes",
+                                                           "reasoning_parsers", "tool_parsers")},
+                    "batch_defaults": tables[entry["batch_defaults"]], "defaults": entry["defaults"],
+                    "serve_command": entry["serve_command"], "sources": entry["sources"]})
+    return out
+
+
 def write(data: dict, path: Path) -> int:
     text = json.dumps(data, separators=(",", ":"), sort_keys=False)
     path.write_text(text + "\n", encoding="utf-8")

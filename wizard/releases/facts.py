@@ -191,9 +191,16 @@ def has_flag(version: str, option: str) -> bool:
 
 def first_release_with_flag(option: str) -> str | None:
     """The oldest known release whose parser has `option` (it may have gone again later)."""
-    return next((v for v in known_releases() if _facts(v).has_flag(option)), None)
+    raw = _table().raw
+    wanted = {i for i, spec in enumerate(raw["specs"]) if option in spec[0]}  # spec[0]: the option strings
+    if not wanted:
+        return None
+    lists = raw["lists"]
+    return next((v for v in known_releases() if wanted.intersection(lists[raw["releases"][v]["flags"]])), None)
 
 
 def first_release_with_parser(kind: ParserKind, name: str) -> str | None:
     """The oldest known release that registers the reasoning / tool-call parser `name`, or None."""
-    return next((v for v in known_releases() if name in _facts(v).parsers(kind)), None)
+    raw = _table().raw
+    key = "reasoning_parsers" if kind == "reasoning" else "tool_parsers"
+    return next((v for v in known_releases() if name in raw["lists"][raw["releases"][v][key]]), None)
