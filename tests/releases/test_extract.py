@@ -286,6 +286,9 @@ ERA_DATACLASSES = {
             kv_cache_memory_bytes: int | None = None
             prefix_caching_hash_algo: Literal["sha256", "xxhash"] | str = "sha256"
             mm_limits: dict[str, int] = Field(default_factory=dict)
+            capture_sizes: tuple[int, ...] = ()
+            swap_pair: tuple[int, int] = (1, 2)
+            ignore: list[str] = Field(default_factory=lambda: ["original/*"])
     """,
     "vllm/engine/arg_utils.py": """
         from vllm.config import CacheConfig
@@ -310,6 +313,8 @@ ERA_DATACLASSES = {
                 cache_group.add_argument("--kv-cache-memory-bytes", **cache_kwargs["kv_cache_memory_bytes"])
                 cache_group.add_argument("--prefix-caching-hash-algo", **cache_kwargs["prefix_caching_hash_algo"])
                 cache_group.add_argument("--limit-mm-per-prompt", **cache_kwargs["mm_limits"])
+                for name in ("capture_sizes", "swap_pair", "ignore"):
+                    cache_group.add_argument("--" + name.replace("_", "-"), **cache_kwargs[name])
                 return parser
 
             @classmethod
@@ -368,6 +373,9 @@ def test_dataclass_era(tmp_path):
     # Literal + str: a free string with a metavar in releases whose get_kwargs says so.
     assert flags["--prefix-caching-hash-algo"]["choices"] is None
     assert flags["--limit-mm-per-prompt"]["type"] == "json" and flags["--limit-mm-per-prompt"]["default"] == {}
+    assert (flags["--capture-sizes"]["nargs"], flags["--capture-sizes"]["type"]) == ("+", "int")
+    assert flags["--swap-pair"]["nargs"] == 2 and flags["--swap-pair"]["default"] == [1, 2]
+    assert flags["--ignore"]["nargs"] == "+" and flags["--ignore"]["default"] == ["original/*"]
     assert flags["--headless"]["source"] == "vllm/entrypoints/launchers/cli_args.py"
     assert flags["--block-size"]["source"] == "vllm/engine/arg_utils.py"
     assert facts["kv_cache_dtypes"] == ["auto", "bfloat16", "fp8", "fp8_e4m3"]

@@ -75,10 +75,10 @@ def test_version_order():
 # --- facts, each checked by hand in the release's source ---------------------------------------
 # (release, option, present, where it was checked)
 FLAG_CHECKS = [
-    ("0.7.0", "--enable-reasoning", False, "0.7.0 arg_utils.py has no such option"),
-    ("0.7.1", "--enable-reasoning", True, "0.7.1 vllm/engine/arg_utils.py add_argument('--enable-reasoning')"),
-    ("0.9.2", "--enable-reasoning", True, "0.9.x keeps it, help text '[DEPRECATED]'"),
-    ("0.10.0", "--enable-reasoning", False, "removed in 0.10.0 arg_utils.py"),
+    ("0.7.0", "--enable-reasoning", False, "0.7.0: neither cli_args.py nor arg_utils.py has it"),
+    ("0.7.1", "--enable-reasoning", True, "0.7.1 vllm/entrypoints/openai/cli_args.py make_arg_parser"),
+    ("0.9.2", "--enable-reasoning", True, "0.9.x arg_utils.py keeps it, help text '[DEPRECATED]'"),
+    ("0.10.0", "--enable-reasoning", False, "0.10.0: gone from both files"),
     ("0.10.1.1", "--kv-cache-memory-bytes", False, "no kv_cache_memory_bytes in 0.10.1.1"),
     ("0.10.2", "--kv-cache-memory-bytes", True, "CacheConfig.kv_cache_memory_bytes, arg_utils.py cache group"),
     ("0.4.0", "-tp", True, "0.4.0 arg_utils.py '--tensor-parallel-size', '-tp'"),
@@ -110,6 +110,8 @@ def test_chunked_prefill_took_a_value_before_the_no_form():
 
 
 def test_enable_reasoning_is_marked_deprecated_in_0_9():
+    assert release_facts("0.7.1").flag("--enable-reasoning").source == "vllm/entrypoints/openai/cli_args.py"
+    assert release_facts("0.9.0").flag("--enable-reasoning").source == "vllm/engine/arg_utils.py"
     assert release_facts("0.9.2").flag("--enable-reasoning").deprecated
     assert not release_facts("0.8.5").flag("--enable-reasoning").deprecated
 

@@ -265,8 +265,7 @@ class Tracer:
                 if isinstance(target, FuncRef):
                     args, kwargs = self._args(call, frame)
                     return self.run(target, args, kwargs, cls=owner)
-        if name.endswith("ArgumentParser") and not isinstance(func, ast.Attribute) or name in (
-                "ArgumentParser", "FlexibleArgumentParser"):
+        if name.endswith("ArgumentParser"):  # argparse.ArgumentParser(...), FlexibleArgumentParser(...)
             return ParserObj()
         if name in ("get_kwargs", "_compute_kwargs"):
             args, _ = self._args(call, frame)

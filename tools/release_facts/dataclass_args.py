@@ -68,6 +68,8 @@ class HintReader:
         if isinstance(expr, ast.Constant):
             if expr.value is None:
                 return {Hint("None")}
+            if expr.value is Ellipsis:  # tuple[int, ...]
+                return {Hint("ellipsis")}
             if isinstance(expr.value, str):  # a forward reference
                 try:
                     return self.hints(ast.parse(expr.value, mode="eval").body, module, depth + 1)
@@ -200,7 +202,11 @@ def config_kwargs(ev: Evaluator, ref: ClassRef, rules: KwargsRules) -> dict[str,
         kinds = {h.kind for h in hints}
         default = _plain(ev.field_default(stmt.value, module)) if stmt.value is not None else Unknown("required")
         kw: dict = {"default": default}
-        literal = next((h for h in hints if h.kind == "literal"), None)
+        # Several Literal aliases in one Union (0.8.5's guided_decoding_backend): vLLM takes whichever
+        # its set iteration yields first, which changes with the hash seed; the union is recorded.
+        literals = [h for h in hints if h.kind == "literal"]
+        literal = Hint("literal", tuple(dict.fromkeys(v for h in sorted(literals, key=repr) for v in h.values))) \
+            if literals else None
         container = next((h for h in hints if h.kind in ("tuple", "list", "set")), None)
         if "dataclass" in kinds:
             kw["type"] = "json:" + next(h.name for h in hints if h.kind == "dataclass")
@@ -213,15 +219,15 @@ def config_kwargs(ev: Evaluator, ref: ClassRef, rules: KwargsRules) -> dict[str,
             key = "metavar" if rules.str_literal_is_metavar and "str" in kinds else "choices"
             kw[key] = _sorted(literal.values)
         elif container is not None:
-            elems = [set(e) for e in container.values if e != frozenset({Hint("other", name="")})]
-            elem = next((e for e in elems if not any(h.kind == "other" and h.name == "" for h in e)), set())
+            ellipsis = frozenset({Hint("ellipsis")})
+            elem = next((set(e) for e in container.values if e != ellipsis), set())
             inner_literal = next((h for h in elem if h.kind == "literal"), None)
             kw["type"] = _scalar_label(elem) if elem else "str"
             if inner_literal is not None:
                 kw["choices"] = _sorted(inner_literal.values)
             n = len(container.values)
-            ellipsis = any(h.kind == "other" and h.name == "" for e in container.values for h in e)
-            kw["nargs"] = "+" if container.kind != "tuple" or ellipsis or n == 0 else n
+            open_ended = container.kind != "tuple" or ellipsis in container.values or n == 0
+            kw["nargs"] = "+" if open_ended else n
         elif "int" in kinds:
             kw["type"] = "human_readable_int" if name in rules.human_readable else "int"
         elif "float" in kinds:

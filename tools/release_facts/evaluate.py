@@ -155,8 +155,11 @@ class Evaluator:
             kw = {k.arg: k.value for k in expr.keywords if k.arg}
             if "default" in kw:
                 return self.value(kw["default"], module)
-            if expr.args and not isinstance(expr.args[0], ast.Constant) or (expr.args and expr.args[0].value is not ...):
-                return self.value(expr.args[0], module) if expr.args else UNKNOWN
+            if expr.args:  # pydantic's Field(default, ...); Field(...) means required
+                first = expr.args[0]
+                if isinstance(first, ast.Constant) and first.value is Ellipsis:
+                    return Unknown("required")
+                return self.value(first, module)
             factory = kw.get("default_factory")
             if factory is None:
                 return Unknown("required")
