@@ -32,9 +32,10 @@ def test_wheel_contains_assets_and_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "assets/wizard.tcss" in names
     assert "wizard/data/gpu_catalog.json" in names
+    assert "wizard/data/vllm_releases.json" in names
     assert any(n.startswith("wizard/data/fake_gpus/") and n.endswith(".json") for n in names)
     assert "screens/app.py" in names
-    assert not any(n.startswith("tests/") for n in names)
+    assert not any(n.startswith(("tests/", "tools/")) for n in names)
 
 
 def _declared_closure() -> list[importlib.metadata.Distribution]:
