@@ -59,7 +59,7 @@ def _valid(st: Step, inp: PerfInputs) -> bool:
     """A step whose compute used the fp32 floor is still right when it stayed memory-bound."""
     if not st.compute_floor:
         return True
-    return inp.fp32_floor is not None and st.compute <= st.memory
+    return inp.fp32_floor is not None and st.compute <= st.memory + st.offload + st.comm
 
 
 def estimate(inp: PerfInputs, *, concurrency: int, prompt_tokens: int, context: int | None = None) -> Performance:

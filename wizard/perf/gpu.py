@@ -13,6 +13,7 @@ from typing import Literal
 
 from wizard.hardware.catalog import CatalogGpu, catalog_entries, match_catalog_for_detected
 from wizard.hardware.facts import GpuFacts, GpuPerfSpec, HardwareFacts
+from wizard.i18n import Message, msg
 from wizard.perf import constants as k
 from wizard.releases.kernels import all_reduce_backend
 
@@ -80,7 +81,7 @@ class LinkRates:
     kind: LinkKind
     bytes_s: float | None  # per direction, before LINK_EFFICIENCY
     latency_s: float
-    label: str
+    label: Message
 
 
 def group_link(hardware: HardwareFacts, indices: list[int], rates: list[GpuRates], *,
@@ -102,13 +103,13 @@ def group_link(hardware: HardwareFacts, indices: list[int], rates: list[GpuRates
     nv = min((r.nvlink for r in rates if r.nvlink), default=None) if all(r.nvlink for r in rates) else None
     if nvlink and nv:
         kind: LinkKind = "nvlink"
-        bw, label = nv, "NVLink"
+        bw, label = nv, msg("perf.link.nvlink")
     elif not p2p:
-        kind, bw, label = "host", (pcie / 2 if pcie else None), "PCIe through host memory (no P2P)"
+        kind, bw, label = "host", (pcie / 2 if pcie else None), msg("perf.link.host")
     elif unknown:
-        kind, bw, label = "assumed_pcie", pcie, "PCIe (links not reported; P2P assumed)"
+        kind, bw, label = "assumed_pcie", pcie, msg("perf.link.assumed_pcie")
     else:
-        kind, bw, label = "pcie_p2p", pcie, "PCIe P2P"
+        kind, bw, label = "pcie_p2p", pcie, msg("perf.link.pcie_p2p")
     backend = all_reduce_backend(len(indices), nvlink=kind == "nvlink", p2p=kind != "host",
                                  disabled=disable_custom_all_reduce)
     if backend == "custom":

@@ -81,7 +81,12 @@ def _quant_spec(model: ModelFacts, settings: Settings) -> rk.QuantSpec:
 def _peak(rates: GpuRates, dtype: str) -> float | None:
     if rates.spec is None:
         return None
-    value = rates.spec.dense_tflops.get(dtype)  # type: ignore[arg-type]
+    tflops = rates.spec.dense_tflops
+    value = tflops.get(dtype)  # type: ignore[arg-type]
+    if value is None and dtype == "bf16" and tflops.fp16 is not None:
+        # Volta / Turing have fp16 tensor cores but none for bf16: bf16 GEMMs (bitsandbytes casts
+        # activations to bf16) run on the CUDA cores at the fp32 rate
+        value = tflops.fp32
     return value * 1e12 * k.COMPUTE_EFFICIENCY if value else None
 
 
@@ -161,7 +166,7 @@ def build_inputs(model: ModelFacts, hardware: HardwareFacts, gpus: list[GpuFacts
     if offload and host_bw is None:
         missing.append("host_link")
 
-    async_sched = rk.async_scheduling_default(version) if async_scheduling is None else async_scheduling
+    async_sched = rk.async_scheduling_default(version, pp) if async_scheduling is None else async_scheduling
     return PerfInputs(
         shape=shape, gpu=slow, tp=tp, pp=pp, bandwidth=bandwidth, dense_peak=dense_peak, quant_peak=quant_peak,
         expert_peak=expert_peak, attn_peak=attn_peak, fp32_floor=fp32, dense_kernel=dense_kernel,

@@ -198,10 +198,11 @@ def offload_mode(version: ReleaseLike) -> OffloadMode:
 
     0.5-0.8.2 (and the V0 engine): models/utils.py maybe_offload_to_cpu wraps each module's forward
     in functional_call with `.to(device)` for every offloaded parameter: all offloaded bytes are
-    copied on every forward. V1 from 0.8.5 (checked in 0.8.5.post1 and 0.32.0 offloader/uva.py):
-    pinned memory mapped into the GPU's address space (UVA), so kernels read only what they use.
+    copied on every forward. V1 from 0.8.4 (read in 0.8.4, 0.8.5.post1; 0.32.0 offloader/uva.py
+    UVAOffloader): pinned memory mapped into the GPU's address space, so kernels read in place
+    only the weights they use (for MoE, the routed experts).
     """
-    return "uva" if version.engine == "V1" and version.at_least(0, 8, 5) else "copy"
+    return "uva" if version.engine == "V1" and version.at_least(0, 8, 4) else "copy"
 
 
 GraphMode = Literal["full", "piecewise", "eager"]
@@ -241,10 +242,13 @@ def graph_mode(version: ReleaseLike, *, enforce_eager: bool, tokens: int, decode
     return graph_rule(version, enforce_eager=enforce_eager, max_num_seqs=max_num_seqs).mode(tokens, decode_only)
 
 
-def async_scheduling_default(version: ReleaseLike) -> bool:
-    """--async-scheduling (0.10.1+) is opt-in through 0.11 (0.11.0 config/scheduler.py: False);
-    it overlaps the scheduler's CPU work with the GPU's step when on."""
-    return False
+def async_scheduling_default(version: ReleaseLike, pipeline_parallel_size: int = 1) -> bool:
+    """Whether the scheduler's CPU work overlaps the GPU's step without --async-scheduling.
+
+    Opt-in through 0.11 (0.11.0 config/scheduler.py: async_scheduling = False); on by default in
+    0.14.0 and 0.32.0 (config/vllm.py: None -> True) unless pipeline parallelism (V1 runner),
+    pooling models or some speculative methods rule it out."""
+    return version.at_least(0, 14) and pipeline_parallel_size == 1
 
 
 AllReduce = Literal["custom", "nccl"]
