@@ -25,12 +25,17 @@ def awq(requested=None):
     (gptq(), "0.6.3", HOPPER, "machete", "weight_only"),
     (gptq(8), "0.9.2", HOPPER, "marlin", "weight_only"),
     (gptq(requested="gptq"), "0.9.2", AMPERE, "exllama", "reconstruct"),
+    (gptq(requested="gptq"), "0.21.0", AMPERE, "exllama", "reconstruct"),
+    (gptq(requested="gptq"), "0.22.0", AMPERE, "marlin", "weight_only"),  # "gptq" became AutoGPTQConfig
+    (gptq(), "0.22.0", (7, 0), "exllama", "reconstruct"),  # no Marlin on Volta
     (gptq(), "0.6.6", TURING, "exllama", "reconstruct"),
     (gptq(), "0.14.0", TURING, "marlin", "weight_only"),
     (gptq(3), "0.9.2", AMPERE, "exllama", "reconstruct"),
     (gptq(group=256), "0.9.2", AMPERE, "exllama", "reconstruct"),
     (awq(), "0.9.2", AMPERE, "awq_marlin", "weight_only"),
     (awq(requested="awq"), "0.9.2", ADA, "awq_gemm", "reconstruct"),
+    (awq(requested="awq"), "0.23.0", ADA, "awq_gemm", "reconstruct"),
+    (awq(requested="awq"), "0.24.0", ADA, "awq_marlin", "weight_only"),  # "awq" became AutoAWQConfig
     (awq(), "0.7.3", TURING, "awq_gemm", "reconstruct"),
     (rk.QuantSpec("fp8", None, 8), "0.9.2", HOPPER, "cutlass_fp8", "w8a8"),
     (rk.QuantSpec("fp8", None, 8), "0.11.0", AMPERE, "marlin_fp8", "weight_only"),

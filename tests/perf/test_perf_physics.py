@@ -142,7 +142,8 @@ def test_a_quantization_the_release_cannot_run_has_no_figures():
     fp8 = llama8b(quant=None)
     perf = estimate(inputs(fp8, "T4", version="0.9.2", quantization="fp8", dtype="half"), concurrency=1,
                     prompt_tokens=128)
-    assert perf.decode_single is None
+    assert perf.decode_single is None and perf.bound is None
+    assert any("no kernel for this quantization" in a for a in perf.assumptions())
 
 
 @pytest.mark.parametrize(("gpu", "settings"), [

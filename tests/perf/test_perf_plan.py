@@ -109,3 +109,14 @@ def test_serving_model_picks_the_limiting_batch():
     assert many.step_ms > client.step_ms
     # requests that wait for a free slot see a longer time to first token
     assert tight.ttft_ms > many.ttft_ms
+
+
+def test_multinode_plans_leave_speed_empty_and_say_why():
+    hw = catalog_hardware("H100", count=8)
+    request = PlanRequest(hardware=hw, model=llama8b(), vllm_version="0.10.1", nodes=2,
+                          pinned={"tensor_parallel_size": 8, "pipeline_parallel_size": 2, "max_model_len": 4096})
+    perf = estimate_plan(make_plan(request))
+    assert perf.decode_single is None and perf.bound is None
+    assert any("2 nodes" in a for a in perf.assumptions())
+    single_node = estimate_plan(plan_for(gpu="H100", count=8, tensor_parallel_size=8, max_model_len=4096))
+    assert single_node.decode_single is not None

@@ -78,7 +78,7 @@ def estimate(inp: PerfInputs, *, concurrency: int, prompt_tokens: int, context: 
     many, stn = (one, st1) if concurrency == 1 else pipeline_cycle(inp, concurrency, ctx)
     ttft, _ = prefill_time(inp, prompt_tokens)
     single = 1.0 / one if _valid(st1, inp) else None
-    per_request = 1.0 / many if _valid(stn, inp) and (concurrency == 1 or inp.fp32_floor or "compute" not in inp.missing) else None
+    per_request = 1.0 / many if _valid(stn, inp) else None
     aggregate = None if per_request is None else per_request * concurrency
     prefill_ok = "compute" not in inp.missing
     if "compute" in inp.missing:
@@ -156,9 +156,12 @@ def render_note(code: str, p: dict) -> Message:
         return msg("perf.assume.interconnect", **p)
     if code == "pipeline":
         return msg("perf.assume.pipeline", **p)
+    if code == "multinode":
+        return msg("perf.assume.multinode", **p)
+    if code == "missing" and p["what"] == "kernel":
+        return msg("perf.assume.no_kernel", gpu=p["gpu"])
     if code == "missing":
         what = {"bandwidth": msg("perf.figure.bandwidth"), "compute": msg("perf.figure.compute"),
-                "host_link": msg("perf.figure.host_link"), "interconnect": msg("perf.figure.interconnect"),
-                "kernel": msg("perf.figure.kernel")}[p["what"]]
+                "host_link": msg("perf.figure.host_link"), "interconnect": msg("perf.figure.interconnect")}[p["what"]]
         return msg("perf.assume.missing", gpu=p["gpu"], what=what)
     raise KeyError(code)

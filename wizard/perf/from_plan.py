@@ -35,5 +35,6 @@ def estimate_plan(plan: Plan) -> Performance:
 
     request, s = plan.request, plan.settings
     gpus = select_gpus(request)[: s.tensor_parallel_size * s.pipeline_parallel_size]
-    inputs = build_inputs(request.model, request.hardware, gpus, s, VllmVersion.parse(plan.version))
+    inputs = build_inputs(request.model, request.hardware, gpus, s, VllmVersion.parse(plan.version),
+                          nodes=request.nodes)
     return estimate(inputs, concurrency=plan_concurrency(plan), prompt_tokens=plan_prompt_tokens(plan))

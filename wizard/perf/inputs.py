@@ -102,8 +102,9 @@ def _kernel_peak(rates: GpuRates, kernel: rk.LinearKernel, model_dtype: str) -> 
 
 def build_inputs(model: ModelFacts, hardware: HardwareFacts, gpus: list[GpuFacts], settings: Settings,
                  version: rk.ReleaseLike, *, async_scheduling: bool | None = None,
-                 offload_experts_only: bool = False) -> PerfInputs:
-    """`gpus` are the ones the plan uses, in rank order (TP groups first, then PP stages)."""
+                 offload_experts_only: bool = False, nodes: int = 1) -> PerfInputs:
+    """`gpus` are the ones the plan uses, in rank order (TP groups first, then PP stages);
+    `hardware` describes one node, and with `nodes` > 1 the ranks continue on the next nodes."""
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     cc = gpus[0].cc_tuple if gpus else None
     dtype_name = checks.resolve_dtype(settings.dtype, model, cc)
@@ -144,6 +145,10 @@ def build_inputs(model: ModelFacts, hardware: HardwareFacts, gpus: list[GpuFacts
         missing.append("compute")
     fp32 = _peak(slow, "fp32")
 
+    if nodes > 1 and len(used) > len(hardware.gpus):
+        # ranks on other nodes talk over the network (RDMA or Ethernet), whose bandwidth nothing states
+        missing.append("interconnect")
+        notes.append(("multinode", {"nodes": nodes}))
     tp_link = group_link(hardware, [g.index for g in used[:tp]], rates[:tp],
                          disable_custom_all_reduce=settings.disable_custom_all_reduce)
     tp_bw = tp_link.bytes_s * k.LINK_EFFICIENCY if tp_link and tp_link.bytes_s else None

@@ -99,7 +99,9 @@ def step(inp: PerfInputs, decode: int, ctx: float, prefill: int = 0, prefill_ctx
         comp += t_attn_c
     t_other = _ratio(m * s.act_bytes_per_token + sampled * s.vocab * k.SAMPLER_BYTES_PER_LOGIT, bw)
     mem += t_other
+    # fixed cost per quantized GEMV call, part of the weight-streaming time at small batches
     calls = s.quant_calls_per_step * k.QUANT_GEMM_CALL_S if dk.family in {"weight_only", "reconstruct"} and not rebuilt else 0.0
+    mem += calls
     t_kernels = t_linear + max(t_kv, t_attn_c) + t_other + calls
 
     mode = inp.graphs.mode(m, prefill == 0)
@@ -121,7 +123,7 @@ def step(inp: PerfInputs, decode: int, ctx: float, prefill: int = 0, prefill_ctx
     cpu = inp.step_cpu + inp.seq_cpu * seqs
     total = max(gpu, cpu) if inp.async_scheduling else gpu + cpu
     overhead = (launched - t_kernels) + (total - gpu)
-    return Step(gpu, cpu, total, mem, comp + calls, t_off, comm, overhead, touched, floor)
+    return Step(gpu, cpu, total, mem, comp, t_off, comm, overhead, touched, floor)
 
 
 def pipeline_cycle(inp: PerfInputs, seqs: int, ctx: float) -> tuple[float, Step]:

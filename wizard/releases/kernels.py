@@ -88,7 +88,9 @@ def _gptq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Lin
     compatible = (
         q.bits in (4, 8) and q.symmetric is not False and q.group_size in _MARLIN_GROUPS and q.desc_act is not None
     )
-    forced_legacy = q.requested == "gptq" and not version.at_least(0, 14)
+    # --quantization gptq forced the exllama kernel until 0.22 mapped "gptq" onto AutoGPTQConfig,
+    # which picks the kernel per layer (quantization/__init__.py: 0.21.0 GPTQConfig, 0.22.0 AutoGPTQConfig)
+    forced_legacy = q.requested == "gptq" and not version.at_least(0, 22)
     if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
         if cc == (9, 0) and q.bits == 4:
             return _marlin("machete", "vLLM 0.6.4+: quantization/kernels choose_mp_linear_kernel puts Machete "
@@ -101,7 +103,8 @@ def _gptq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Lin
 
 def _awq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> LinearKernel | None:
     compatible = q.bits == 4 and q.group_size in _MARLIN_GROUPS
-    forced_legacy = q.requested == "awq" and not version.at_least(0, 14)
+    # likewise "awq" kept the legacy GEMM kernel until 0.24 (0.23.0 AWQConfig, 0.24.0 AutoAWQConfig)
+    forced_legacy = q.requested == "awq" and not version.at_least(0, 24)
     if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
         return _marlin("awq_marlin", f"vLLM: awq_marlin.py AWQMarlinConfig.override_quantization_method; {_MARLIN_SRC}")
     if not _cc_ok(cc, (7, 5)):
