@@ -6,7 +6,9 @@ import pytest
 from support import run_cli
 
 CONTRACT_KEYS = {"schema_version", "vllm_version", "model", "gpus", "settings", "pinned", "reasons", "memory",
-                 "startup", "warnings", "command"}
+                 "startup", "warnings", "command", "performance"}
+PERFORMANCE_KEYS = {"decode_tokens_per_s_single", "decode_tokens_per_s_at_concurrency", "prefill_tokens_per_s",
+                    "ttft_ms", "bound", "assumptions"}
 MEMORY_KEYS = {"requested_gib", "weights_gib", "activation_gib", "non_torch_gib", "cuda_graph_gib", "kv_cache_gib",
                "kv_cache_tokens", "max_concurrency", "kv_bytes_per_token", "block_size"}
 MODEL_KEYS = {"source", "id", "architecture", "model_type", "params", "checkpoint_dtype", "quantization",
@@ -27,6 +29,7 @@ def test_contract_shape_on_catalog_h100(llama_folder, cli_env):
     assert set(data) == CONTRACT_KEYS
     assert data["schema_version"] == 1 and data["vllm_version"] == "0.10.1"
     assert set(data["memory"]) == MEMORY_KEYS
+    assert set(data["performance"]) == PERFORMANCE_KEYS
     assert set(data["model"]) == MODEL_KEYS
     assert data["model"]["params"] == 8_030_261_248
     assert data["model"]["architecture"] == "LlamaForCausalLM" and data["model"]["source"] == "local"

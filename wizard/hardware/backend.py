@@ -79,3 +79,7 @@ class GpuBackend(Protocol):
 
     # How many of this GPU's NVLinks are up (nvmlDeviceGetNvLinkState); 0 for a GPU without NVLink.
     def active_nvlinks(self, index: int) -> int: ...
+
+    # (generation, lanes): the widest, fastest PCIe link this GPU and this machine allow
+    # (nvmlDeviceGetMaxPcieLinkGeneration / ...Width), not the idle-downclocked current link.
+    def pcie_link(self, index: int) -> tuple[int, int]: ...

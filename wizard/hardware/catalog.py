@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wizard.errors import InputError
 from wizard.hardware.errors import AmbiguousGpuError, UnknownGpuError
-from wizard.hardware.facts import GIB, GpuFacts, GpuLink, HardwareFacts
+from wizard.hardware.facts import GIB, GpuFacts, GpuLink, GpuPerfSpec, HardwareFacts
 
 # "sxm": every GPU reaches every other over NVLink/NVSwitch (SXM boards, GH200/GB200 superchips);
 # "nvlink": PCIe cards joined in pairs by NVLink bridges; "pcie": PCIe only;
@@ -49,6 +49,8 @@ class CatalogGpu(BaseModel):
     # Peer-to-peer over PCIe without NVLink; NVIDIA disables it on GeForce cards.
     pcie_p2p: bool
     unified_memory: bool = False
+    # Bandwidth, dense TFLOPS per dtype and links, for the performance model (wizard/perf).
+    perf: GpuPerfSpec
 
     @property
     def total_gib(self) -> float:

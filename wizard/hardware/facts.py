@@ -24,6 +24,48 @@ class GpuProcess(_Frozen):
     kind: Literal["compute", "graphics", "unknown"] = "compute"
 
 
+PerfDtype = Literal["fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4"]
+
+
+class DenseTflops(_Frozen):
+    """Datasheet peak tensor throughput per input dtype, dense (not the 2:4-sparse figure).
+
+    fp32 is the CUDA-core rate; the 16-bit figures on GeForce cards are the FP32-accumulate rate,
+    which is what cuBLAS uses for half-precision GEMMs. None: not published or not supported.
+    """
+
+    fp32: float | None = None
+    tf32: float | None = None
+    fp16: float | None = None
+    bf16: float | None = None
+    fp8: float | None = None
+    int8: float | None = None
+    fp4: float | None = None
+
+    def get(self, dtype: PerfDtype) -> float | None:
+        return getattr(self, dtype)
+
+
+class GpuPerfSpec(_Frozen):
+    """What a GPU can move and compute, from its vendor datasheet (cited in `source`).
+
+    Bandwidths are as NVIDIA quotes them: memory in GB/s, NVLink and NVLink-C2C as the total of
+    both directions per GPU. None means the figure is unknown or the part has no such link.
+    """
+
+    memory_bandwidth_gbps: float | None
+    dense_tflops: DenseTflops
+    pcie_gen: int | None
+    pcie_lanes: int | None
+    nvlink_gbps: float | None
+    # An SXM module (or superchip) whose NVLinks reach every peer through NVSwitch / the board.
+    sxm: bool
+    # How the GPU reaches host memory: PCIe, NVLink-C2C (Grace superchips) or shared (unified).
+    host_link: Literal["pcie", "nvlink-c2c", "unified"]
+    host_link_gbps: float | None
+    source: str
+
+
 class GpuFacts(_Frozen):
     """One GPU as the planner and the screens see it."""
 
@@ -41,6 +83,9 @@ class GpuFacts(_Frozen):
     processes: tuple[GpuProcess, ...] = ()
     # Filled for catalog GPUs (no probe); detected GPUs leave it None.
     catalog_key: str | None = None
+    # The PCIe link NVML reports as the most this GPU and this machine allow (None: not reported).
+    pcie_gen: int | None = None
+    pcie_lanes: int | None = None
 
     @property
     def total_gib(self) -> float | None:

@@ -12,6 +12,7 @@ Fixture shape (every key optional except "devices"):
      "nvml_version": str,
      "devices": [{"name", "uuid", "pci_bus_id", "memory": {"total", "used", "free", "reserved"},
                   "compute_capability": [major, minor], "mig_mode": bool, "nvlinks_active": int,
+                  "pcie": [max generation, max lanes],
                   "processes": [{"pid", "used_bytes", "name", "kind"}]}],
      "p2p": "all" | "none" | [[a, b], ...], "nvlink": same as "p2p"}
 """
@@ -179,6 +180,12 @@ class FakeBackend:
 
     def active_nvlinks(self, index: int) -> int:
         return self._get(self._device(index), "nvlinks_active", int)
+
+    def pcie_link(self, index: int) -> tuple[int, int]:
+        link = self._get(self._device(index), "pcie", list)
+        if len(link) != 2 or not all(isinstance(part, int) and not isinstance(part, bool) for part in link):
+            raise self._bad("'pcie' must be [generation, lanes]")
+        return link[0], link[1]
 
     # -- pairs -----------------------------------------------------------------------------------
 

@@ -213,6 +213,16 @@ class NvmlBackend:
                 active += 1
         return active
 
+    def pcie_link(self, index: int) -> tuple[int, int]:
+        # The "max" queries give what device and system allow; the current link drops to Gen1 at
+        # idle to save power, so it says nothing about the bandwidth offloading will get.
+        handle = self._handle(index)
+        gen_fn = getattr(self.nvml, "nvmlDeviceGetMaxPcieLinkGeneration", None)
+        width_fn = getattr(self.nvml, "nvmlDeviceGetMaxPcieLinkWidth", None)
+        if gen_fn is None or width_fn is None:
+            raise Unavailable("this pynvml has no PCIe link queries")
+        return int(self._field(gen_fn, handle)), int(self._field(width_fn, handle))
+
     # -- live samples (the monitor; see wizard/monitor/gpu_backend.py) -----------------------------
     # Added for the monitor: each answers one figure or raises Unavailable, like the fields above.
 

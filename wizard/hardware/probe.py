@@ -137,6 +137,7 @@ def _gpu(backend: GpuBackend, cuda_index: int, nvml_index: int) -> GpuFacts:
     mem = _opt(backend.memory, nvml_index)
     total, used, free = cuda_memory(mem) if mem is not None else (None, None, None)
     cc = _opt(backend.compute_capability, nvml_index)
+    pcie = _opt(backend.pcie_link, nvml_index)
     return GpuFacts(
         index=cuda_index,
         name=_opt(backend.name, nvml_index) or UNKNOWN_NAME,
@@ -149,6 +150,8 @@ def _gpu(backend: GpuBackend, cuda_index: int, nvml_index: int) -> GpuFacts:
         compute_capability=None if cc is None else f"{cc[0]}.{cc[1]}",
         mig_mode=_opt(backend.mig_mode, nvml_index),
         processes=_processes(backend, nvml_index),
+        pcie_gen=None if pcie is None else pcie[0],
+        pcie_lanes=None if pcie is None else pcie[1],
     )
 
 

@@ -7,7 +7,7 @@ renders exactly the JSON of shared/contracts/plan-cli.md (schema_version 1).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.planner import warnings as plan_warnings
 from wizard.planner.argv import build_argv, build_env
@@ -16,6 +16,9 @@ from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import RankMemory
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+
+if TYPE_CHECKING:
+    from wizard.perf import Performance
 
 SCHEMA_VERSION = 1
 RankBudget = RankMemory  # one GPU's bar: bytes by segment, as vLLM will account them
@@ -98,8 +101,15 @@ class Plan:
             },
             "warnings": [asdict(wn) for wn in self.warnings],
             "command": {"argv": list(self.argv), "env": dict(self.env)},
+            "performance": self.performance().contract(),
             **({"multinode": self._multinode()} if self.request.nodes > 1 else {}),
         }
+
+    def performance(self) -> Performance:
+        """Predicted decode / prefill speed for these settings (wizard.perf; computed on demand)."""
+        from wizard.perf import estimate_plan
+
+        return estimate_plan(self)
 
     def _multinode(self) -> dict[str, Any]:
         """Present only for --nodes > 1 (an addition to schema 1; single-node output is unchanged)."""

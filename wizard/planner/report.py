@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from wizard.perf.report import performance_lines
 from wizard.planner.plan import Plan
 
 GIB = 1 << 30
@@ -39,6 +40,7 @@ def render_plan(plan: Plan, fixes: list | None = None) -> str:
         f"KV cache: {plan.kv_cache_tokens:,} tokens; {plan.max_concurrency:.2f} requests of "
         f"{plan.settings.max_model_len:,} tokens at once (longest that fits: {plan.max_fitting_len:,}).",
     ]
+    lines += ["", *performance_lines(plan.performance())]
     if fixes:
         lines += ["", "Fixes (each re-planned and predicted to start)"]
         lines += [f"  - {f.label}: --set " + " --set ".join(f"{k.replace('_', '-')}={v}" for k, v in f.pins.items())
