@@ -138,7 +138,10 @@ def tool_call(reply: Outcome | None, exp: Expectations) -> CheckResult:
     return CheckResult("tool_call", False, evidence, d.fix, d.cause)
 
 
-def speed(ttft_from: Outcome, decode_from: Outcome, exp: Expectations) -> tuple[CheckResult, SpeedFigures]:
+def speed(ttft_from: Outcome, decode_from: Outcome, exp: Expectations,
+          first_token_s: float | None = None) -> tuple[CheckResult, SpeedFigures]:
+    """TTFT from the long prompt's reply, the decode rate from the 64-token stream; `first_token_s` is
+    the shortest time to a first token seen for a short prompt (see Reply.decode_tokens_per_s)."""
     p = exp.speed
     figures = SpeedFigures(predicted_decode_tokens_per_s=p.decode_tokens_per_s, predicted_ttft_ms=p.ttft_ms,
                            predicted_ttft_prompt_tokens=p.ttft_prompt_tokens)
@@ -146,7 +149,7 @@ def speed(ttft_from: Outcome, decode_from: Outcome, exp: Expectations) -> tuple[
         figures = _with(figures, ttft_ms=1000 * ttft_from.ttft_s, ttft_prompt_tokens=ttft_from.prompt_tokens)
     if isinstance(decode_from, VerifyHttpError):
         return failed_request("speed", decode_from), figures
-    rate, tokens = decode_from.decode_tokens_per_s, decode_from.generated_tokens
+    rate, tokens = decode_from.decode_tokens_per_s(first_token_s), decode_from.generated_tokens
     figures = _with(figures, decode_tokens=tokens, decode_tokens_per_s=rate if tokens >= MIN_DECODE_TOKENS else None)
     shown = _speed_text(figures)
     if figures.decode_tokens_per_s is None:

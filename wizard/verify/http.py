@@ -86,13 +86,13 @@ class Endpoint:
         """Raises ValueError with a plain sentence for a URL verify cannot use."""
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if parts.scheme not in {"http", "https"}:
-            raise ValueError(f"{url}: only http:// and https:// URLs are supported")
+            raise ValueError(msg("verify.input.url_scheme", url=url))
         if not parts.hostname:
-            raise ValueError(f"{url}: no host in the URL")
+            raise ValueError(msg("verify.input.url_host", url=url))
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise ValueError(f"{url}: the port is not a number from 1 to 65535") from None
+            raise ValueError(msg("verify.input.url_port", url=url)) from None
         base = parts.path.rstrip("/")
         for suffix in ("/v1/models", "/v1", "/health", "/metrics"):
             base = base.removesuffix(suffix)

@@ -87,12 +87,19 @@ class Reply:
     def generated_tokens(self) -> int:
         return self.completion_tokens if self.completion_tokens is not None else self.token_events
 
-    @property
-    def decode_tokens_per_s(self) -> float | None:
-        """Tokens after the first, over the time after the first: the steady decode rate."""
-        if self.first_token_at is None or self.last_token_at is None:
+    def decode_tokens_per_s(self, first_token_s: float | None = None) -> float | None:
+        """Tokens after the first over the time they took: from the first token (sent time plus
+        `first_token_s`, the shortest time to a first token seen, else this reply's own) to the last.
+        Measured from the send time, not from the first chunk's arrival: a busy client that reads
+        late finds many tokens in one read, and arrival spans would then inflate the rate; this way
+        any delay on the client only lowers it."""
+        if self.sent_at is None or self.last_token_at is None:
             return None
-        span = self.last_token_at - self.first_token_at
+        own = self.ttft_s
+        start = min(t for t in (first_token_s, own) if t is not None) if (first_token_s or own) is not None else None
+        if start is None:
+            return None
+        span = self.last_token_at - self.sent_at - start
         tokens = self.generated_tokens - 1
         return tokens / span if span > 0 and tokens > 0 else None
 

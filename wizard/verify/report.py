@@ -106,18 +106,33 @@ class VerifyReport:
             return msg("verify.headline.ok_no_speed")
         return msg("verify.headline.ok", rate=rate)
 
+    def header(self, lang: str | None = None) -> str:
+        return render_header(self.url, self.model, self.source, lang)
+
     def render(self, lang: str | None = None) -> str:
-        lines = [localize(msg("verify.render.title", url=self.url, model=self.model or "-"), lang)]
-        if self.source:
-            lines.append(localize(msg("verify.render.plan", source=self.source), lang))
-        width = max(len(c.code) for c in self.checks) if self.checks else 10
-        for c in self.checks:
-            mark = "skip" if c.skipped else ("ok  " if c.ok else "FAIL")
-            lines.append(f"  [{mark}] {c.code:<{width}}  {localize(c.evidence, lang)}")
-            if not c.ok:
-                if c.cause:
-                    lines.append(" " * (width + 11) + localize(msg("verify.render.cause", cause=c.cause), lang))
-                if c.fix:
-                    lines.append(" " * (width + 11) + localize(msg("verify.render.fix", fix=c.fix), lang))
-        lines.append(localize(self.headline(), lang))
+        lines = [self.header(lang), *(render_check(c, lang) for c in self.checks), localize(self.headline(), lang)]
         return "\n".join(lines)
+
+
+WIDTH = max(len(code) for code in CODES)
+
+
+def render_header(url: str, model: str | None, source: str | None, lang: str | None = None) -> str:
+    title = msg("verify.render.title", url=url, model=model) if model else msg("verify.render.title_url", url=url)
+    lines = [localize(title, lang)]
+    if source:
+        lines.append(localize(msg("verify.render.plan", source=source), lang))
+    return "\n".join(lines)
+
+
+def render_check(c: CheckResult, lang: str | None = None) -> str:
+    """One check as `  [ok  ] code  evidence`, with the cause and the fix under a failure."""
+    mark = "skip" if c.skipped else ("ok  " if c.ok else "FAIL")
+    lines = [f"  [{mark}] {c.code:<{WIDTH}}  {localize(c.evidence, lang)}"]
+    if not c.ok:
+        pad = " " * (WIDTH + 11)
+        if c.cause:
+            lines.append(pad + localize(msg("verify.render.cause", cause=c.cause), lang))
+        if c.fix:
+            lines.append(pad + localize(msg("verify.render.fix", fix=c.fix), lang))
+    return "\n".join(lines)

@@ -48,9 +48,8 @@ def run_verify(target: VerifyTarget, *, timeout: float = DEFAULT_TIMEOUT,
     figures = SpeedFigures()
     if model is not None:
         figures = run.chats(model)
-    results = tuple(_redacted(c, client) for c in run.results)
     return VerifyReport(url=endpoint.url, model=model.id if model else (target.model or target.expectations.model),
-                        checks=results, speed=figures, seconds=time.monotonic() - started,
+                        checks=tuple(run.results), speed=figures, seconds=time.monotonic() - started,
                         source=target.expectations.source)
 
 
@@ -63,6 +62,7 @@ class _Run:
         self.results: list[CheckResult] = []
 
     def add(self, result: CheckResult) -> None:
+        result = _redacted(result, self.client)
         self.results.append(result)
         if self.on_check is not None:
             self.on_check(result)
@@ -125,7 +125,8 @@ class _Run:
         decode = self.stream(chat_body(model.id, SPEED_PROMPT, SPEED_TOKENS, stream=True, ignore_eos=True))
         if isinstance(decode, HttpStatus) and decode.status == 400 and "ignore_eos" in decode.detail:
             decode = self.stream(chat_body(model.id, SPEED_PROMPT, SPEED_TOKENS, stream=True))  # not a vLLM server
-        result, figures = checks.speed(long, decode, self.exp)
+        floor = short.ttft_s if isinstance(short, Reply) else None
+        result, figures = checks.speed(long, decode, self.exp, first_token_s=floor)
         self.add(result)
         return figures
 
