@@ -177,8 +177,9 @@ class ApiClient:
                 raise Unreachable(msg("verify.http.unreachable", url=self.endpoint.url, why=_why(exc))) from None
             if resp.status >= 400:
                 detail = self.redact(_error_detail(resp))
-                raise HttpStatus(resp.status, detail, msg("verify.http.status", path=path, status=resp.status,
-                                                          detail=detail))
+                reason = msg("verify.http.status", path=path, status=resp.status, detail=detail) if detail else \
+                    msg("verify.http.status_bare", path=path, status=resp.status)
+                raise HttpStatus(resp.status, detail, reason)
             yield resp
         finally:
             watchdog.cancel()

@@ -79,6 +79,10 @@ class _Run:
         try:
             data = self.client.get_json("/v1/models")
         except HttpStatus as exc:
+            if exc.status == 404:
+                self.add(CheckResult("reachable", False, msg("verify.reachable.no_models"), msg("verify.fix.not_openai"),
+                                     msg("verify.cause.not_openai")))
+                return None
             d = causes.refused(exc.status)
             self.add(CheckResult("reachable", False, exc.reason, d.fix, d.cause))
             return None
