@@ -63,3 +63,50 @@ def record_for(tmp_path):
         return record
 
     return make
+
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Answers the wizard's version question only; serve runs with --no-validate against this fake.
+if [ "$1" = "-c" ]; then echo "${FAKE_VLLM_VERSION:-0.32.0}"; exit 0; fi
+echo "fake python: only the version is known here" >&2; exit 1
+"""
+FAKE_VLLM = """#!/usr/bin/env bash
+exec "%(python)s" "%(script)s" "$@"
+"""
+
+
+@pytest.fixture
+def fake_vllm(tmp_path, monkeypatch) -> Path:
+    """A vLLM environment whose `vllm` prints a real start-up log, then serves the scripted API."""
+    import stat
+
+    bin_dir = tmp_path / "fake-venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (("python", FAKE_PYTHON),
+                       ("vllm", FAKE_VLLM % {"python": sys.executable, "script": Path(__file__).with_name("fake_vllm.py")})):
+        path = bin_dir / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("VLLM_WIZARD_VLLM_PYTHON", str(bin_dir / "python"))
+    return bin_dir
+
+
+@pytest.fixture
+def port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def stop_servers():
+    """Stops what a test started detached, even when the test fails."""
+    yield
+    from wizard.launch.detach import is_alive, stop
+    from wizard.launch.records import all_launches
+
+    for record in all_launches():
+        if is_alive(record):
+            stop(record, timeout=10)

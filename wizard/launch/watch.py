@@ -147,9 +147,10 @@ def watch_launch(record: LaunchRecord, *, timeout: float = 900, poll: float = 0.
     while True:
         for line in reader.new_lines():
             tail.append(line)
-            if tracker.feed(line, time.monotonic() - started):
-                yield PhaseChanged(view())
+            moved = tracker.feed(line, time.monotonic() - started)
             yield LogLine(line, view())
+            if moved:  # after the line: "Graph capturing finished" ends one phase and starts the next
+                yield PhaseChanged(view())
         elapsed = time.monotonic() - started
         if cancel is not None and cancel.is_set():
             yield Verdict(False, "cancelled", msg("startup.verdict.cancelled", url=record.url), record.url)

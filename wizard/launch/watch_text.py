@@ -24,12 +24,15 @@ class WatchPrinter:
         self.out, self.err, self.lang = out, err, lang
         self._last_progress = 0.0
         self._warned_slow = False
+        self._shown_usual = False
 
     def __call__(self, event: object) -> None:
         t = lambda m: localize(m, self.lang)  # noqa: E731
         if isinstance(event, PhaseChanged):
+            usual = "" if self._shown_usual else self._usual(event.view)  # once; the progress lines repeat it
+            self._shown_usual = True
             self.out(t(msg("startup.text.phase", elapsed=clock(event.view.elapsed_s), phase=event.view.phase.label(),
-                           usual=self._usual(event.view))))
+                           usual=usual)))
         elif isinstance(event, LogLine):
             if is_milestone(event.line) or any(marker in event.line for marker in _ERRORISH):
                 self.out(f"  vllm | {short_line(event.line)}")
