@@ -47,6 +47,7 @@ def record_for(tmp_path):
     from wizard.launch.records import LaunchRecord, PlanSummary, new_run_dir, write_record
 
     def make(url: str, *, model: str = "fake-model", log: str = "", **plan) -> LaunchRecord:
+        alive = plan.pop("alive", True)  # a record whose process runs (this test's), or one long gone
         port = int(url.rsplit(":", 1)[1])
         run = new_run_dir(port)
         (run / "server.log").write_text(log, encoding="utf-8")
@@ -55,7 +56,13 @@ def record_for(tmp_path):
                     **plan.pop("settings", {})}
         summary = PlanSummary(vllm_version=plan.pop("vllm_version", "0.32.0"), model_id=model, model_ref=model,
                               gpu_name=plan.pop("gpu_name", "NVIDIA L40S"), settings=settings, **plan)
-        record = LaunchRecord(run_id=run.name, url=url, host="127.0.0.1", port=port, pid=999999,
+        import os
+
+        import psutil
+
+        pid = os.getpid() if alive else 999999
+        record = LaunchRecord(run_id=run.name, url=url, host="127.0.0.1", port=port, pid=pid,
+                              pid_started=psutil.Process().create_time() if alive else None,
                               log_path=str(run / "server.log"), pid_path=str(run / "server.pid"), run_dir=str(run),
                               started_at="2026-01-01T00:00:00+00:00", argv=["vllm", "serve", model], env={},
                               served_model_name=model, predicted=summary)

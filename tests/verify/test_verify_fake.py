@@ -220,3 +220,10 @@ def test_the_human_output_renders_in_chinese(fake, record_for, capsys):
     assert main(["verify", url, "--lang", "zh_CN"]) == 3
     out = capsys.readouterr()
     assert "原因：" in out.out and "--reasoning-parser" in out.out and "发现 1 个问题" in out.err
+
+
+def test_a_launch_whose_process_is_gone_does_not_describe_what_answers_now(fake, record_for, capsys):
+    url = fake(max_model_len=2048)
+    record_for(url, settings={"max_model_len": 4096, "tool_call_parser": "hermes"}, alive=False)
+    rc, report = verify(capsys)  # the last launch's URL, but someone else's server
+    assert rc == 0 and report["plan"] is None and "no plan" in check(report, "context_length")["evidence"]

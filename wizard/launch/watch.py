@@ -17,9 +17,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.store import CalibrationStore
@@ -28,6 +28,9 @@ from wizard.launch.phases import Phase, PhaseTracker
 from wizard.launch.records import LaunchRecord
 from wizard.launch.startup import StartupOutcome, conclude_startup, read_log
 from wizard.launch.usual import UsualStartup, record_startup, usual_startup
+
+if TYPE_CHECKING:  # verify is imported only when the flow reaches it
+    from wizard.verify.report import CheckResult, VerifyReport
 
 TAIL_LINES = 40
 TICK_S = 1.0  # how often a Tick reports the elapsed time while nothing else happens
@@ -102,7 +105,7 @@ class StartupFinished:
 
 @dataclass(frozen=True)
 class CheckDone:
-    check: object  # wizard.verify.report.CheckResult (imported lazily: verify is optional here)
+    check: CheckResult
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,10 @@ class Verdict:
     tokens_per_s: float | None = None
     fix: str | None = None  # the fix of the first problem, for a one-line answer
     diagnoses: tuple[Diagnosis, ...] = ()
-    report: object | None = None  # wizard.verify.report.VerifyReport when verify ran
+    report: VerifyReport | None = None  # when verify ran
     outcome: StartupOutcome | None = None
     log_tail: str = ""
-    problems: tuple = field(default_factory=tuple)  # the failed checks
+    problems: tuple[CheckResult, ...] = ()  # the failed checks
 
     @property
     def exit_code(self) -> int:
@@ -211,7 +214,7 @@ def _failed_start(record: LaunchRecord, health: HealthResult, phase: Phase, outc
                    diagnoses=found, outcome=outcome, log_tail=outcome.log_tail)
 
 
-def _verify_live(record: LaunchRecord, api_key: str | None, timeout: float) -> Iterator[object]:
+def _verify_live(record: LaunchRecord, api_key: str | None, timeout: float) -> Iterator[CheckDone | VerifyReport]:
     """Run verify in a thread and pass each check on as it completes; the report comes last."""
     from wizard.verify.runner import run_verify
     from wizard.verify.target import target_for_record
@@ -236,7 +239,10 @@ def _verify_live(record: LaunchRecord, api_key: str | None, timeout: float) -> I
             return
 
 
-def _verdict_after_verify(record: LaunchRecord, outcome: StartupOutcome, report) -> Verdict:
+def _verdict_after_verify(record: LaunchRecord, outcome: StartupOutcome, report: VerifyReport | None) -> Verdict:
+    if report is None:  # the verify thread ended without a report: say so rather than guess
+        return Verdict(False, "unreachable", msg("startup.verdict.unreachable", url=record.url, why="-"), record.url,
+                       outcome=outcome)
     if not report.reachable:
         reach = report.check("reachable")
         return Verdict(False, "unreachable", msg("startup.verdict.unreachable", url=record.url,

@@ -1,6 +1,6 @@
 """Which server to verify, with which key and expectations: a URL, or the wizard's last launch.
 
-The API key is read from the environment variable named by --api-key-env (else the one the launch
+A launch record gives the expectations only while its own vLLM process runs. The API key is read from the environment variable named by --api-key-env (else the one the launch
 named, else VLLM_API_KEY); it is never taken from the command line and never printed. An error
 about the variable does not echo what was typed either: people paste the key itself there.
 """
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from wizard.errors import InputError
 from wizard.i18n import localize, msg
+from wizard.launch.detach import is_alive
 from wizard.launch.options import API_KEY_ENV
 from wizard.launch.records import LaunchRecord, latest_launch
 from wizard.verify.expect import Expectations, from_record, launch_for_url, served_on_cpu
@@ -43,6 +44,9 @@ def resolve_target(url: str | None, *, model: str | None = None, api_key_env: st
         if record is None:
             raise InputError(localize(msg("verify.input.no_launch")))
     key = _api_key(api_key_env, record, env)
+    if record is not None and not is_alive(record):
+        # The launch's process is gone: whatever answers at its URL now was not started from its plan.
+        url, record = url or record.url, None
     if record is None:
         return VerifyTarget(url=url, api_key=key, model=model, expectations=Expectations())
     target = target_for_record(record, key, model)
