@@ -150,3 +150,24 @@ def test_the_usual_start_up_is_modelled_then_taken_from_this_machines_last_start
     again = record_for("http://127.0.0.1:9004", memory=memory, settings={"enforce_eager": False})
     usual = usual_startup(again)
     assert (usual.low_s, usual.high_s) == (60.0, 120.0) and "80 s" in usual.basis
+
+
+def test_a_tiny_model_still_gets_a_usual_start_up(record_for):
+    from wizard.launch.usual import usual_startup
+
+    usual = usual_startup(record_for("http://127.0.0.1:9005", memory={"weights_gib": 0.0},
+                                     settings={"enforce_eager": True}))
+    assert usual is not None and usual.low_s > 0  # the processes still take their time
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("(EngineCore_DP0 pid=7) ERROR 05-16 23:09:36 [core.py:396] EngineCore failed to start.", True),
+    ("ValueError: No available memory for the cache blocks.", True),
+    ("torch.OutOfMemoryError: CUDA out of memory.", True),
+    ("(APIServer pid=1) WARNING [system_utils.py:255] Found ulimit of 20000 ... fd limit errors like `OSError: [Errno 24]`",
+     False),
+])
+def test_the_text_view_shows_error_lines_and_not_warnings_that_mention_errors(line, shown):
+    from wizard.launch.watch_text import _is_error
+
+    assert _is_error(line) is shown

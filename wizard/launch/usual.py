@@ -58,8 +58,8 @@ def usual_startup(record: LaunchRecord, history: list[LaunchRecord] | None = Non
 def modelled(record: LaunchRecord) -> UsualStartup | None:
     plan = record.predicted
     weights = plan.memory.get("weights_gib")
-    if not isinstance(weights, (int, float)) or weights <= 0:
-        return None
+    if not isinstance(weights, (int, float)) or isinstance(weights, bool) or weights < 0:
+        return None  # 0.00 is a real figure (a tiny model), a missing one is not
     total = weights * max(1, plan.gpu_count)
     eager = bool(plan.settings.get("enforce_eager"))
     compiles = not eager and _release(plan.vllm_version) >= FIRST_V1_RELEASE

@@ -4,6 +4,7 @@ line every half minute, the comparison, each verify check, and the verdict with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from wizard.i18n import localize, msg
@@ -13,8 +14,14 @@ from wizard.launch.usual import clock
 from wizard.launch.watch import CheckDone, LogLine, PhaseChanged, StartupFinished, StartupView, Tick, Verdict
 
 PROGRESS_EVERY_S = 30.0
-_ERRORISH = (" ERROR ", "Traceback", "Error:", "error:")
+# An error line of vLLM's logger, a traceback, or an exception line ("ValueError: ..."); a warning that
+# merely mentions an error ("... can cause fd limit errors like `OSError: ...`") is not one.
+_ERROR_LINE = re.compile(r"(?:^|\s)ERROR\s|^\s*Traceback \(most recent call last\)|^\s*(?:[\w.]+\.)?\w*(?:Error|Exception): ")
 FAILED_START = {"start_failed", "start_timeout"}
+
+
+def _is_error(line: str) -> bool:
+    return _ERROR_LINE.search(line) is not None
 
 
 class WatchPrinter:
@@ -34,7 +41,7 @@ class WatchPrinter:
             self.out(t(msg("startup.text.phase", elapsed=clock(event.view.elapsed_s), phase=event.view.phase.label(),
                            usual=usual)))
         elif isinstance(event, LogLine):
-            if is_milestone(event.line) or any(marker in event.line for marker in _ERRORISH):
+            if is_milestone(event.line) or _is_error(event.line):
                 self.out(f"  vllm | {short_line(event.line)}")
         elif isinstance(event, Tick):
             self._tick(event.view)
