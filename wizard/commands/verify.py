@@ -25,6 +25,15 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _language(text: str) -> str:
+    from wizard.i18n import localize, msg, normalise
+
+    lang = normalise(text)
+    if lang is None:
+        raise argparse.ArgumentTypeError(localize(msg("verify.input.lang", text=text)))
+    return lang
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from wizard.verify.runner import DEFAULT_TIMEOUT
 
@@ -36,7 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object (the contract's verify output)")
     p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="S",
                    help=f"the most seconds everything may take (default {DEFAULT_TIMEOUT:.0f})")
-    p.add_argument("--lang", metavar="LANG", help="language of the human output: en or zh_CN (default: the locale)")
+    p.add_argument("--lang", type=_language, metavar="LANG",
+                   help="language of the human output: en or zh_CN (default: the locale)")
 
 
 def run(args: argparse.Namespace) -> int:
