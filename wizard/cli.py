@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("wizard.commands.serve", "plan, check with the installed vLLM, and launch `vllm serve`"),
     "export": ("wizard.commands.export", "write the plan as vllm YAML, env, systemd, docker, compose, script or k8s"),
     "calibrate": ("wizard.commands.calibrate", "read a vLLM start-up log: predicted vs actual, stored for later plans"),
+    "verify": ("wizard.commands.verify", "prove a running server answers sanely: output form, parsers, context, speed"),
 }
 
 

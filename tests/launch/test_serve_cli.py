@@ -69,7 +69,8 @@ def test_without_yes_and_without_a_terminal_nothing_starts(llama_folder, cli_env
 
 
 def test_detach_follows_start_up_then_stop(llama_folder, fake_vllm, capsys, port, wizard_dirs):
-    assert main(serve(llama_folder, "--yes", "--detach", "--port", str(port), "--wait", "30")) == 0
+    # This fake vLLM serves /health only; the verify step has its own tests (tests/verify).
+    assert main(serve(llama_folder, "--yes", "--detach", "--no-verify", "--port", str(port), "--wait", "30")) == 0
     out = capsys.readouterr().out
     assert "Predicted vs actual" in out and "Calibration saved for NVIDIA L40S / vLLM 0.32.0" in out
     assert "vllm | " in out and f"http://127.0.0.1:{port}" in out
@@ -88,7 +89,7 @@ def test_detach_that_dies_exits_1_with_the_reason(llama_folder, fake_vllm, monke
 
 
 def test_calibrate_a_wizard_log_a_named_setup_and_bad_input(llama_folder, fake_vllm, capsys, port, tmp_path):
-    assert main(serve(llama_folder, "--yes", "--detach", "--port", str(port), "--wait", "30")) == 0
+    assert main(serve(llama_folder, "--yes", "--detach", "--no-verify", "--port", str(port), "--wait", "30")) == 0
     from wizard.launch.records import latest_launch
 
     record = latest_launch()

@@ -1,6 +1,6 @@
 """The real vLLM server, started the way a user starts it: `vllm-wizard serve --yes --detach` on a tiny
-model built offline, queried, calibrated from its real log, and stopped; and the exported YAML
-booted by `vllm serve --config`.
+model built offline (followed live, compared, verified), queried, checked again with `vllm-wizard
+verify`, calibrated from its real log, and stopped; and the exported YAML booted by `vllm serve --config`.
 
 CPU notes (shared/research/vllm-cpu-lab.md): --enforce-eager keeps a boot near 30 s; a small
 gpu-memory-utilization keeps the KV cache small (on CPU it is a fraction of the NUMA node's memory);
@@ -66,7 +66,9 @@ def test_serve_detach_boots_answers_calibrates_and_stops(vllm_env, tiny_model):
     try:
         assert started.returncode == 0, started.stderr[-3000:]
         assert "vLLM accepts it" in started.stdout and "Predicted vs actual" in started.stdout
+        assert "] loading weights" in started.stdout and "Serving correctly at " in started.stdout  # the verdict
         base = f"http://127.0.0.1:{port}"
+        _check_verify(vllm_env, base)
         assert [m["id"] for m in _get(f"{base}/v1/models")["data"]] == ["tiny"]
         reply = _chat(base, "tiny")
         assert reply["choices"][0]["message"]["content"] is not None and reply["usage"]["completion_tokens"] > 0
@@ -85,6 +87,21 @@ def test_serve_detach_boots_answers_calibrates_and_stops(vllm_env, tiny_model):
         stopped = _wizard(vllm_env, "serve", "--stop", timeout=120)
     assert stopped.returncode == 0 and "Stopped the server" in stopped.stdout
     assert not _healthy(f"http://127.0.0.1:{port}")
+
+
+def _check_verify(env: dict, base: str) -> None:
+    """`verify` passes on the healthy real server: the tiny random model's gibberish is legitimate output,
+    judged by its form; the plan's expectations (max_model_len 256, no parsers) come from the launch."""
+    verified = _wizard(env, "verify", "--json", timeout=300)
+    report = json.loads(verified.stdout)
+    assert verified.returncode == 0, verified.stdout[-3000:] + verified.stderr[-2000:]
+    checks = {c["code"]: c for c in report["checks"]}
+    assert all(c["ok"] for c in checks.values()) and report["plan"] is not None
+    assert not checks["degenerate_output"].get("skipped") and checks["context_length"]["evidence"].endswith("as planned")
+    assert "CPU backend" in checks["speed"]["evidence"] or "no speed prediction" in checks["speed"]["evidence"]
+    assert report["speed"]["ttft_ms"] > 0 and report["speed"]["decode_tokens_per_s"] > 0
+    by_url = _wizard(env, "verify", base, "--model", "tiny", "--timeout", "120", timeout=300)
+    assert by_url.returncode == 0 and "Serving correctly at" in by_url.stdout, by_url.stdout + by_url.stderr
 
 
 def _check_real_metrics(base: str, generated: int) -> None:

@@ -2,9 +2,11 @@
 
 Plans, adapts the argv to the installed vLLM, runs the preflight checks, has the installed vLLM
 parse the argv and build its engine configuration, then execs `vllm serve` (default) or starts it
-detached and follows its start-up (predicted vs actual, calibration). `serve --stop` stops the last
-detached server. Exit codes: 0 launched (or dry run), 2 bad input / preflight refused, 3 the plan or
-vLLM's own check says it would not start, 1 the detached server did not become healthy.
+detached and follows its start-up live (phase, elapsed vs usual, log lines), compares it with the plan
+(calibration), verifies the running server (`vllm-wizard verify`) and ends with one verdict.
+`serve --stop` stops the last detached server. Exit codes: 0 launched (or dry run; detached: serving
+correctly), 2 bad input / preflight refused, 3 the plan or vLLM's own check says it would not start,
+or verify found a problem with the started server, 1 the detached server did not become healthy.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 
 from wizard.commands.plan import add_plan_options
 
-EXIT_REFUSED, EXIT_FAILS, EXIT_DIED = 2, 3, 1
+EXIT_REFUSED, EXIT_FAILS, EXIT_DIED = 2, 3, 1  # a detached launch's verdict has its own (Verdict.exit_code)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--allow-no-api-key", action="store_true", help="allow listening beyond this machine without an API key")
     g.add_argument("--no-validate", action="store_true", help="skip the installed vLLM's own check of the argv")
     g.add_argument("--wait", type=float, default=900, metavar="S", help="with --detach: seconds to wait for /health")
+    g.add_argument("--no-verify", action="store_true",
+                   help="with --detach: do not run `vllm-wizard verify` once the server is healthy")
     g.add_argument("--stop", action="store_true", help="stop the last server started with --detach")
 
 
@@ -134,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         if not _validated(install, command):
             return EXIT_FAILS
     if args.detach:
-        return _detached(plan, command, options, install, key_env, args.wait)
+        return _detached(plan, command, options, install, key_env, args)
     from wizard.launch.execute import exec_command
 
     exec_command(command, vllm_exe=install.vllm_exe if install else None)
@@ -168,28 +172,22 @@ def _validated(install, command) -> bool:
     return False
 
 
-def _detached(plan, command, options, install, key_env, wait: float) -> int:
-    from wizard.launch.calibration.compare import render_comparison
+def _detached(plan, command, options, install, key_env, args) -> int:
+    """Start vLLM in the background, follow its start-up live, compare, verify, and give one verdict."""
+    from wizard.i18n import localize, msg
     from wizard.launch.detach import start_detached
-    from wizard.launch.startup import follow_startup, short_line
+    from wizard.launch.watch import Verdict, watch_launch
+    from wizard.launch.watch_text import WatchPrinter
 
     record = start_detached(command, plan, options, vllm_exe=install.vllm_exe if install else None,
                             api_key_env=key_env)
-    _say(f"Started vLLM in the background: pid {record.pid}, log {record.log_path}")
-    _say(f"Waiting up to {wait:.0f} s for {record.url}/health ...")
-    outcome = follow_startup(record, timeout=wait, on_line=lambda line: _say(f"  vllm | {short_line(line)}"))
-    if outcome.rows:
-        _say("\nPredicted vs actual (per GPU):\n" + render_comparison(outcome.rows))
-    if not outcome.health.ok:
-        _say("\nLast lines of the log:\n" + outcome.log_tail)
-        why = outcome.explanation
-        reason = "exited" if outcome.health.reason == "exited" else f"was not healthy after {wait:.0f} s"
-        print(f"vllm-wizard: vLLM {reason}" + (f" ({why.code}): {why.quote} Fix: {why.fix}" if why else
-                                                 f"; see {record.log_path}"), file=sys.stderr)
-        return EXIT_DIED
-    if outcome.calibration is not None:
-        _say(f"Calibration saved for {outcome.calibration.key.gpu_name} / vLLM {outcome.calibration.key.vllm_version}"
-             f" / {outcome.calibration.key.model_id}: the next plan of this setup uses the measured overheads.")
-    _say(f"\nvLLM is ready at {record.url} (started in {outcome.health.seconds:.0f} s). "
-         "Stop it with: vllm-wizard serve --stop")
-    return 0
+    _say(localize(msg("startup.text.started", pid=record.pid, log=record.log_path)))
+    _say(localize(msg("startup.text.waiting", seconds=args.wait, url=record.url)))
+    printer = WatchPrinter(_say, lambda text: print(text, file=sys.stderr, flush=True))
+    key = options.api_key.get_secret_value() if options.api_key is not None else None
+    verdict = None
+    for event in watch_launch(record, timeout=args.wait, api_key=key, verify=not args.no_verify):
+        printer(event)
+        if isinstance(event, Verdict):
+            verdict = event
+    return verdict.exit_code if verdict is not None else EXIT_DIED

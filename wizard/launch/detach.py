@@ -43,11 +43,16 @@ def server_url(host: str, port: int) -> str:
 def plan_summary(plan: Plan) -> PlanSummary:
     gpus = select_gpus(plan.request)
     ranks = plan.settings.tensor_parallel_size * plan.settings.pipeline_parallel_size
+    contract = plan.contract()
+    quant = plan.request.model.quantization
     return PlanSummary(
         vllm_version=plan.version, model_id=plan.request.model.id,
         model_ref=plan.argv[2] if len(plan.argv) > 2 else plan.request.model.id,
         gpu_name=gpus[0].name if gpus else None, gpu_count=ranks, settings=plan.settings.model_dump(),
-        memory=plan.contract()["memory"], ok=plan.ok, failure_code=plan.failure_code,
+        memory=contract["memory"], ok=plan.ok, failure_code=plan.failure_code,
+        checkpoint_quantization=quant.method if quant else None,
+        compute_capability=gpus[0].compute_capability if gpus else None,
+        performance=contract.get("performance"),
     )
 
 

@@ -34,6 +34,12 @@ class PlanSummary(BaseModel):
     memory: dict = {}  # the plan contract's "memory" block (per rank, GiB)
     ok: bool = True
     failure_code: str | None = None
+    # What verify needs to name a cause: the checkpoint's quantization (GPTQ on Turing...), the GPU
+    # generation, and the plan's speed prediction (the contract's "performance" object, once plans
+    # carry one; None until then, never made up).
+    checkpoint_quantization: str | None = None
+    compute_capability: str | None = None
+    performance: dict | None = None
 
 
 class LaunchRecord(BaseModel):

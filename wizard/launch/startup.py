@@ -84,6 +84,13 @@ def follow_startup(record: LaunchRecord, *, timeout: float = 900, on_line: Calla
     """Wait for the server, then compare and (when it is healthy and printed its figures) calibrate."""
     sink = (lambda line: on_line(line) if is_milestone(line) else None) if on_line else None
     health = wait_healthy(record, timeout=timeout, on_progress=sink)
+    return conclude_startup(record, health, store=store, save=save)
+
+
+def conclude_startup(record: LaunchRecord, health: HealthResult, *, store: CalibrationStore | None = None,
+                     save: bool = True) -> StartupOutcome:
+    """Once the wait is over (healthy, exited or timed out): predicted vs actual from the log, the
+    calibration record when it is healthy, and vLLM's own explanation when it is not."""
     text = read_log(record.log_path)
     figures = parse_startup_log(text)
     rows = compare(record.predicted.memory, figures)
