@@ -39,8 +39,7 @@ def test_kv_full_without_a_queue_is_not_a_problem():
 
 
 def test_slow_ttft_with_a_queue_is_left_to_the_queue_rules():
-    figures = replace(CALM, ttft=Percentiles(2, 5, 9, 10), waiting=5,
-                               kv_usage_percent=95)
+    figures = replace(CALM, ttft=Percentiles(2, 5, 9, 10), waiting=5, kv_usage_percent=95)
     assert set(rules(figures)) == {"kv-pressure"}
 
 
