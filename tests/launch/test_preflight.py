@@ -4,7 +4,8 @@ import socket
 
 import pytest
 
-from wizard.launch.introspect import Introspection, VllmInstall
+from wizard.launch.introspect import Introspection
+from wizard.vllm_env import VllmInstall
 from wizard.launch.options import LaunchOptions
 from wizard.launch.preflight import (
     Consent,

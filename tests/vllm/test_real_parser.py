@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wizard.launch.introspect import find_vllm, introspect, validate
+from wizard.launch.introspect import introspect, validate
+from wizard.vllm_env import find_vllm
 from wizard.planner.argv import fit_to_installed
 
 pytestmark = pytest.mark.vllm

@@ -39,7 +39,7 @@ def build_request(args: argparse.Namespace):
     """Facts + pins + goals → PlanRequest (all input validation happens here: exit 2 on bad input)."""
     from wizard.errors import InputError
     from wizard.hardware.selection import hardware_for
-    from wizard.model.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts
     from wizard.planner.inputs import Goals, PlanRequest
     from wizard.planner.settings import parse_pins
     from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
