@@ -101,7 +101,7 @@ def _launch(handoff: Handoff) -> int:
             result = validate_command(prepared)
         except WizardError as exc:  # the vLLM that answered before cannot run the check: nor a launch
             print(t("handoff.refused", message=exc.message), file=sys.stderr)
-            return EXIT_REFUSED
+            return exc.exit_code  # as `serve` exits
         if result is not None and not result.ok:
             print(t("handoff.refused", message=f"{result.error} ({result.code}); {result.fix or ''}".strip()),
                   file=sys.stderr)
