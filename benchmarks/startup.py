@@ -52,6 +52,8 @@ def console_script() -> str:
 def clean_env() -> dict[str, str]:
     # No fake GPUs, language or cache overrides from the caller's shell: the commands as a user runs them.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_WIZARD_", "LC_", "LANG"))}
+    # An installed package has its .pyc files; without them every run would time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(LANG="C.UTF-8", TERM="xterm-256color")
     return env
 
