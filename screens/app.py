@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
+from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,11 +53,6 @@ from screens.state import (
     reduce,
 )
 from screens.steps.base import StepScreen
-from screens.steps.goals import GoalsStep
-from screens.steps.hardware import HardwareStep
-from screens.steps.model import ModelStep
-from screens.steps.plan import PlanStep
-from screens.steps.review import ReviewStep
 from screens.translate import translate_bindings
 
 if TYPE_CHECKING:
@@ -68,7 +64,15 @@ if TYPE_CHECKING:
     from wizard.launch.prepare import Preparation
     from wizard.planner.plan import Plan
 
-STEP_SCREENS: tuple[type[StepScreen], ...] = (HardwareStep, ModelStep, GoalsStep, PlanStep, ReviewStep)
+# Each step's module is imported when the step is first shown: the first frame needs only the first.
+STEP_CLASSES = (("screens.steps.hardware", "HardwareStep"), ("screens.steps.model", "ModelStep"),
+                ("screens.steps.goals", "GoalsStep"), ("screens.steps.plan", "PlanStep"),
+                ("screens.steps.review", "ReviewStep"))
+
+
+def step_class(step: int) -> type[StepScreen]:
+    module, name = STEP_CLASSES[step]
+    return getattr(import_module(module), name)
 PROGRESS_INTERVAL = 0.1  # seconds between download progress messages (a fast link sends thousands)
 
 
@@ -245,7 +249,7 @@ class WizardApp(App[Handoff]):
             if blocked_reason(replace(self.state, step=earlier)) is not None:
                 step = earlier
                 break
-        if step == self.state.step and isinstance(self.screen, STEP_SCREENS[step]):
+        if step == self.state.step and isinstance(self.screen, step_class(step)):
             return
         self.dispatch(GoTo(step))
         self.switch_screen(self._step_screen(step))
@@ -255,7 +259,7 @@ class WizardApp(App[Handoff]):
         from the state instead of composing it again, which keeps a step change quick over SSH."""
         name = f"step-{STEPS[step]}"
         if not self.is_screen_installed(name):
-            self.install_screen(STEP_SCREENS[step](), name)
+            self.install_screen(step_class(step)(), name)
         return name
 
     def action_back(self) -> None:

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from wizard.launch.command import LaunchCommand
-
 if TYPE_CHECKING:
+    from wizard.launch.command import LaunchCommand
     from wizard.launch.prepare import Preparation
 
 

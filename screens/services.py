@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from wizard.hardware.facts import HardwareFacts
-from wizard.model.facts import ModelFacts
-
 if TYPE_CHECKING:
+    from wizard.hardware.facts import HardwareFacts
+    from wizard.model.facts import ModelFacts
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent

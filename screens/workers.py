@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from screens.exporting import ExportExists
 from screens.i18n import t
 from screens.messages import Exported
 from screens.state import (
@@ -26,7 +25,9 @@ from screens.state import (
     WizardState,
 )
 from wizard.errors import WizardError
-from wizard.launch.command import LaunchCommand
+
+if TYPE_CHECKING:
+    from wizard.launch.command import LaunchCommand
 
 PROBE, INSPECT, DOWNLOAD, CACHED, PREPARE, EXPORT = "probe", "inspect", "download", "cached", "prepare", "export"
 GROUPS = (PROBE, INSPECT, DOWNLOAD, CACHED, PREPARE, EXPORT)
@@ -99,6 +100,8 @@ def _prepare(error: BaseException, ctx: Context) -> Failure:
 
 
 def _export(error: BaseException, ctx: Context) -> Failure:
+    from screens.exporting import ExportExists
+
     if isinstance(error, ExportExists):  # asked once; the same export again replaces the file
         return Failure(Exported(ctx.name, "exists"), t("review.export_exists", path=str(error.path)), "warning",
                        retry=False)

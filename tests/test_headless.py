@@ -12,6 +12,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("textual", "rich", "screens")
+# Start-up: these commands must not pay for pydantic (its import and schema building were about half
+# of their time); benchmarks/startup.py measures the time itself.
+WITHOUT_PYDANTIC = (["--help"], ["gpus", "--catalog"], ["plan", "{model}", "--gpu", "L4", "--json"],
+                    ["inspect", "{model}", "--json"])
 
 
 @pytest.mark.parametrize("argv", [
@@ -46,3 +50,20 @@ def test_help_lists_the_subcommands(cli_env):
         assert name in result.stdout
     version = run_cli("--version", env=cli_env)
     assert version.returncode == 0 and version.stdout.startswith("vllm-wizard ")
+
+
+@pytest.mark.parametrize("argv", WITHOUT_PYDANTIC, ids=lambda a: " ".join(a[:2]))
+def test_the_first_commands_people_type_do_not_load_pydantic(argv, llama_folder, cli_env):
+    args = [a.replace("{model}", str(llama_folder)) for a in argv]
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from screens.entry import main\n"
+        "out = io.StringIO()\n"
+        "try:\n"
+        f"    with contextlib.redirect_stdout(out): rc = main({args!r})\n"
+        "except SystemExit as exc: rc = exc.code\n"
+        "print(json.dumps({'rc': rc, 'loaded': [m for m in ('pydantic', 'textual') if m in sys.modules]}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"rc": 0, "loaded": []}, result.stderr

@@ -64,6 +64,11 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     return _ours(env, ev.DATA_DIR, ev.XDG_DATA_HOME, (".local", "share"))
 
 
+def calibration_file(env: Mapping[str, str] | None = None) -> Path:
+    """The calibration store (measured start-up overheads), under the data dir."""
+    return data_dir(env) / "calibration.json"
+
+
 def hf_home(env: Mapping[str, str] | None = None) -> Path:
     """$HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface (as huggingface_hub)."""
     value = _env(env).get(ev.HF_HOME)

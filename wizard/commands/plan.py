@@ -1,4 +1,4 @@
-"""`vllm-wizard plan MODEL [options] [--json]`: the headless planner (shared/contracts/plan-cli.md)."""
+"""`vllm-wizard plan MODEL [options] [--json]`: the headless planner (docs/contracts/plan-cli.md)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,10 @@ def build_request(args: argparse.Namespace):
         nodes=args.nodes, rdma=_rdma(args),
     )
     # A real start-up of the same setup measured A, N and G: plan with those instead of estimates.
+    from wizard.locations import calibration_file
+
+    if not calibration_file().is_file():
+        return request  # nothing measured on this machine yet; the store's code need not load
     from wizard.launch.calibration.lookup import calibrated_request
 
     return calibrated_request(request)
@@ -80,14 +84,16 @@ def _rdma(args: argparse.Namespace) -> bool | None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from wizard.planner.fixes import suggest_fixes
     from wizard.planner.plan import make_plan
-    from wizard.planner.report import render_plan
 
     plan = make_plan(build_request(args))
     if args.json:
         print(json.dumps(plan.contract(), indent=2))
     else:
+        # Only the human output needs the report and the fixes (start-up time of --json).
+        from wizard.planner.fixes import suggest_fixes
+        from wizard.planner.report import render_plan
+
         print(render_plan(plan, suggest_fixes(plan)))
         if plan.request.nodes > 1:
             from wizard.launch.multinode import build_multinode, render_multinode

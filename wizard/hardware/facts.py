@@ -6,25 +6,24 @@ means "not available" (N/A), never zero.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from wizard.frozen import Frozen
 
 GIB = 1 << 30
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GpuProcess(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuProcess(Frozen):
     pid: int
     used_bytes: int | None = None
     name: str | None = None
     kind: Literal["compute", "graphics", "unknown"] = "compute"
 
 
-class GpuFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuFacts(Frozen):
     """One GPU as the planner and the screens see it."""
 
     index: int
@@ -58,7 +57,8 @@ class GpuFacts(_Frozen):
         return int(major), int(minor or 0)
 
 
-class GpuLink(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuLink(Frozen):
     """Peer-to-peer reachability between two GPUs (by index)."""
 
     a: int
@@ -67,7 +67,8 @@ class GpuLink(_Frozen):
     nvlink: bool | None = None
 
 
-class HardwareFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class HardwareFacts(Frozen):
     """Everything the probe learned (or the catalog assumed) about this machine's GPUs."""
 
     source: Literal["nvml", "fake", "catalog"]

@@ -1,6 +1,6 @@
 """Measured start-up overheads, kept per (GPU model, vLLM version, model, settings fingerprint).
 
-One JSON file under the user data dir (wizard.locations.data_dir). The fingerprint covers only the settings that move A, N and G (the
+One JSON file under the user data dir (wizard.locations.calibration_file). The fingerprint covers only the settings that move A, N and G (the
 profile batch, parallelism, dtypes, graphs), not gpu-memory-utilization or max-model-len, so a
 re-plan that changes those still finds the measurement.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from wizard.locations import data_dir
+from wizard.locations import calibration_file
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
@@ -62,7 +62,7 @@ class CalibrationRecord(BaseModel):
 
 class CalibrationStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or data_dir() / "calibration.json"
+        self.path = path or calibration_file()
 
     def records(self) -> list[CalibrationRecord]:
         try:
