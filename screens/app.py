@@ -120,11 +120,18 @@ class WizardApp(App[Handoff]):
         self._cancel_download = threading.Event()
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
+        self.work_started = False  # the workers deferred past the first frame have started
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(self._step_screen(0))
+        # The probe starts at once (its answer is the first screen's content); the rest once the
+        # first frame is drawn: a model inspection is Python-heavy and would compete with it.
         self._start_probe()
+        self.call_after_refresh(self._start_work)
+
+    def _start_work(self) -> None:
+        self.work_started = True
         self._list_cached()
         if self.config.model_text:
             self._start_inspect(self.config.model_text)

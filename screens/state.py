@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from wizard.hardware.facts import HardwareFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner.inputs import Goals
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
     from screens.services import CachedModel
     from wizard.launch.prepare import Preparation
 
@@ -257,6 +257,9 @@ def _reduce_model(model: ModelState, intent: Any) -> ModelState:
 
 
 def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
+    # Imported when a key is first set: the app's first frame does not wait for pydantic.
+    from pydantic import SecretStr
+
     key = exp.api_key
     if intent.api_key is not None:
         key = SecretStr(intent.api_key) if intent.api_key else None

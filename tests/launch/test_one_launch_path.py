@@ -37,6 +37,10 @@ def review_verdict(llama_folder, port: int):
 
     async def drive():
         async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(1000):  # the app starts its workers after the first frame
+                if app.work_started:
+                    break
+                await pilot.pause(0.01)
             for _ in range(3):
                 await pilot.pause()
                 await app.workers.wait_for_complete()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from tui_support import DEMO_ARGV
+from tui_support import DEMO_ARGV, settle
 
 import screens.handoff as handoff_module
 from screens.app import WizardApp
@@ -31,8 +31,7 @@ def drive_headless(monkeypatch):
         async def auto_pilot(pilot):
             await pilot.pause()
             for key in keys:
-                await pilot.app.workers.wait_for_complete()
-                await pilot.pause()
+                await settle(pilot)
                 if key != "wait":  # "wait": only let workers (the launch checks) finish
                     await pilot.press(key)
             await pilot.pause()
