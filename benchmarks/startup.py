@@ -110,7 +110,8 @@ def main() -> int:
     exe, env = console_script(), clean_env()
     trees = {"": env}
     if args.baseline:
-        trees[" [baseline]"] = {**env, "PYTHONPATH": f"{args.baseline.resolve()}{os.pathsep}{env.get('PYTHONPATH', '')}"}
+        path = f"{args.baseline.resolve()}{os.pathsep}{env.get('PYTHONPATH', '')}"
+        trees[" [baseline]"] = {**env, "PYTHONPATH": path}
     from wizard.model.synthetic import write_model_folder
     from wizard.model.synthetic_arch import tensors_for_config
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wizard.hardware.facts import HardwareFacts
-    from wizard.model.facts import ModelFacts
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent
     from wizard.launch.prepare import Preparation
+    from wizard.model.facts import ModelFacts
     from wizard.planner.plan import Plan
 
     PrepareFn = Callable[[Plan, LaunchCommand, LaunchOptions, Consent], Preparation]

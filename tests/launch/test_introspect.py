@@ -4,8 +4,8 @@ import pytest
 
 from wizard.errors import InputError
 from wizard.launch.introspect import VllmProbeError, introspect, validate
-from wizard.vllm_env import find_vllm
 from wizard.launch.vllm_errors import explain, explain_log
+from wizard.vllm_env import find_vllm
 
 
 def test_find_vllm_through_the_variable(fake_vllm):

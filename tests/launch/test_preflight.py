@@ -5,7 +5,6 @@ import socket
 import pytest
 
 from wizard.launch.introspect import Introspection
-from wizard.vllm_env import VllmInstall
 from wizard.launch.options import LaunchOptions
 from wizard.launch.preflight import (
     Consent,
@@ -21,6 +20,7 @@ from wizard.launch.preflight import (
     check_vllm,
     run_preflight,
 )
+from wizard.vllm_env import VllmInstall
 
 
 def _with(plan, **request_updates):

@@ -97,7 +97,8 @@ def test_watch_computes_rates_from_two_real_scrapes(metrics_server):
     second = watch.poll()
     assert first.state == second.state == "up" and second.model == "Qwen/Qwen3-8B"
     assert first.figures.prompt_tokens_s is None
-    assert second.figures.prompt_tokens_s == pytest.approx(1200) and second.figures.generation_tokens_s == pytest.approx(450)
+    figures = second.figures
+    assert figures.prompt_tokens_s == pytest.approx(1200) and figures.generation_tokens_s == pytest.approx(450)
     assert second.metric_names == "v1"
     assert {a.rule for a in second.advice} >= {"kv-pressure", "preemptions"}
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from wizard.launch.introspect import introspect, validate
-from wizard.vllm_env import find_vllm
 from wizard.planner.argv import fit_to_installed
+from wizard.vllm_env import find_vllm
 
 pytestmark = pytest.mark.vllm
 ROOT = Path(__file__).resolve().parents[2]

@@ -92,8 +92,8 @@ def _check_real_metrics(base: str, generated: int) -> None:
     the text as a fixture named with the version (tests/monitor/fixtures/metrics-v<version>-cpu.txt)."""
     import os
 
-    from wizard.vllm_env import find_vllm
     from wizard.monitor.prom import parse_metrics
+    from wizard.vllm_env import find_vllm
 
     with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:  # noqa: S310 - our loopback server
         text = resp.read().decode()

@@ -107,7 +107,8 @@ def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = Non
             stored = ""
         if stored:
             token, origin = stored, f"the stored login ({path})"
-    return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env), locations.hf_hub_cache(env))
+    return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env),
+                       locations.hf_hub_cache(env))
 
 
 def modelscope_settings(endpoint: str | None = None, env: Mapping[str, str] | None = None) -> HubSettings:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import shlex
 
-from wizard.launch.multinode import RAY_PORT, build_multinode
 from wizard import envvars as ev
+from wizard.launch.multinode import RAY_PORT, build_multinode
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 

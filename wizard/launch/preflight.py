@@ -187,7 +187,8 @@ def check_disk(plan: Plan, env: Mapping[str, str]) -> Check:
         hub_cache = locations.hf_hub_cache(env)
         free = _free(hub_cache)
         if free is not None and need and free < need * 1.05:
-            problems.append(f"the model needs {need / GIB:.1f} GiB in {hub_cache} but only {free / GIB:.1f} GiB is free")
+            problems.append(f"the model needs {need / GIB:.1f} GiB in {hub_cache} but only {free / GIB:.1f} GiB "
+                            "is free")
         else:
             notes.append("room for the model download")
     cache = locations.vllm_cache_root(env)

@@ -1,7 +1,7 @@
 """Launch records: what a detached launch started, where it logs, and what the plan predicted.
 
-Each launch gets a run dir under <state dir>/runs/<UTC time>-<port>/ (wizard.locations.state_dir) holding server.log, server.pid and launch.json.
-The monitor reads `latest_launch()`. Records never hold a secret: the environment is stored as
+Each launch gets a run dir under <state dir>/runs/<UTC time>-<port>/ (wizard.locations.state_dir)
+holding server.log, server.pid and launch.json. The monitor reads `latest_launch()`. Records never hold a secret: the environment is stored as
 displayed (secrets as "<set>") and the API key only by the name of the variable that holds it.
 """
 

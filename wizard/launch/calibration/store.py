@@ -1,8 +1,8 @@
 """Measured start-up overheads, kept per (GPU model, vLLM version, model, settings fingerprint).
 
-One JSON file under the user data dir (wizard.locations.calibration_file). The fingerprint covers only the settings that move A, N and G (the
-profile batch, parallelism, dtypes, graphs), not gpu-memory-utilization or max-model-len, so a
-re-plan that changes those still finds the measurement.
+One JSON file under the user data dir (wizard.locations.calibration_file). The fingerprint covers
+only the settings that move A, N and G (the profile batch, parallelism, dtypes, graphs), not
+gpu-memory-utilization or max-model-len, so a re-plan that changes those still finds the measurement.
 """
 
 from __future__ import annotations
