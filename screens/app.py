@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
-from importlib import import_module
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +51,7 @@ from screens.state import (
     plan_inputs,
     reduce,
 )
+from screens.steps import step_class
 from screens.steps.base import StepScreen
 from screens.translate import translate_bindings
 
@@ -64,15 +64,6 @@ if TYPE_CHECKING:
     from wizard.launch.prepare import Preparation
     from wizard.planner.plan import Plan
 
-# Each step's module is imported when the step is first shown: the first frame needs only the first.
-STEP_CLASSES = (("screens.steps.hardware", "HardwareStep"), ("screens.steps.model", "ModelStep"),
-                ("screens.steps.goals", "GoalsStep"), ("screens.steps.plan", "PlanStep"),
-                ("screens.steps.review", "ReviewStep"))
-
-
-def step_class(step: int) -> type[StepScreen]:
-    module, name = STEP_CLASSES[step]
-    return getattr(import_module(module), name)
 PROGRESS_INTERVAL = 0.1  # seconds between download progress messages (a fast link sends thousands)
 
 

@@ -36,8 +36,28 @@ def _hints(cls: type) -> dict[str, Any]:
     return {f.name: resolved[f.name] for f in dataclasses.fields(cls)}
 
 
+@cache
+def _exact(hint: Any) -> frozenset[type]:
+    """Types a value may have to be taken as it is, without a closer look (the fast path: the planner
+    builds settings on every keystroke in the app)."""
+    if hint is Any or hint is object:
+        return frozenset({object})
+    origin = get_origin(hint)
+    if origin is Union or origin is types.UnionType:
+        args = get_args(hint)
+        if all(isinstance(a, type) and not issubclass(a, Frozen) for a in args):
+            return frozenset(args)
+        return frozenset({type(None)}) if type(None) in args else frozenset()
+    if isinstance(hint, type) and origin is None and not issubclass(hint, Frozen):
+        return frozenset({hint})
+    return frozenset()
+
+
 def _convert(value: Any, hint: Any, where: str) -> Any:
     """`value` as `hint` describes it (converted where lax), else ValueError naming `where`."""
+    exact = _exact(hint)
+    if type(value) in exact or object in exact:
+        return value
     converted = _try(value, hint)
     if converted is _MISSING:
         raise ValueError(f"{where}: {value!r} is not {_describe(hint)}")
