@@ -118,9 +118,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     if not _validated(prepared):
         return EXIT_FAILS
-    install = prepared.install
     if args.detach:
-        return _detached(plan, command, options, install, key_env, args.wait)
+        return _detached(plan, command, options, prepared.install, key_env, args.wait)
     from wizard.launch.execute import exec_command
 
     exec_command(command, vllm_exe=prepared.vllm_exe)
