@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -45,14 +44,6 @@ LLAMA_8B = {
     "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
     "max_position_embeddings": 131072, "torch_dtype": "bfloat16", "tie_word_embeddings": False,
 }
-
-
-def console_script() -> str:
-    beside = Path(sys.executable).with_name("vllm-wizard")
-    found = str(beside) if beside.is_file() else shutil.which("vllm-wizard")
-    if not found:
-        sys.exit("vllm-wizard is not installed: pip install -e .")
-    return found
 
 
 def clean_env() -> dict[str, str]:
@@ -107,6 +98,8 @@ def main() -> int:
     parser.add_argument("--no-app", action="store_true", help="skip the app's first frame (no pseudo-terminal)")
     parser.add_argument("--baseline", type=Path, metavar="DIR", help="another checkout to time alongside")
     args = parser.parse_args()
+    from benchmarks.tui_startup import console_script
+
     exe, env = console_script(), clean_env()
     trees = {"": env}
     if args.baseline:

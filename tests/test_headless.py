@@ -18,6 +18,23 @@ WITHOUT_PYDANTIC = (["--help"], ["gpus", "--catalog"], ["plan", "{model}", "--gp
                     ["inspect", "{model}", "--json"])
 
 
+def loaded_after(entry: str, argv: list[str], llama_folder, cli_env, watched: tuple[str, ...]) -> tuple[object, list]:
+    """(exit code, which of `watched` were imported) for `entry`'s main(argv), in a fresh interpreter."""
+    args = [a.replace("{model}", str(llama_folder)) for a in argv]
+    code = (
+        "import contextlib, io, json, sys\n"
+        f"from {entry} import main\n"
+        "try:\n"
+        f"    with contextlib.redirect_stdout(io.StringIO()): rc = main({args!r})\n"
+        "except SystemExit as exc: rc = exc.code\n"
+        f"print(json.dumps([rc, [m for m in {watched!r} if m in sys.modules]]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
+    assert result.stdout.strip(), result.stderr
+    rc, loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    return rc, loaded
+
+
 @pytest.mark.parametrize("argv", [
     ["--help"],
     ["gpus", "--catalog", "--json"],
@@ -25,20 +42,8 @@ WITHOUT_PYDANTIC = (["--help"], ["gpus", "--catalog"], ["plan", "{model}", "--gp
     ["plan", "{model}", "--gpu", "L4", "--json"],
 ])
 def test_headless_commands_leave_the_ui_unimported(argv, llama_folder, cli_env):
-    args = [a.replace("{model}", str(llama_folder)) for a in argv]
-    code = (
-        "import contextlib, io, json, sys\n"
-        "from wizard.cli import main\n"
-        "out = io.StringIO()\n"
-        "try:\n"
-        f"    with contextlib.redirect_stdout(out): rc = main({args!r})\n"
-        "except SystemExit as exc: rc = exc.code\n"
-        f"print(json.dumps({{'rc': rc, 'ui': [m for m in {FORBIDDEN!r} if m in sys.modules]}}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["rc"] in (0, None), result.stderr
-    assert report["ui"] == []
+    rc, loaded = loaded_after("wizard.cli", argv, llama_folder, cli_env, FORBIDDEN)
+    assert rc in (0, None) and loaded == []
 
 
 def test_help_lists_the_subcommands(cli_env):
@@ -54,16 +59,4 @@ def test_help_lists_the_subcommands(cli_env):
 
 @pytest.mark.parametrize("argv", WITHOUT_PYDANTIC, ids=lambda a: " ".join(a[:2]))
 def test_the_first_commands_people_type_do_not_load_pydantic(argv, llama_folder, cli_env):
-    args = [a.replace("{model}", str(llama_folder)) for a in argv]
-    code = (
-        "import contextlib, io, json, sys\n"
-        "from screens.entry import main\n"
-        "out = io.StringIO()\n"
-        "try:\n"
-        f"    with contextlib.redirect_stdout(out): rc = main({args!r})\n"
-        "except SystemExit as exc: rc = exc.code\n"
-        "print(json.dumps({'rc': rc, 'loaded': [m for m in ('pydantic', 'textual') if m in sys.modules]}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report == {"rc": 0, "loaded": []}, result.stderr
+    assert loaded_after("screens.entry", argv, llama_folder, cli_env, ("pydantic", "textual")) == (0, [])
