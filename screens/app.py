@@ -1,6 +1,10 @@
 """The wizard app: holds the one state object, folds intents into it, derives the plan, runs the
 blocking work in thread workers and moves between the five step screens.
 
+Workers report to the UI only by posting Intents; a worker that raises ends in one handler
+(`_worker_changed`) that folds the intent ending its pending state (screens/workers.py) and offers
+Ctrl+T to try again.
+
 It ends with `exit(Handoff)`; screens/run.py execs its command after Textual has restored
 the terminal. Keyboard first: every action has a key, shown in the footer and the command palette.
 """
@@ -13,17 +17,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib.resources import files
-from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from screens import messages as act
+from screens import workers as w
 from screens.derive import Derived, derive, launch_options
 from screens.handoff import Handoff
 from screens.i18n import t
@@ -32,35 +36,34 @@ from screens.services import Services
 from screens.state import (
     STEPS,
     ApplyFix,
+    CachedModelsFound,
     DownloadEnded,
     DownloadProgress,
     GoTo,
-    InspectFailed,
     InspectFinished,
     InspectStarted,
     PrepFinished,
     PrepStarted,
     ProbeFinished,
+    ProbeStarted,
     WizardState,
     blocked_reason,
     plan_inputs,
     reduce,
 )
+from screens.steps import step_class
 from screens.steps.base import StepScreen
-from screens.steps.goals import GoalsStep
-from screens.steps.hardware import HardwareStep
-from screens.steps.model import ModelStep
-from screens.steps.plan import PlanStep
-from screens.steps.review import ReviewStep
 from screens.translate import translate_bindings
-from wizard.errors import WizardError
 
 if TYPE_CHECKING:
-    from screens.launch_prep import Prepared
+    from collections.abc import Callable
+
     from wizard.launch.command import LaunchCommand
+    from wizard.launch.options import LaunchOptions
+    from wizard.launch.preflight import Consent
+    from wizard.launch.prepare import Preparation
     from wizard.planner.plan import Plan
 
-STEP_SCREENS: tuple[type[StepScreen], ...] = (HardwareStep, ModelStep, GoalsStep, PlanStep, ReviewStep)
 PROGRESS_INTERVAL = 0.1  # seconds between download progress messages (a fast link sends thousands)
 
 
@@ -68,15 +71,8 @@ def stylesheet_text() -> str:
     return files("assets").joinpath("wizard.tcss").read_text(encoding="utf-8")
 
 
-def monitor_available() -> bool:
-    """The monitor (screens/monitor, built alongside the wizard) is importable without importing it."""
-    try:
-        return find_spec("screens.monitor.screen") is not None
-    except ImportError:
-        return False
-
-
 def _monitor_screen() -> Screen:
+    # Imported when the monitor is first opened: the wizard's first frame does not wait for it.
     from screens.monitor.screen import MonitorScreen
 
     return MonitorScreen()
@@ -102,6 +98,7 @@ class WizardApp(App[Handoff]):
         Binding("escape", "back", "key.back"),
         Binding("ctrl+n", "next", "key.next"),
         Binding("m", "monitor", "key.monitor"),
+        Binding(w.RETRY_KEY, "retry", "key.retry"),
     ]
 
     def __init__(self, config: AppConfig) -> None:
@@ -113,36 +110,96 @@ class WizardApp(App[Handoff]):
         self._inputs: tuple | None = None
         self._cancel_download = threading.Event()
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
+        self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
+        self.work_started = False  # the workers deferred past the first frame have started
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self.push_screen(self._step_screen(0))
-        self._probe()
+        # The probe starts at once (its answer is the first screen's content); the rest once the
+        # first frame is drawn: a model inspection is Python-heavy and would compete with it.
+        self._start_probe()
+        self.call_after_refresh(self._start_work)
+
+    def _start_work(self) -> None:
+        self.work_started = True
+        self._list_cached()
         if self.config.model_text:
             self._start_inspect(self.config.model_text)
 
-    @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
+    # --- workers: one way to start them, one way they report, one handler when they fail ------------
+    def _run(self, group: str, work: Callable[[], None], name: str = "", *, exclusive: bool = True) -> None:
+        """Run blocking work in a thread of `group`. It reports by posting Intents; when it raises,
+        `_worker_changed` ends what it left pending (never a silent hang, never a crash)."""
+        self.run_worker(work, name=name or group, group=group, thread=True, exclusive=exclusive,
+                        exit_on_error=False)
+
+    def _report(self, payload: object) -> None:
+        """A worker's result or progress, from its thread (post_message is thread-safe)."""
+        self.post_message(Intent(payload))
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.group not in w.FAILURES or worker.error is None:
+            return
+        ctx = w.Context(self.state, self.derived.command, worker.name, self._cancel_download.is_set())
+        failure = w.failure(worker.group, worker.error, ctx)
+        if failure.retry:
+            self._failed.pop(worker.group, None)
+            self._failed[worker.group] = worker.name
+            self.refresh_bindings()
+        self.handle(failure.intent)
+        if failure.message:
+            hint = " " + t("worker.retry_hint") if failure.retry else ""
+            self.notify(failure.message + hint, severity=failure.severity, timeout=10)
+
+    def action_retry(self) -> None:
+        """Ctrl+T: run the newest failed work again."""
+        if self._failed:
+            self._retry(next(reversed(self._failed)))
+
+    def _retry(self, group: str) -> None:
+        name = self._failed.pop(group, "")
+        self.refresh_bindings()
+        starts: dict[str, Callable[[], None]] = {
+            w.PROBE: self._start_probe, w.INSPECT: partial(self._start_inspect, name),
+            w.DOWNLOAD: self._start_download, w.CACHED: self._list_cached,
+            w.PREPARE: partial(self._maybe_prepare, again=True), w.EXPORT: partial(self._export, name),
+        }
+        starts[group]()
+
+    def _start_probe(self) -> None:
+        self.dispatch(ProbeStarted())
+        self._run(w.PROBE, self._probe)
+
     def _probe(self) -> None:
         # NVML calls can take seconds on a busy machine: never on the event loop.
-        from wizard.hardware.errors import HardwareError
+        facts = self.config.services.probe()
+        self._report(ProbeFinished(facts=facts) if facts.gpus else ProbeFinished(error_code="no_gpu"))
 
-        try:
-            facts = self.config.services.probe()
-            result = ProbeFinished(facts=facts) if facts.gpus else ProbeFinished(error_code="no_gpu")
-        except HardwareError as exc:
-            result = ProbeFinished(error_code=exc.code, error_message=exc.message)
-        except WizardError as exc:
-            result = ProbeFinished(error_code="nvml_error", error_message=exc.message)
-        self.post_message(Intent(result))
+    def _list_cached(self) -> None:
+        self._run(w.CACHED, self._cached)
+
+    def _cached(self) -> None:
+        # Scanning caches touches the disk (many files for a big cache): off the event loop.
+        self._report(CachedModelsFound(tuple(self.config.services.cached_models())))
 
     # --- intents ------------------------------------------------------------------------------------
     @on(Intent)
     def _on_intent(self, message: Intent) -> None:
-        payload = message.payload
-        handler = {act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
-                   act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
-                   act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind)}.get(
-            type(payload))
+        self.handle(message.payload)
+
+    def handle(self, payload: object) -> None:
+        """An action (side effects: workers, screens, the end) or a state intent (folded)."""
+        actions: dict[type, Callable[[object], None]] = {
+            act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
+            act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
+            act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
+            act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
+            DownloadEnded: self._download_ended, PrepFinished: self._prepared,
+        }
+        handler = actions.get(type(payload))
         if handler is not None:
             handler(payload)
         else:
@@ -190,7 +247,7 @@ class WizardApp(App[Handoff]):
             if blocked_reason(replace(self.state, step=earlier)) is not None:
                 step = earlier
                 break
-        if step == self.state.step and isinstance(self.screen, STEP_SCREENS[step]):
+        if step == self.state.step and isinstance(self.screen, step_class(step)):
             return
         self.dispatch(GoTo(step))
         self.switch_screen(self._step_screen(step))
@@ -200,7 +257,7 @@ class WizardApp(App[Handoff]):
         from the state instead of composing it again, which keeps a step change quick over SSH."""
         name = f"step-{STEPS[step]}"
         if not self.is_screen_installed(name):
-            self.install_screen(STEP_SCREENS[step](), name)
+            self.install_screen(step_class(step)(), name)
         return name
 
     def action_back(self) -> None:
@@ -214,33 +271,23 @@ class WizardApp(App[Handoff]):
             self._navigate(act.Navigate(+1))
 
     def action_monitor(self) -> None:
-        if not monitor_available():
-            self.notify(t("app.no_monitor"), severity="warning")
-            return
         self.switch_mode("wizard" if self.current_mode == "monitor" else "monitor")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "monitor":
-            return monitor_available()
         if action == "next":
             return self.current_mode != "monitor" and self.state.step < len(STEPS) - 1
+        if action == "retry":
+            return bool(self._failed) and self.current_mode != "monitor"  # in the footer only when useful
         return True
 
     # --- model inspection and download ---------------------------------------------------------------
     def _start_inspect(self, text: str) -> None:
         self.dispatch(InspectStarted(text))
-        self._inspect(text)
+        self._run(w.INSPECT, partial(self._inspect, text), text)
 
-    @work(thread=True, exclusive=True, group="inspect", exit_on_error=False)
     def _inspect(self, text: str) -> None:
-        try:
-            found = self.config.services.inspect(text)
-            result: object = InspectFinished(text, found.facts, found.ref, found.needs_download)
-        except WizardError as exc:
-            result = InspectFailed(text, exc.message)
-        except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the app
-            result = InspectFailed(text, t("model.unexpected", error=f"{type(exc).__name__}: {exc}"))
-        self.post_message(Intent(result))
+        found = self.config.services.inspect(text)
+        self._report(InspectFinished(text, found.facts, found.ref, found.needs_download))
 
     def _start_download(self) -> None:
         ref = self.state.model.ref
@@ -248,12 +295,11 @@ class WizardApp(App[Handoff]):
             return
         self._cancel_download = threading.Event()
         self.dispatch(DownloadProgress(0, None))
-        self._download(ref, self._cancel_download)
+        self._run(w.DOWNLOAD, partial(self._download, ref, self._cancel_download), ref)
 
     def _cancel(self) -> None:
         self._cancel_download.set()
 
-    @work(thread=True, exclusive=True, group="download", exit_on_error=False)
     def _download(self, ref: str, cancel: threading.Event) -> None:
         assert self.config.services.download is not None
         last = 0.0
@@ -263,45 +309,42 @@ class WizardApp(App[Handoff]):
             now = time.monotonic()
             if now - last >= PROGRESS_INTERVAL or (total is not None and done >= total):
                 last = now
-                self.post_message(Intent(DownloadProgress(done, total)))
+                self._report(DownloadProgress(done, total))
 
-        try:
-            self.config.services.download(ref, progress, cancel)
-            ended = DownloadEnded(cancelled=cancel.is_set())
-        except WizardError as exc:
-            # A cancel surfaces as DownloadCancelledError: it is the user's choice, not an error.
-            ended = DownloadEnded(cancelled=True) if cancel.is_set() else DownloadEnded(error=exc.message)
-        self.post_message(Intent(ended))
+        self.config.services.download(ref, progress, cancel)
+        self._report(DownloadEnded(cancelled=cancel.is_set()))
+
+    def _download_ended(self, ended: DownloadEnded) -> None:
+        self.dispatch(ended)
         if not ended.cancelled and ended.error is None:
             # The weights are on disk now: inspect the local copy (exact headers, no estimates).
-            self.call_from_thread(self._start_inspect, self.state.model.text)
+            self._start_inspect(self.state.model.text)
 
     # --- the end: checks, exports and launch ----------------------------------------------------------
-    def _maybe_prepare(self) -> None:
-        """On the Review step, run the launcher's checks once per command (and again when it changes)."""
+    def _maybe_prepare(self, again: bool = False) -> None:
+        """On the Review step, run the launcher's preparation once per command (and again when it
+        changes, or when the user asks after a failure)."""
         command, plan = self.derived.command, self.derived.plan
         if (self.state.step_name != "review" or self.config.services.prepare is None or command is None
                 or plan is None or self.state.prep_pending
-                or (self.state.prep is not None and self.state.prep.planned == command)):
+                or (not again and self.state.prep is not None and self.state.prep.planned == command)):
             return
+        from wizard.launch.preflight import Consent
+
         self.dispatch(PrepStarted())
-        self._prepare(plan, command)
+        # Consent: the Goals step requires a key for every interface; repository code runs only when
+        # the plan says so, which the Plan step showed with its reason.
+        consent = Consent(trust_remote_code=plan.settings.trust_remote_code)
+        self._run(w.PREPARE, partial(self._prepare, plan, command, launch_options(self.state), consent))
 
-    @work(thread=True, exclusive=True, group="prepare", exit_on_error=False)
-    def _prepare(self, plan: Plan, command: LaunchCommand) -> None:
+    def _prepare(self, plan: Plan, command: LaunchCommand, options: LaunchOptions, consent: Consent) -> None:
         assert self.config.services.prepare is not None
-        options = launch_options(self.state)
-        try:
-            prepared = self.config.services.prepare(plan, command, options, plan.settings.trust_remote_code)
-        except WizardError as exc:
-            from screens.launch_prep import CheckLine, Prepared
+        self._report(PrepFinished(self.config.services.prepare(plan, command, options, consent)))
 
-            prepared = Prepared(command, command, checks=(CheckLine("vLLM", "fail", exc.message),))
-        self.call_from_thread(self._prepared, prepared)
-
-    def _prepared(self, prepared: Prepared) -> None:
-        if prepared.planned == self.derived.command:
-            self.dispatch(PrepFinished(prepared))
+    def _prepared(self, finished: PrepFinished) -> None:
+        prepared: Preparation | None = finished.prepared
+        if prepared is None or prepared.planned == self.derived.command:
+            self.dispatch(finished)
         else:
             self.dispatch(PrepFinished(None))  # stale: the command changed meanwhile; check again
             self._maybe_prepare()
@@ -311,30 +354,23 @@ class WizardApp(App[Handoff]):
         if command is None:
             return
         force = kind in self._overwrite
-        self._write_export(kind, command, force)
+        self._run(w.EXPORT, partial(self._write_export, kind, command, force), kind, exclusive=False)
 
-    @work(thread=True, group="export", exit_on_error=False)
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
-        from screens.exporting import ExportExists, export, export_context
+        from screens.exporting import export, export_context
 
         folder = self.config.export_dir or Path.cwd()
-        try:
-            path = export(kind, command, export_context(self.state, self.derived), folder, force=force)
-        except ExportExists as exc:
-            self.call_from_thread(self._exported, kind, t("review.export_exists", path=str(exc.path)), "warning")
-        except (OSError, WizardError) as exc:
-            reason = exc.message if isinstance(exc, WizardError) else str(exc)
-            self.call_from_thread(self._exported, kind, t("review.export_failed", reason=reason), "error")
-        else:
-            self.call_from_thread(self._exported, kind, t("review.exported", path=str(path)), "information")
+        path = export(kind, command, export_context(self.state, self.derived), folder, force=force)
+        self._report(act.Exported(kind, "written", t("review.exported", path=str(path))))
 
-    def _exported(self, kind: str, message: str, severity: SeverityLevel) -> None:
+    def _exported(self, done: act.Exported) -> None:
         # A file that exists is replaced only when the user asks for the same export again.
-        if severity == "warning":
-            self._overwrite.add(kind)
+        if done.outcome == "exists":
+            self._overwrite.add(done.kind)
         else:
-            self._overwrite.discard(kind)
-        self.notify(message, severity=severity)
+            self._overwrite.discard(done.kind)
+        if done.message:
+            self.notify(done.message)
 
     def action_launch(self) -> None:
         command = self.derived.command
@@ -363,8 +399,10 @@ class WizardApp(App[Handoff]):
         yield SystemCommand(t("cmd.launch"), t("cmd.launch_help"), self.action_launch)
         for number, fix in enumerate(self.derived.fixes, start=1):
             yield SystemCommand(t("cmd.fix", label=fix.label), fix.result, partial(self._apply_fix, number))
-        if monitor_available():
-            yield SystemCommand(t("cmd.monitor"), t("cmd.monitor_help"), self.action_monitor)
+        for group in reversed(self._failed):
+            yield SystemCommand(t(f"retry.{group}"), t("cmd.retry_help"),
+                                partial(self.handle, act.Retry(group)))
+        yield SystemCommand(t("cmd.monitor"), t("cmd.monitor_help"), self.action_monitor)
         yield from super().get_system_commands(screen)
 
     def _apply_fix(self, number: int) -> None:

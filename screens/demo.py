@@ -61,7 +61,7 @@ def demo_inspect(text: str) -> Inspection:
 
         facts = inspect_local(demo_folder()).model_copy(update={"source": "hf", "id": DEMO_MODEL_ID, "path": None})
         return Inspection(facts, DEMO_MODEL_ID)
-    from wizard.model.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts
 
     facts, ref = load_model_facts(text)
     return Inspection(facts, ref)

@@ -8,15 +8,18 @@ assembles their inputs from the state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from screens.state import WizardState
 from wizard.errors import WizardError
-from wizard.hardware.facts import HardwareFacts
-from wizard.launch.command import LaunchCommand, build_command
-from wizard.launch.options import LaunchOptions
-from wizard.planner.fixes import Fix, suggest_fixes
-from wizard.planner.inputs import PlanRequest
-from wizard.planner.plan import Plan, make_plan
+
+if TYPE_CHECKING:
+    from wizard.hardware.facts import HardwareFacts
+    from wizard.launch.command import LaunchCommand
+    from wizard.launch.options import LaunchOptions
+    from wizard.planner.fixes import Fix
+    from wizard.planner.inputs import PlanRequest
+    from wizard.planner.plan import Plan
 
 ALL_INTERFACES = "0.0.0.0"
 LOOPBACK = "127.0.0.1"
@@ -51,12 +54,16 @@ def gpu_indices(state: WizardState) -> tuple[int, ...] | None:
 
 
 def launch_options(state: WizardState) -> LaunchOptions:
+    from wizard.launch.options import LaunchOptions
+
     exp = state.exposure
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
                          api_key=exp.api_key if exp.all_interfaces else None)
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
+    from wizard.planner.inputs import PlanRequest
+
     model = state.model
     if model.facts is None:
         return None
@@ -72,6 +79,11 @@ def derive(state: WizardState) -> Derived:
         request = plan_request(state, hardware)
         if request is None:
             return Derived(hardware=hardware)
+        # The planner and the launcher load with the first plan, after the first frame (start-up).
+        from wizard.launch.command import build_command
+        from wizard.planner.fixes import suggest_fixes
+        from wizard.planner.plan import make_plan
+
         plan = make_plan(request)
         return Derived(hardware=hardware, plan=plan, fixes=tuple(suggest_fixes(plan)),
                        command=build_command(plan, launch_options(state)))

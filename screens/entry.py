@@ -26,16 +26,16 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- `vllm-wizard monitor` ---------------------------------------------------------------------------
 # The live monitor is a Textual app, so it starts here rather than in wizard/commands/monitor.py.
-# `monitor --once`/`--json`, --help, and any run without a terminal (pipes, cron) stay headless, and
-# go straight to the monitor command (not the whole CLI parser) to keep `--once` fast.
+# `monitor --once`/`--json`, --help, and any run without a terminal (pipes, cron) stay headless: the
+# CLI's parser for one command imports only that command's module, which keeps `--once` fast.
 
 
 def _monitor(args: list[str]) -> int:
     if _wants_live_monitor(args):
         return _run_live_monitor(args)
-    from wizard.commands.monitor import main as monitor_main
+    from wizard.cli import main as headless_main
 
-    return monitor_main(args[1:])
+    return headless_main(args)
 
 
 def _wants_live_monitor(args: list[str]) -> bool:
@@ -47,11 +47,12 @@ def _wants_live_monitor(args: list[str]) -> bool:
 
 
 def _run_live_monitor(args: list[str]) -> int:
-    from wizard.commands.monitor import build_parser, config_from_args
+    from wizard.cli import build_parser
+    from wizard.commands.monitor import config_from_args
     from wizard.errors import WizardError
     from wizard.monitor.sampler import Sampler
 
-    config = config_from_args(build_parser().parse_args(args[1:]))
+    config = config_from_args(build_parser(only="monitor").parse_args(args))
     try:
         # Built before the app so a bad --launch-record or GPU fixture is one line, not a toast.
         sampler = Sampler.from_config(config)

@@ -1,20 +1,20 @@
 """The hand-off: after the app has exited (terminal restored), vLLM replaces this process.
 
-`exec_command` is the one place that execs; tests monkeypatch it. It uses the launcher's exec
-(wizard.launch.execute: the wizard's default environment, the validated vLLM's executable, NVML
-released just before) and falls back to os.execvpe with this environment plus the plan's variables.
+`exec_command` is the one place that execs; tests monkeypatch it. It is the launcher's exec
+(wizard.launch.execute: the wizard's default environment, the validated vLLM's executable), with
+NVML released just before.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from wizard.launch.command import LaunchCommand
+if TYPE_CHECKING:
+    from wizard.launch.command import LaunchCommand
+    from wizard.launch.prepare import Preparation
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,11 @@ class Handoff:
     """What the app ends with: the command to exec and what the Review step's checks found."""
 
     command: LaunchCommand
-    prepared: Any = None  # screens.launch_prep.Prepared, or None (demo, or no checks available)
+    prepared: Preparation | None = None  # None: the demo, or an app without the launcher's preparation
 
     @property
     def vllm_exe(self) -> Path | None:
-        return getattr(self.prepared, "vllm_exe", None)
+        return self.prepared.vllm_exe if self.prepared is not None else None
 
 
 def shutdown_nvml() -> None:
@@ -44,20 +44,10 @@ def shutdown_nvml() -> None:
         pass
 
 
-def child_environment(command: LaunchCommand, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
-    env.update(command.env)
-    return env
-
-
 def exec_command(handoff: Handoff) -> None:
-    """Replace this process with the command. Returns only if the exec failed: raises WizardError or OSError."""
-    try:
-        from wizard.launch.execute import exec_command as launcher_exec
-    except ImportError:
-        shutdown_nvml()
-        os.execvpe(handoff.command.argv[0], list(handoff.command.argv), child_environment(handoff.command))
-        return
+    """Replace this process with the command. Returns only if the exec failed: raises WizardError."""
+    from wizard.launch.execute import exec_command as launcher_exec
+
     launcher_exec(handoff.command, before_exec=shutdown_nvml, vllm_exe=handoff.vllm_exe)
 
 

@@ -7,7 +7,7 @@ do something with side effects (start a worker, change screens, end the app).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from textual.message import Message
 
@@ -46,3 +46,19 @@ class Launch:
 @dataclass(frozen=True)
 class Export:
     kind: str  # "yaml", "script", or a launcher export name
+
+
+@dataclass(frozen=True)
+class Exported:
+    """An export worker's outcome; "exists" makes the same export, asked again, replace the file."""
+
+    kind: str
+    outcome: Literal["written", "exists", "failed"]
+    message: str = ""  # shown as a toast when set
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Run the failed work of this worker group again (Ctrl+T, or the command palette)."""
+
+    group: str

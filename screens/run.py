@@ -62,9 +62,10 @@ def run_app(argv: list[str]) -> int:
 
     if args.demo:
         from screens.demo import DEMO_FIXTURE, DEMO_MODEL_ID, demo_services
+        from wizard.envvars import FAKE_GPUS
 
         # The demo never execs, so the monitor mode may watch the same sample GPUs the wizard shows.
-        os.environ.setdefault("VLLM_WIZARD_FAKE_GPUS", DEMO_FIXTURE)
+        os.environ.setdefault(FAKE_GPUS, DEMO_FIXTURE)
 
         config = AppConfig(services=demo_services(), vllm_version=version, model_text=args.model or DEMO_MODEL_ID,
                            demo=True)
@@ -80,25 +81,30 @@ def run_app(argv: list[str]) -> int:
     shutdown_nvml()
     if args.demo or args.dry_run:
         print_command(handoff.command, t("handoff.demo_header" if args.demo else "handoff.dry_run_header"))
-        if handoff.prepared is not None and handoff.prepared.checks:
-            from screens.launch_prep import render_checks
-
-            print(render_checks(handoff.prepared), flush=True)
+        if handoff.prepared is not None:
+            print(handoff.prepared.render(), flush=True)
         return 0
     return _launch(handoff)
 
 
 def _launch(handoff: Handoff) -> int:
-    """vLLM's own check of the argv (it imports vLLM, so it runs here, with the terminal back), then exec."""
+    """vLLM's own check of the argv (it imports vLLM, so it runs here, with the terminal back), then
+    exec: the last step of `vllm-wizard serve` too, with the same verdicts."""
     from screens.handoff import exec_command, print_command
-    from screens.launch_prep import validate_with_vllm
     from wizard.errors import WizardError
+    from wizard.launch.prepare import validate_command
 
-    if handoff.prepared is not None and handoff.prepared.install is not None:
-        print(t("handoff.validating", version=handoff.prepared.install.version), flush=True)
-        ok, message = validate_with_vllm(handoff.prepared)
-        if not ok:
-            print(t("handoff.refused", message=message), file=sys.stderr)
+    prepared = handoff.prepared
+    if prepared is not None and prepared.install is not None and prepared.info is not None:
+        print(t("handoff.validating", version=prepared.install.version), flush=True)
+        try:
+            result = validate_command(prepared)
+        except WizardError as exc:  # the vLLM that answered before cannot run the check: nor a launch
+            print(t("handoff.refused", message=exc.message), file=sys.stderr)
+            return exc.exit_code  # as `serve` exits
+        if result is not None and not result.ok:
+            print(t("handoff.refused", message=f"{result.error} ({result.code}); {result.fix or ''}".strip()),
+                  file=sys.stderr)
             return EXIT_REFUSED
     print_command(handoff.command, t("handoff.exec_header"))
     try:

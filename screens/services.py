@@ -1,9 +1,9 @@
 """The blocking work the app delegates to thread workers: GPU probe, model inspection, the models
-already on disk, downloads and the launch checks. Each is a function from wizard/, gathered in one
-`Services` object so tests and the demo swap them without monkeypatching Textual.
+already on disk, downloads and the launch preparation. Each is a function from wizard/, gathered in
+one `Services` object so tests and the demo swap them without monkeypatching Textual.
 
-The hub layer (wizard.hub) and the launcher's checks (wizard.launch) were built alongside the screens;
-every use of them is guarded, so the app still works with local folders if either is missing.
+A service raises on failure (a WizardError with the user's sentence, or anything else for a bug or
+an OS error); the app's one worker-failure handler turns that into the intent that ends the wait.
 """
 
 from __future__ import annotations
@@ -11,16 +11,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from screens.launch_prep import Prepared
-from wizard.hardware.facts import HardwareFacts
-from wizard.launch.command import LaunchCommand
-from wizard.launch.options import LaunchOptions
-from wizard.model.facts import ModelFacts
-from wizard.planner.plan import Plan
+if TYPE_CHECKING:
+    from wizard.hardware.facts import HardwareFacts
+    from wizard.launch.command import LaunchCommand
+    from wizard.launch.options import LaunchOptions
+    from wizard.launch.preflight import Consent
+    from wizard.launch.prepare import Preparation
+    from wizard.model.facts import ModelFacts
+    from wizard.planner.plan import Plan
+
+    PrepareFn = Callable[[Plan, LaunchCommand, LaunchOptions, Consent], Preparation]
 
 ProgressFn = Callable[[int, int | None], None]
-PrepareFn = Callable[[Plan, LaunchCommand, LaunchOptions, bool], Prepared]
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,9 @@ class Services:
     probe: Callable[[], HardwareFacts]  # raises wizard.hardware.errors.HardwareError
     inspect: Callable[[str], Inspection]  # raises wizard.errors.WizardError
     cached_models: Callable[[], list[CachedModel]]
-    # (ref, progress(done, total), cancel event) -> None; raises WizardError. None: not available.
+    # (ref, progress(done, total), cancel event) -> None; raises WizardError. None: not offered (demo).
     download: Callable[[str, ProgressFn, threading.Event], None] | None = None
-    # The launcher's checks before Launch. None: launch without them (the demo prints, never execs).
+    # The launcher's preparation before Launch. None: launch without it (the demo prints, never execs).
     prepare: PrepareFn | None = None
 
 
@@ -55,7 +59,7 @@ def probe_hardware() -> HardwareFacts:
 
 def inspect_model(text: str) -> Inspection:
     """A folder or a complete cached copy offline; otherwise the hub's metadata (no weights)."""
-    from wizard.model.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts
 
     facts, ref = load_model_facts(text)
     # Facts read from disk carry the folder; facts described from the hub have none yet.
@@ -63,10 +67,8 @@ def inspect_model(text: str) -> Inspection:
 
 
 def list_cached_models() -> list[CachedModel]:
-    try:
-        from wizard.hub.cache import cached_models
-    except ImportError:
-        return []
+    from wizard.hub.cache import cached_models
+
     return [CachedModel(ref=m.ref, label=m.label) for m in cached_models()]
 
 
@@ -78,18 +80,13 @@ def download_model(ref: str, progress: ProgressFn, cancel: threading.Event) -> N
         progress(event.done_bytes, event.total_bytes or None)
 
 
-def _download_available() -> bool:
-    from importlib.util import find_spec
+def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, consent: Consent) -> Preparation:
+    """`vllm-wizard serve`'s own preparation (wizard/launch/prepare.py), nothing added."""
+    from wizard.launch.prepare import prepare_launch as prepare
 
-    return find_spec("wizard.hub") is not None and find_spec("wizard.hub.download") is not None
-
-
-def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, trust_remote_code: bool) -> Prepared:
-    from screens.launch_prep import prepare
-
-    return prepare(plan, command, options, trust_remote_code=trust_remote_code)
+    return prepare(plan, command, options, consent=consent)
 
 
 def default_services() -> Services:
     return Services(probe=probe_hardware, inspect=inspect_model, cached_models=list_cached_models,
-                    download=download_model if _download_available() else None, prepare=prepare_launch)
+                    download=download_model, prepare=prepare_launch)

@@ -8,13 +8,17 @@ without a terminal. Nothing here plans either: the planner in wizard/ decides ev
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Any
 
 from wizard.hardware.facts import HardwareFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner.inputs import Goals
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from screens.services import CachedModel
+    from wizard.launch.prepare import Preparation
 
 STEPS = ("hardware", "model", "goals", "plan", "review")
 DEFAULT_CATALOG_GPU = "h100-sxm"
@@ -50,6 +54,7 @@ class ModelState:
     error: str | None = None
     needs_download: bool = False  # inspected remotely; weights not on disk yet
     download: DownloadState = DownloadState()
+    cached: tuple[CachedModel, ...] = ()  # complete models in the local hub caches, listed at start
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ class WizardState:
     pins: tuple[tuple[str, Any], ...] = ()  # sorted (name, value): hashable and order-free
     exposure: Exposure = Exposure()
     demo: bool = False
-    # The launcher's checks for the command on the Review step (screens/launch_prep.Prepared).
-    prep: Any = None
+    # The launcher's preparation of the command on the Review step (wizard/launch/prepare.py).
+    prep: Preparation | None = None
     prep_pending: bool = False
 
     @property
@@ -85,6 +90,11 @@ class WizardState:
 
 
 # --- intents: what a screen (or a worker) says happened ------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeStarted:
+    pass
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,11 @@ class UseCatalog:
 class ChooseCatalog:
     key: str | None = None
     count: int | None = None
+
+
+@dataclass(frozen=True)
+class CachedModelsFound:
+    models: tuple[CachedModel, ...]
 
 
 @dataclass(frozen=True)
@@ -181,12 +196,12 @@ class PrepStarted:
 
 @dataclass(frozen=True)
 class PrepFinished:
-    prepared: Any  # Prepared; the app drops results for a command that has since changed
+    prepared: Preparation | None  # the app drops results for a command that has since changed
 
 
-StateIntent = (ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog | InspectStarted | InspectFinished
-               | InspectFailed | DownloadProgress | DownloadEnded | SetGoals | SetExposure | SetPin | ClearPin
-               | ApplyFix | GoTo | PrepStarted | PrepFinished)
+StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
+               | InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded | SetGoals
+               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished)
 
 
 def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -194,6 +209,8 @@ def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 
 def _reduce_hardware(hw: HardwareState, intent: Any) -> HardwareState:
+    if isinstance(intent, ProbeStarted):
+        return replace(hw, probing=True, error_code=None, error_message=None)
     if isinstance(intent, ProbeFinished):
         if intent.facts is not None and intent.facts.gpus:
             return replace(hw, probing=False, detected=intent.facts, error_code=None, error_message=None,
@@ -214,6 +231,8 @@ def _reduce_hardware(hw: HardwareState, intent: Any) -> HardwareState:
 
 
 def _reduce_model(model: ModelState, intent: Any) -> ModelState:
+    if isinstance(intent, CachedModelsFound):
+        return replace(model, cached=intent.models)
     if isinstance(intent, InspectStarted):
         return replace(model, text=intent.text, pending=intent.text, error=None)
     if isinstance(intent, InspectFinished):
@@ -238,6 +257,9 @@ def _reduce_model(model: ModelState, intent: Any) -> ModelState:
 
 
 def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
+    # Imported when a key is first set: the app's first frame does not wait for pydantic.
+    from pydantic import SecretStr
+
     key = exp.api_key
     if intent.api_key is not None:
         key = SecretStr(intent.api_key) if intent.api_key else None
@@ -250,9 +272,10 @@ def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
 
 def reduce(state: WizardState, intent: Any) -> WizardState:
     """The state after `intent`; unknown intents leave it unchanged."""
-    if isinstance(intent, ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
+    if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
-    if isinstance(intent, InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded):
+    if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | DownloadProgress
+                  | DownloadEnded):
         return replace(state, model=_reduce_model(state.model, intent))
     if isinstance(intent, SetGoals):
         return replace(state, goals=intent.goals)

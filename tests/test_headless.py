@@ -1,8 +1,8 @@
-"""The import contract: wizard/ is headless (never textual, rich or screens), statically and at run time."""
+"""wizard/ is headless at run time: its commands never load textual, rich or screens. (The static
+import contracts, layers included, are import-linter's: pyproject.toml, run by .ci/run.)"""
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -12,19 +12,27 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("textual", "rich", "screens")
+# Start-up: these commands must not pay for pydantic (its import and schema building were about half
+# of their time); benchmarks/startup.py measures the time itself.
+WITHOUT_PYDANTIC = (["--help"], ["gpus", "--catalog"], ["plan", "{model}", "--gpu", "L4", "--json"],
+                    ["inspect", "{model}", "--json"])
 
 
-def test_no_module_under_wizard_imports_the_ui():
-    offenders = []
-    for path in (ROOT / "wizard").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            offenders += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in FORBIDDEN]
-    assert offenders == []
+def loaded_after(entry: str, argv: list[str], llama_folder, cli_env, watched: tuple[str, ...]) -> tuple[object, list]:
+    """(exit code, which of `watched` were imported) for `entry`'s main(argv), in a fresh interpreter."""
+    args = [a.replace("{model}", str(llama_folder)) for a in argv]
+    code = (
+        "import contextlib, io, json, sys\n"
+        f"from {entry} import main\n"
+        "try:\n"
+        f"    with contextlib.redirect_stdout(io.StringIO()): rc = main({args!r})\n"
+        "except SystemExit as exc: rc = exc.code\n"
+        f"print(json.dumps([rc, [m for m in {watched!r} if m in sys.modules]]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
+    assert result.stdout.strip(), result.stderr
+    rc, loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    return rc, loaded
 
 
 @pytest.mark.parametrize("argv", [
@@ -34,20 +42,8 @@ def test_no_module_under_wizard_imports_the_ui():
     ["plan", "{model}", "--gpu", "L4", "--json"],
 ])
 def test_headless_commands_leave_the_ui_unimported(argv, llama_folder, cli_env):
-    args = [a.replace("{model}", str(llama_folder)) for a in argv]
-    code = (
-        "import contextlib, io, json, sys\n"
-        "from wizard.cli import main\n"
-        "out = io.StringIO()\n"
-        "try:\n"
-        f"    with contextlib.redirect_stdout(out): rc = main({args!r})\n"
-        "except SystemExit as exc: rc = exc.code\n"
-        f"print(json.dumps({{'rc': rc, 'ui': [m for m in {FORBIDDEN!r} if m in sys.modules]}}))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=cli_env, cwd=ROOT)
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["rc"] in (0, None), result.stderr
-    assert report["ui"] == []
+    rc, loaded = loaded_after("wizard.cli", argv, llama_folder, cli_env, FORBIDDEN)
+    assert rc in (0, None) and loaded == []
 
 
 def test_help_lists_the_subcommands(cli_env):
@@ -59,3 +55,8 @@ def test_help_lists_the_subcommands(cli_env):
         assert name in result.stdout
     version = run_cli("--version", env=cli_env)
     assert version.returncode == 0 and version.stdout.startswith("vllm-wizard ")
+
+
+@pytest.mark.parametrize("argv", WITHOUT_PYDANTIC, ids=lambda a: " ".join(a[:2]))
+def test_the_first_commands_people_type_do_not_load_pydantic(argv, llama_folder, cli_env):
+    assert loaded_after("screens.entry", argv, llama_folder, cli_env, ("pydantic", "textual")) == (0, [])

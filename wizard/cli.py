@@ -29,7 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that subcommand's module is imported and given its options
-    (every command is still listed), so one command does not pay for importing all the others."""
+    (every command is still listed), so one command does not pay for importing all the others.
+    `only=""` imports none: the top-level --help lists the commands from COMMANDS alone."""
     parser = argparse.ArgumentParser(
         prog="vllm-wizard",
         description="From a fresh GPU server to a correctly configured, running `vllm serve`.",
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv == ["--version"]:
         print(f"vllm-wizard {__version__}")
         return 0
-    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
+    # Start-up: only the command named is imported; with none (--help, a typo), no command module.
+    parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else "")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

@@ -162,7 +162,7 @@ def _latency(label: str, p: Percentiles | None) -> Text:
 
 
 def _window(server: ServerSample) -> str:
-    p = server.ttft or server.itl or server.e2e
+    p = server.figures.ttft or server.figures.itl or server.figures.e2e
     if p is None:
         return ""
     return "since start" if p.window_s is None else f"last {p.window_s:.0f} s"
@@ -171,6 +171,7 @@ def _window(server: ServerSample) -> str:
 def server_text(server: ServerSample, width: int, compact: bool = False) -> Text:
     """The server's state, load, cache, throughput, latency and advice. `compact` (the stacked
     80-column layout) packs it into ~5 lines; otherwise one figure per line for the side column."""
+    f = server.figures
     style = STATE_STYLE[server.state]
     if server.state == "none":
         return Text.assemble(("● no server  ", "dim"), "pass ", ("--url http://HOST:PORT", "bold"),
@@ -183,27 +184,27 @@ def server_text(server: ServerSample, width: int, compact: bool = False) -> Text
     if server.state in ("down", "unreachable"):
         retry = f"retry in {server.retry_in_s:.0f} s" if server.retry_in_s else "retrying every sample"
         text.append(f" ({retry})" if server.detail else f"\n{retry}", "dim")
-    if server.state != "up" or (server.running is None and server.kv_usage_percent is None):
+    if server.state != "up" or (f.running is None and f.kv_usage_percent is None):
         return text
-    kv_style = LEVEL_STYLE[levels.kv_level(server.kv_usage_percent)]
+    kv_style = LEVEL_STYLE[levels.kv_level(f.kv_usage_percent)]
     nl = "  " if compact else "\n"
-    preempt = fmt.number(server.preemptions_total)
-    if server.preemptions_recent:
-        preempt += f" (+{server.preemptions_recent:.0f})"
-    text.append("\nrequests ", "dim").append(f"{fmt.number(server.running)} running", "bold")
-    text.append(" · ", "dim").append(f"{fmt.number(server.waiting)} waiting", "yellow" if server.waiting else "")
-    text.append(nl).append("preempted ", "dim").append(preempt, "red" if server.preemptions_recent else "")
-    text.append("\nKV cache ", "dim").append_text(level_bar(server.kv_usage_percent, 10 if compact else 20, kv_style))
-    text.append(f" {fmt.pct(server.kv_usage_percent)}", kv_style)
-    text.append(nl).append("prefix hits ", "dim").append(fmt.pct(server.prefix_hit_percent))
-    text.append(nl).append("tokens/s ", "dim").append("prompt ", "dim").append(fmt.number(server.prompt_tokens_s))
-    text.append(" gen ", "dim").append(fmt.number(server.generation_tokens_s))
+    preempt = fmt.number(f.preemptions_total)
+    if f.preemptions_recent:
+        preempt += f" (+{f.preemptions_recent:.0f})"
+    text.append("\nrequests ", "dim").append(f"{fmt.number(f.running)} running", "bold")
+    text.append(" · ", "dim").append(f"{fmt.number(f.waiting)} waiting", "yellow" if f.waiting else "")
+    text.append(nl).append("preempted ", "dim").append(preempt, "red" if f.preemptions_recent else "")
+    text.append("\nKV cache ", "dim").append_text(level_bar(f.kv_usage_percent, 10 if compact else 20, kv_style))
+    text.append(f" {fmt.pct(f.kv_usage_percent)}", kv_style)
+    text.append(nl).append("prefix hits ", "dim").append(fmt.pct(f.prefix_hit_percent))
+    text.append(nl).append("tokens/s ", "dim").append("prompt ", "dim").append(fmt.number(f.prompt_tokens_s))
+    text.append(" gen ", "dim").append(fmt.number(f.generation_tokens_s))
     if compact:
-        text.append("\n").append_text(_latency("TTFT", server.ttft)).append(" ").append_text(
-            _latency("ITL", server.itl))
+        text.append("\n").append_text(_latency("TTFT", f.ttft)).append(" ").append_text(
+            _latency("ITL", f.itl))
     else:
         text.append(f"\nlatency ({_window(server)})", "dim")
-        for label, p in (("TTFT", server.ttft), ("ITL", server.itl), ("E2E", server.e2e)):
+        for label, p in (("TTFT", f.ttft), ("ITL", f.itl), ("E2E", f.e2e)):
             text.append("\n").append_text(_latency(label, p))
     for advice in server.advice:
         mark = "red" if advice.severity == "error" else "yellow" if advice.severity == "warning" else "cyan"

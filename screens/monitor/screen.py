@@ -2,7 +2,9 @@
 
 The sampler (wizard.monitor.sampler) runs in a Textual thread worker; each snapshot is posted to the
 screen as a `SnapshotReady` message (post_message is thread-safe, and `can_replace` drops stale
-snapshots if the UI falls behind). No NVML or HTTP call ever runs on the event loop.
+snapshots if the UI falls behind). No NVML or HTTP call ever runs on the event loop. If the sampler
+thread dies (or cannot be built), the screen says so on its notice line and `r` starts it again,
+instead of freezing on the last snapshot.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ import threading
 from functools import partial
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
+from screens.i18n import t
 from screens.monitor import render
 from screens.monitor.widgets import GpuList, HostPanel, ProcessTable, ServerPanel, TextPanel
 from wizard.errors import WizardError
@@ -65,7 +69,8 @@ class MonitorScreen(Screen[None]):
     """
     # Side by side from 110 columns; stacked below that (80x24 over SSH).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding("p", "toggle_pause", "Pause/resume", id="monitor.pause")]
+    BINDINGS = [Binding("p", "toggle_pause", "Pause/resume", id="monitor.pause"),
+                Binding("r", "restart", "Restart sampling", id="monitor.restart")]
 
     def __init__(self, config: MonitorConfig | None = None, *, sampler: Sampler | None = None,
                  autostart: bool = True, name: str | None = None, id: str | None = None) -> None:
@@ -79,6 +84,7 @@ class MonitorScreen(Screen[None]):
         self._seen_notices: set[str] = set()
         self._ready = False
         self._worker: Worker[None] | None = None
+        self.stopped: str | None = None  # why sampling stopped (the thread died); `r` restarts it
 
     def compose(self) -> ComposeResult:
         yield TextPanel(render.status_text(None, False), id="status")
@@ -117,14 +123,40 @@ class MonitorScreen(Screen[None]):
             try:
                 self.sampler = Sampler.from_config(self.config)
             except WizardError as exc:  # a bad launch record, a malformed GPU fixture
-                self.notify(exc.message, title="Monitor", severity="error")
+                self._stopped(exc.message)
                 return
+        self._stopped(None)
         self._stop = threading.Event()
         self._worker = self.run_worker(partial(self.sampler.run, self._publish, self._stop), thread=True,
                                        group=SAMPLER_GROUP, exit_on_error=False, name="monitor sampler")
 
     def stop_sampling(self) -> None:
         self._stop.set()
+
+    @on(Worker.StateChanged)
+    def _sampler_changed(self, event: Worker.StateChanged) -> None:
+        # The sampler survives a failing round by itself; this is the thread itself dying.
+        if event.worker.group == SAMPLER_GROUP and event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self._stopped(f"{type(error).__name__}: {error}")
+
+    def _stopped(self, reason: str | None) -> None:
+        """Say that (and why) sampling stopped, or clear it when sampling runs again."""
+        self.stopped = reason
+        self.refresh_bindings()
+        if reason is not None:
+            self.notify(t("monitor.stopped", reason=reason), title="Monitor", severity="error", timeout=10)
+        if self._ready:
+            self._show_notices(self.snapshot.notices if self.snapshot else ())
+
+    def action_restart(self) -> None:
+        if self.stopped is not None:
+            self.start_sampling()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "restart":
+            return self.stopped is not None  # in the footer only while stopped
+        return True
 
     def _publish(self, snapshot: MonitorSnapshot) -> None:
         # Runs on the sampler thread: post only (thread-safe), never touch widgets here.
@@ -168,9 +200,12 @@ class MonitorScreen(Screen[None]):
 
     def _show_notices(self, notices: tuple[Notice, ...]) -> None:
         line = self.query_one("#notice", TextPanel)
-        if line.has_class("-shown") != bool(notices):
-            line.set_class(bool(notices), "-shown")
-        if notices:
+        shown = bool(notices) or self.stopped is not None
+        if line.has_class("-shown") != shown:
+            line.set_class(shown, "-shown")
+        if self.stopped is not None:
+            line.show_text(Text(t("monitor.stopped", reason=self.stopped)))
+        elif notices:
             latest = notices[-1]
             more = f" (+{len(notices) - 1} earlier)" if len(notices) > 1 else ""
             line.show_text(Text(f"! {latest.message}{more}"))

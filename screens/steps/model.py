@@ -3,7 +3,7 @@ once; a download with a byte progress bar when the weights are not here yet."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -60,15 +60,12 @@ class ModelStep(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#model-input").focus()
-        self._load_cached()
 
-    @work(thread=True, exclusive=True, group="cached-models", exit_on_error=False)
-    def _load_cached(self) -> None:
-        # Scanning caches touches the disk (and the hub layer may stat many files): off the event loop.
-        found = self.wizard.config.services.cached_models()
-        self.app.call_from_thread(self._show_cached, found)
-
-    def _show_cached(self, found: list[CachedModel]) -> None:
+    def _show_cached(self, found: tuple[CachedModel, ...]) -> None:
+        # The app lists the caches in a worker at start (screens/app.py); shown once they change.
+        if self._shown.get("cached") == found:
+            return
+        self._shown["cached"] = found
         cached = self.query_one("#cached", OptionList)
         cached.clear_options()
         cached.add_options([Option(m.label, id=m.ref) for m in found])
@@ -90,6 +87,7 @@ class ModelStep(StepScreen):
         self.set_text("#model-facts",
                       "\n".join(facts_lines(model.facts)) if model.facts and model.pending is None else "")
         self._show_download(model)
+        self._show_cached(model.cached)
         super().show(state, derived)
 
     def _show_download(self, model: ModelState) -> None:

@@ -4,6 +4,7 @@ launcher's checks, exports, and Launch, which ends the app and hands the termina
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,17 +16,19 @@ from textual.widgets import Button, Static
 from screens.derive import Derived
 from screens.exporting import export_context, formats, render
 from screens.i18n import t
-from screens.launch_prep import Prepared
 from screens.messages import Export, Launch
 from screens.state import WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.export_picker import ExportPicker
 
+if TYPE_CHECKING:
+    from wizard.launch.prepare import Preparation
+
 MARKS = {"ok": ("✔", "$text-success"), "warn": ("!", "$text-warning"), "fail": ("✘", "$text-error"),
          "skip": ("-", "$text-muted")}
 
 
-def checks_content(prepared: Prepared) -> Content:
+def checks_content(prepared: Preparation) -> Content:
     """One line per check (the launcher's words), its fix under a warning or failure."""
     lines: list[Content] = []
     for note in prepared.notes:
@@ -72,7 +75,7 @@ class ReviewStep(StepScreen):
 
     def show(self, state: WizardState, derived: Derived) -> None:
         plan, command = derived.plan, derived.command
-        prepared: Prepared | None = state.prep
+        prepared: Preparation | None = state.prep
         if prepared is not None and prepared.planned == command:
             command = prepared.command  # spelled for the installed vLLM: exactly what will run
         failed = prepared is not None and prepared.planned == derived.command and not prepared.ok
@@ -93,7 +96,7 @@ class ReviewStep(StepScreen):
         self._show_checks(state, prepared)
         super().show(state, derived)
 
-    def _show_checks(self, state: WizardState, prepared: Prepared | None) -> None:
+    def _show_checks(self, state: WizardState, prepared: Preparation | None) -> None:
         available = self.wizard.config.services.prepare is not None
         self.query_one("#review-checks-title").display = available
         self.query_one("#review-checks").display = available

@@ -11,7 +11,8 @@ import pytest
 from wizard.hub import errors as E
 from wizard.hub.cache import cached_models, find_cached
 from wizard.hub.download import download
-from wizard.model.resolve import cached_folder, load_model_facts, parse_ref
+from wizard.hub.resolve import cached_folder, load_model_facts
+from wizard.model.resolve import parse_ref
 
 
 def fill_hf_cache(hub, hf, repo="org/tiny") -> Path:

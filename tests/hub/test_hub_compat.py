@@ -78,7 +78,7 @@ def test_modelscope_137(hub, tmp_path, tmp_path_factory):
         from wizard.hub.cache import find_cached
         from wizard.hub.download import download
         from wizard.hub.settings import modelscope_settings
-        from wizard.model.resolve import load_model_facts
+        from wizard.hub.resolve import load_model_facts
 
         out = {"version": modelscope.__version__}
         s = modelscope_settings()

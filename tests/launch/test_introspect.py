@@ -2,8 +2,10 @@
 
 import pytest
 
-from wizard.launch.introspect import VllmProbeError, find_vllm, introspect, validate
+from wizard.errors import InputError
+from wizard.launch.introspect import VllmProbeError, introspect, validate
 from wizard.launch.vllm_errors import explain, explain_log
+from wizard.vllm_env import find_vllm
 
 
 def test_find_vllm_through_the_variable(fake_vllm):
@@ -24,7 +26,7 @@ def test_find_vllm_through_path(fake_vllm, monkeypatch, tmp_path):
 
 def test_a_variable_pointing_nowhere_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("VLLM_WIZARD_VLLM_PYTHON", str(tmp_path / "missing" / "python"))
-    with pytest.raises(VllmProbeError, match="VLLM_WIZARD_VLLM_PYTHON"):
+    with pytest.raises(InputError, match="VLLM_WIZARD_VLLM_PYTHON"):
         find_vllm()
 
 

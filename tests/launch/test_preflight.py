@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from wizard.launch.introspect import Introspection, VllmInstall
+from wizard.launch.introspect import Introspection
 from wizard.launch.options import LaunchOptions
 from wizard.launch.preflight import (
     Consent,
@@ -20,6 +20,7 @@ from wizard.launch.preflight import (
     check_vllm,
     run_preflight,
 )
+from wizard.vllm_env import VllmInstall
 
 
 def _with(plan, **request_updates):

@@ -96,8 +96,9 @@ def test_watch_computes_rates_from_two_real_scrapes(metrics_server):
     clock.advance(10)
     second = watch.poll()
     assert first.state == second.state == "up" and second.model == "Qwen/Qwen3-8B"
-    assert first.prompt_tokens_s is None
-    assert second.prompt_tokens_s == pytest.approx(1200) and second.generation_tokens_s == pytest.approx(450)
+    assert first.figures.prompt_tokens_s is None
+    figures = second.figures
+    assert figures.prompt_tokens_s == pytest.approx(1200) and figures.generation_tokens_s == pytest.approx(450)
     assert second.metric_names == "v1"
     assert {a.rule for a in second.advice} >= {"kv-pressure", "preemptions"}
 

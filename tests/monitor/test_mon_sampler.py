@@ -21,7 +21,7 @@ def test_snapshot_has_every_part():
     # TP workers are children of the launched API server (pid 4242): ours. The foreign one is not.
     assert [r.role for r in snap.processes][:8] == ["ours"] * 8
     assert snap.processes[-1].pid == 91234 and snap.processes[-1].missing
-    assert snap.server.state == "up" and snap.server.running == 12
+    assert snap.server.state == "up" and snap.server.figures.running == 12
     assert set(snap.history) == set(range(8))
 
 

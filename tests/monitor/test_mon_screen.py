@@ -226,3 +226,55 @@ def test_sampling_pauses_while_another_screen_is_on_top():
             assert sampler.paused
 
     run(drive())
+
+
+def test_a_sampler_thread_that_dies_is_reported_and_r_restarts_it():
+    sampler, _ = scripted_sampler("monitor-h100-x8", interval_s=0.05)
+    real_run, calls = sampler.run, []
+
+    def dies_once(publish, stop):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("NVML handle went away")
+        real_run(publish, stop)
+
+    sampler.run = dies_once  # type: ignore[method-assign]
+
+    async def drive():
+        app = MonitorApp(sampler.config, sampler=sampler)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await wait_for(lambda: app.monitor.stopped is not None, pilot)
+            notice = str(app.monitor.query_one("#notice").render())
+            assert "Sampling stopped: RuntimeError: NVML handle went away" in notice
+            assert any("Press r" in str(n.message) for n in app._notifications)
+            assert app.monitor.snapshot is None  # nothing pretends to be live
+            await pilot.press("r")
+            await wait_for(lambda: app.monitor.snapshot is not None, pilot)
+            assert app.monitor.stopped is None
+            assert not app.monitor.query_one("#notice").has_class("-shown")
+            await pilot.press("q")
+
+    run(drive())
+    assert len(calls) == 2
+
+
+def test_a_bad_launch_record_is_reported_and_r_tries_again(tmp_path, monkeypatch, closed_port_url):
+    from wizard.monitor.sampler import MonitorConfig
+
+    monkeypatch.setenv("VLLM_WIZARD_FAKE_GPUS", "monitor-h100-x8")
+    record = tmp_path / "launch.json"
+    record.write_text("{not json")
+    config = MonitorConfig(interval_s=0.05, launch_record=record)
+
+    async def drive():
+        app = MonitorApp(config)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await wait_for(lambda: app.monitor.stopped is not None, pilot)
+            assert str(record) in str(app.monitor.query_one("#notice").render())
+            record.write_text(f'{{"url": "{closed_port_url}"}}')  # the user mends the file
+            await pilot.press("r")
+            await wait_for(lambda: app.monitor.snapshot is not None, pilot)
+            assert app.monitor.stopped is None and len(app.monitor.snapshot.gpus) == 8
+            await pilot.press("q")
+
+    run(drive())

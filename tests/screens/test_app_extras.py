@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from tui_support import make_app, press, screen_text, settle
 
-from screens.app import monitor_available
 from screens.i18n import set_language
 from screens.steps.hardware import HardwareStep
 from screens.steps.plan import PlanStep, kv_line
@@ -50,7 +48,6 @@ def test_a_forward_jump_stops_at_the_first_step_still_missing_input():
     run(drive())
 
 
-@pytest.mark.skipif(not monitor_available(), reason="the monitor screens are not in this build")
 def test_m_opens_the_monitor_and_escape_comes_back(monkeypatch):
     monkeypatch.setenv("VLLM_WIZARD_FAKE_GPUS", "rtx3080-20gb-x2")
 

@@ -7,13 +7,16 @@ import subprocess
 import sys
 
 import pytest
-from tui_support import DEMO_ARGV
+from tui_support import DEMO_ARGV, settle
 
 import screens.handoff as handoff_module
 from screens.app import WizardApp
-from screens.handoff import Handoff, child_environment
+from screens.handoff import Handoff
 from screens.run import EXEC_FAILED, run_app
 from wizard.launch.command import LaunchCommand
+from wizard.launch.execute import child_environment
+from wizard.launch.preflight import Check, PreflightReport
+from wizard.launch.prepare import Preparation
 
 KEYS_TO_LAUNCH = ("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "l")
 
@@ -28,8 +31,7 @@ def drive_headless(monkeypatch):
         async def auto_pilot(pilot):
             await pilot.pause()
             for key in keys:
-                await pilot.app.workers.wait_for_complete()
-                await pilot.pause()
+                await settle(pilot)
                 if key != "wait":  # "wait": only let workers (the launch checks) finish
                     await pilot.press(key)
             await pilot.pause()
@@ -70,7 +72,7 @@ def test_launch_execs_the_planned_argv_with_the_plans_environment(drive_headless
 
 
 def test_the_launchers_exec_gets_the_command_and_releases_nvml_first(monkeypatch):
-    execute = pytest.importorskip("wizard.launch.execute")
+    from wizard.launch import execute
     seen: dict = {}
     order: list[str] = []
     monkeypatch.setattr(handoff_module, "shutdown_nvml", lambda: order.append("nvml"))
@@ -129,10 +131,9 @@ def test_entry_point_dispatches_headless_commands_without_textual(cli_env):
 def test_dry_run_prints_the_command_and_the_checks_and_execs_nothing(drive_headless, monkeypatch, capsys):
     import screens.services as services
     from screens.demo import demo_inspect, demo_probe
-    from screens.launch_prep import CheckLine, Prepared
-
-    def prepare(plan, command, options, trust_remote_code):
-        return Prepared(command, command, checks=(CheckLine("vLLM", "fail", "vLLM is not installed.", "pip install vllm"),))
+    def prepare(plan, command, options, consent):
+        report = PreflightReport((Check("vLLM", "fail", "vLLM is not installed.", "pip install vllm"),))
+        return Preparation(command, command, preflight=report)
 
     monkeypatch.setattr(handoff_module, "exec_command", lambda h: pytest.fail("--dry-run must not exec"))
     monkeypatch.setattr(services, "default_services", lambda: services.Services(

@@ -19,7 +19,6 @@ from tui_support import (
 
 from screens.demo import DEMO_MODEL_ID, demo_inspect, demo_probe, demo_services
 from screens.exporting import formats
-from screens.launch_prep import CheckLine, Prepared
 from screens.steps.goals import GoalsStep
 from screens.steps.hardware import HardwareStep
 from screens.steps.model import ModelStep
@@ -28,6 +27,8 @@ from screens.steps.review import ReviewStep
 from screens.widgets.export_picker import ExportPicker
 from wizard.launch.command import build_command
 from wizard.launch.options import LaunchOptions
+from wizard.launch.preflight import Check, PreflightReport
+from wizard.launch.prepare import Preparation
 from wizard.planner.inputs import Goals, PlanRequest
 from wizard.planner.plan import make_plan
 
@@ -231,10 +232,11 @@ def test_exports_are_picked_by_key_and_never_overwrite_silently(tmp_path):
 
 
 def _prepared_services(*, fail: bool, fitted_flag: str | None = None):
-    def prepare(plan, command, options, trust_remote_code):
+    def prepare(plan, command, options, consent):
         fitted = replace(command, argv=command.argv + ((fitted_flag,) if fitted_flag else ()))
         status = "fail" if fail else "ok"
-        return Prepared(command, fitted, checks=(CheckLine("port", status, f"port check {status}", "free it"),))
+        report = PreflightReport((Check("port", status, f"port check {status}", "free it"),))
+        return Preparation(command, fitted, preflight=report)
 
     return replace(demo_services(), prepare=prepare)
 

@@ -41,8 +41,13 @@ def no_gpu_services(error: HardwareError | None = None) -> Services:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers (probe, inspection) finish and their messages land."""
+    """Let workers (probe, inspection) finish and their messages land. The app starts them after
+    its first frame, so wait for that first (bounded: 10 s)."""
     await pilot.pause()
+    for _ in range(1000):
+        if getattr(pilot.app, "work_started", True):
+            break
+        await pilot.pause(0.01)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

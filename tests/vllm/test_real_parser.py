@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.launch.introspect import find_vllm, introspect, validate
+from wizard.launch.introspect import introspect, validate
 from wizard.planner.argv import fit_to_installed
+from wizard.vllm_env import find_vllm
 
 pytestmark = pytest.mark.vllm
 ROOT = Path(__file__).resolve().parents[2]

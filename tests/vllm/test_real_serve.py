@@ -109,8 +109,8 @@ def _check_real_metrics(base: str, generated: int) -> None:
     the text as a fixture named with the version (tests/monitor/fixtures/metrics-v<version>-cpu.txt)."""
     import os
 
-    from wizard.launch.introspect import find_vllm
     from wizard.monitor.prom import parse_metrics
+    from wizard.vllm_env import find_vllm
 
     with urllib.request.urlopen(f"{base}/metrics", timeout=30) as resp:  # noqa: S310 - our loopback server
         text = resp.read().decode()
@@ -126,7 +126,8 @@ def _check_real_metrics(base: str, generated: int) -> None:
 
 
 def test_exported_yaml_is_accepted_and_served_by_vllm_serve_config(vllm_env, vllm_python, tiny_model, scratch):
-    from wizard.launch.introspect import find_vllm, validate
+    from wizard.launch.introspect import validate
+    from wizard.vllm_env import find_vllm
 
     port = _port()
     config = scratch / "tiny-serve.yaml"

@@ -37,8 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
     from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
-    from wizard.launch.introspect import find_vllm
     from wizard.planner.plan import make_plan
+    from wizard.vllm_env import find_vllm
 
     install = None
     if args.vllm_version is None:

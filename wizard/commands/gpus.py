@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
 
         entries = catalog_entries()
         if args.json:
-            payload = [{**e.model_dump(mode="json"), "total_gib": round(e.total_gib, 2)} for e in entries]
+            payload = [{**e.to_json(), "total_gib": round(e.total_gib, 2)} for e in entries]
             print(json.dumps(payload, indent=2))
         else:
             print(render_catalog(entries))

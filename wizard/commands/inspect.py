@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
         facts = inspect_local(args.model)
     else:
-        from wizard.model.resolve import load_model_facts
+        from wizard.hub.resolve import load_model_facts
 
         facts, _ = load_model_facts(args.model, revision=args.revision, hf_endpoint=args.hf_endpoint)
     if args.json:

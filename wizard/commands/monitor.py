@@ -89,24 +89,6 @@ def run(args: argparse.Namespace) -> int:
     return print_once(config_from_args(args), as_json=args.json)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `vllm-wizard monitor` parser on its own (the same options wizard.cli registers)."""
-    from wizard.cli import COMMANDS
-
-    parser = argparse.ArgumentParser(prog="vllm-wizard monitor", description=COMMANDS["monitor"][1])
-    add_arguments(parser)
-    return parser
-
-
-def main(argv: list[str]) -> int:
-    """`vllm-wizard monitor ARGS` without building the whole CLI: the console entry calls this so
-    `monitor --once` does not import every other command (their imports cost ~140 ms of the 400 ms
-    budget). Errors are reported exactly as wizard.cli.main reports them."""
-    from wizard.cli import run_reporting_errors
-
-    return run_reporting_errors(run, build_parser().parse_args(argv))
-
-
 def print_once(config: MonitorConfig, *, as_json: bool) -> int:
     from wizard.monitor.sampler import Sampler
 

@@ -1,4 +1,4 @@
-"""`vllm-wizard plan MODEL [options] [--json]`: the headless planner (shared/contracts/plan-cli.md)."""
+"""`vllm-wizard plan MODEL [options] [--json]`: the headless planner (docs/contracts/plan-cli.md)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def build_request(args: argparse.Namespace):
     """Facts + pins + goals → PlanRequest (all input validation happens here: exit 2 on bad input)."""
     from wizard.errors import InputError
     from wizard.hardware.selection import hardware_for
-    from wizard.model.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts
     from wizard.planner.inputs import Goals, PlanRequest
     from wizard.planner.settings import parse_pins
     from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
@@ -60,6 +60,10 @@ def build_request(args: argparse.Namespace):
         nodes=args.nodes, rdma=_rdma(args),
     )
     # A real start-up of the same setup measured A, N and G: plan with those instead of estimates.
+    from wizard.locations import calibration_file
+
+    if not calibration_file().is_file():
+        return request  # nothing measured on this machine yet; the store's code need not load
     from wizard.launch.calibration.lookup import calibrated_request
 
     return calibrated_request(request)
@@ -80,14 +84,16 @@ def _rdma(args: argparse.Namespace) -> bool | None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from wizard.planner.fixes import suggest_fixes
     from wizard.planner.plan import make_plan
-    from wizard.planner.report import render_plan
 
     plan = make_plan(build_request(args))
     if args.json:
         print(json.dumps(plan.contract(), indent=2))
     else:
+        # Only the human output needs the report and the fixes (start-up time of --json).
+        from wizard.planner.fixes import suggest_fixes
+        from wizard.planner.report import render_plan
+
         print(render_plan(plan, suggest_fixes(plan)))
         if plan.request.nodes > 1:
             from wizard.launch.multinode import build_multinode, render_multinode

@@ -58,21 +58,9 @@ def _stop() -> int:
     return 0 if gone else EXIT_DIED
 
 
-def _fit(command, info):
-    """Adapt the argv's spelling to the installed parser; (command, problems)."""
-    from dataclasses import replace
-
-    from wizard.planner.argv import fit_to_installed
-
-    fit = fit_to_installed(list(command.argv), command.env, info.flags())
-    for change in fit.changes:
-        _say(f"note: {change}")
-    return replace(command, argv=tuple(fit.argv), env=fit.env), fit.problems
-
-
 def run(args: argparse.Namespace) -> int:
     from wizard.errors import InputError
-    from wizard.launch.introspect import VllmProbeError, find_vllm, introspect
+    from wizard.vllm_env import find_vllm
 
     if args.stop:
         return _stop()
@@ -87,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.commands.plan import build_request
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
+    from wizard.launch.preflight import Consent
+    from wizard.launch.prepare import prepare_launch, recheck
     from wizard.planner.plan import make_plan
     from wizard.planner.report import render_plan
 
@@ -97,26 +87,20 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILS
     options, key_env = launch_options(args)
-    command = build_command(plan, options)
-    info, probe_error = None, None
-    if install is not None and not args.no_validate:
-        try:
-            info = introspect(install)
-        except VllmProbeError as exc:
-            probe_error = exc.message  # preflight refuses: a vLLM that cannot be imported cannot serve
-    if info is not None:
-        command, problems = _fit(command, info)
-        if problems:
-            for problem in problems:
-                print(f"vllm-wizard: {problem}", file=sys.stderr)
-            return EXIT_FAILS
-
-    from wizard.launch.preflight import Consent, run_preflight
-
+    # The same preparation the app's Review step runs (wizard/launch/prepare.py).
+    flags = Consent(args.trust_remote_code, args.allow_no_api_key)
+    prepared = prepare_launch(plan, build_command(plan, options), options, consent=flags, install=install,
+                              ask_vllm=not args.no_validate)
+    for note in prepared.notes:
+        _say(f"note: {note}")
+    if prepared.problems:
+        for problem in prepared.problems:
+            print(f"vllm-wizard: {problem}", file=sys.stderr)
+        return EXIT_FAILS
+    command = prepared.command
     if args.dry_run:
         _say(command.shell_line())
-        _say(run_preflight(plan, options, install=install, info=info, probe_error=probe_error,
-                           consent=Consent(args.trust_remote_code, args.allow_no_api_key)).render())
+        _say(prepared.preflight.render())
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
@@ -128,20 +112,21 @@ def run(args: argparse.Namespace) -> int:
             _say("Not launched.")
             return 0
     consent = _consent(args, plan, options)
-    report = run_preflight(plan, options, install=install, info=info, consent=consent, probe_error=probe_error)
+    if consent != flags:
+        prepared = recheck(prepared, plan, options, consent)
+    report = prepared.preflight
     _say("Preflight:\n" + report.render())
     if not report.ok:
         print(f"vllm-wizard: preflight refused: {report.blocking[0].message} Fix: {report.blocking[0].fix}",
               file=sys.stderr)
         return EXIT_REFUSED
-    if info is not None:
-        if not _validated(install, command):
-            return EXIT_FAILS
+    if not _validated(prepared):
+        return EXIT_FAILS
     if args.detach:
-        return _detached(plan, command, options, install, key_env, args)
+        return _detached(plan, command, options, prepared.install, key_env, args)
     from wizard.launch.execute import exec_command
 
-    exec_command(command, vllm_exe=install.vllm_exe if install else None)
+    exec_command(command, vllm_exe=prepared.vllm_exe)
     return 0  # only reached when exec is replaced (tests)
 
 
@@ -159,15 +144,18 @@ def _consent(args, plan, options):
     return Consent(trust_remote_code=trust, open_without_api_key=open_ok)
 
 
-def _validated(install, command) -> bool:
-    from wizard.launch.introspect import validate
+def _validated(prepared) -> bool:
+    from wizard.launch.prepare import validate_command
 
-    _say(f"Checking the command with vLLM {install.version}'s own parser and engine configuration ...")
-    result = validate(install, [list(command.argv)])[0]
-    if result.ok:
+    if prepared.info is None:
+        return True  # no answering vLLM to ask (--no-validate, or none found: preflight said so)
+    _say(f"Checking the command with vLLM {prepared.install.version}'s own parser and engine configuration ...")
+    result = validate_command(prepared)
+    if result is None or result.ok:
         _say("  vLLM accepts it.")
         return True
-    print(f"vllm-wizard: vLLM {install.version} refuses the command ({result.code}): {result.error}", file=sys.stderr)
+    version = prepared.install.version
+    print(f"vllm-wizard: vLLM {version} refuses the command ({result.code}): {result.error}", file=sys.stderr)
     print(f"vllm-wizard: fix: {result.fix}", file=sys.stderr)
     return False
 

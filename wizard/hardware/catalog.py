@@ -10,47 +10,86 @@ every word of the query with the fewest words left over, if exactly one does.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import math
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Literal, get_args
 
 from wizard.errors import InputError
 from wizard.hardware.errors import AmbiguousGpuError, UnknownGpuError
-from wizard.hardware.facts import GIB, GpuFacts, GpuLink, GpuPerfSpec, HardwareFacts
+from wizard.hardware.facts import GpuPerfSpec
+
+if TYPE_CHECKING:
+    # Imported where facts are built: `gpus --catalog` never builds any.
+    from wizard.hardware.facts import GpuLink, HardwareFacts
+
+GIB = 1 << 30
 
 # "sxm": every GPU reaches every other over NVLink/NVSwitch (SXM boards, GH200/GB200 superchips);
 # "nvlink": PCIe cards joined in pairs by NVLink bridges; "pcie": PCIe only;
 # "unified": one GPU sharing the host's memory (several of them are separate machines).
 Interconnect = Literal["nvlink", "pcie", "sxm", "unified"]
+Architecture = Literal["volta", "turing", "ampere", "ada", "hopper", "blackwell"]
+Segment = Literal["datacenter", "workstation", "consumer", "embedded"]
 
 
-class CatalogGpu(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+@dataclass(frozen=True)
+class CatalogGpu:
+    """One catalog entry. A plain dataclass, checked as it is read: the catalog is data shipped with
+    the package, and pydantic would cost `gpus --catalog` half its start-up for nothing more."""
 
-    key: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    key: str
     # As NVML reports it ("NVIDIA H100 80GB HBM3"), so detected GPUs map onto entries.
     name: str
-    aliases: tuple[str, ...] = ()
-    architecture: Literal["volta", "turing", "ampere", "ada", "hopper", "blackwell"]
-    segment: Literal["datacenter", "workstation", "consumer", "embedded"]
-    total_bytes: int = Field(gt=0)
-    memory_note: str = Field(min_length=1)
-    compute_capability: str = Field(pattern=r"^\d+\.\d$")
+    architecture: Architecture
+    segment: Segment
+    total_bytes: int
+    memory_note: str
+    compute_capability: str
     bf16: bool
     fp8: bool
     fp4: bool
     interconnect: Interconnect
     # Peer-to-peer over PCIe without NVLink; NVIDIA disables it on GeForce cards.
     pcie_p2p: bool
-    unified_memory: bool = False
     # Bandwidth, dense TFLOPS per dtype and links, for the performance model (wizard/perf).
     perf: GpuPerfSpec
+    aliases: tuple[str, ...] = ()
+    unified_memory: bool = False
+
+    def __post_init__(self) -> None:
+        problems = [name for name, ok in (
+            ("key", re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", self.key)),
+            ("name", self.name), ("memory_note", self.memory_note),
+            ("architecture", self.architecture in get_args(Architecture)),
+            ("segment", self.segment in get_args(Segment)),
+            ("interconnect", self.interconnect in get_args(Interconnect)),
+            ("total_bytes", isinstance(self.total_bytes, int) and self.total_bytes > 0),
+            ("compute_capability", re.fullmatch(r"\d+\.\d", self.compute_capability)),
+            ("perf", isinstance(self.perf, GpuPerfSpec)),
+            ("aliases", isinstance(self.aliases, tuple) and all(isinstance(a, str) for a in self.aliases)),
+            *((flag, isinstance(getattr(self, flag), bool))
+              for flag in ("bf16", "fp8", "fp4", "pcie_p2p", "unified_memory")),
+        ) if not ok]
+        if problems:
+            raise ValueError(f"GPU catalog entry {self.key!r}: invalid {', '.join(problems)}")
+
+    @classmethod
+    def from_json(cls, item: dict) -> CatalogGpu:
+        """An entry from the catalog file; unknown or missing keys are an error, as is a bad value."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        if set(item) - known:
+            raise ValueError(f"GPU catalog entry {item.get('key')!r}: unknown keys {sorted(set(item) - known)}")
+        return cls(**{**item, "aliases": tuple(item.get("aliases", ())),
+                      "perf": GpuPerfSpec.model_validate(item["perf"]) if "perf" in item else None})
+
+    def to_json(self) -> dict:
+        return {**dataclasses.asdict(self), "aliases": list(self.aliases)}
 
     @property
     def total_gib(self) -> float:
@@ -66,7 +105,7 @@ class CatalogGpu(BaseModel):
 def catalog_entries() -> tuple[CatalogGpu, ...]:
     """Every catalog GPU, in catalog order (by generation)."""
     text = (resources.files("wizard") / "data" / "gpu_catalog.json").read_text(encoding="utf-8")
-    return tuple(CatalogGpu.model_validate(item) for item in json.loads(text)["gpus"])
+    return tuple(CatalogGpu.from_json(item) for item in json.loads(text)["gpus"])
 
 
 # -- name matching -------------------------------------------------------------------------------
@@ -192,6 +231,8 @@ def catalog_hardware(
     A name the catalog does not know is accepted when both `memory_gib` and `compute_capability`
     are given (a generic GPU with no catalog_key and unknown links); so is no name at all.
     """
+    from wizard.hardware.facts import GpuFacts, HardwareFacts
+
     if count < 1:
         raise InputError(f"--gpu-count {count} must be at least 1")
     total_override = None if memory_gib is None else _gib_bytes(memory_gib, "--gpu-memory")
@@ -243,6 +284,8 @@ def catalog_hardware(
 
 
 def _catalog_link(entry: CatalogGpu | None, a: int, b: int) -> GpuLink:
+    from wizard.hardware.facts import GpuLink
+
     if entry is None:
         return GpuLink(a=a, b=b)  # a generic GPU: nothing is known about its links
     if entry.interconnect == "sxm":

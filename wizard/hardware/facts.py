@@ -6,18 +6,16 @@ means "not available" (N/A), never zero.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from wizard.frozen import Frozen
 
 GIB = 1 << 30
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GpuProcess(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuProcess(Frozen):
     pid: int
     used_bytes: int | None = None
     name: str | None = None
@@ -27,7 +25,8 @@ class GpuProcess(_Frozen):
 PerfDtype = Literal["fp32", "tf32", "fp16", "bf16", "fp8", "int8", "fp4"]
 
 
-class DenseTflops(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class DenseTflops(Frozen):
     """Datasheet peak tensor throughput per input dtype, dense (not the 2:4-sparse figure).
 
     fp32 is the CUDA-core rate; the 16-bit figures on GeForce cards are the FP32-accumulate rate,
@@ -46,7 +45,8 @@ class DenseTflops(_Frozen):
         return getattr(self, dtype)
 
 
-class GpuPerfSpec(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuPerfSpec(Frozen):
     """What a GPU can move and compute, from its vendor datasheet (cited in `source`).
 
     Bandwidths are as NVIDIA quotes them: memory in GB/s, NVLink and NVLink-C2C as the total of
@@ -66,7 +66,8 @@ class GpuPerfSpec(_Frozen):
     source: str
 
 
-class GpuFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuFacts(Frozen):
     """One GPU as the planner and the screens see it."""
 
     index: int
@@ -103,7 +104,8 @@ class GpuFacts(_Frozen):
         return int(major), int(minor or 0)
 
 
-class GpuLink(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class GpuLink(Frozen):
     """Peer-to-peer reachability between two GPUs (by index)."""
 
     a: int
@@ -112,7 +114,8 @@ class GpuLink(_Frozen):
     nvlink: bool | None = None
 
 
-class HardwareFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class HardwareFacts(Frozen):
     """Everything the probe learned (or the catalog assumed) about this machine's GPUs."""
 
     source: Literal["nvml", "fake", "catalog"]

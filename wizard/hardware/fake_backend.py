@@ -25,10 +25,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from wizard import envvars as ev
 from wizard.hardware.backend import MemoryInfo, ProcessInfo, Unavailable
 from wizard.hardware.errors import ERRORS_BY_CODE, FakeFixtureError
-
-ENV_VAR = "VLLM_WIZARD_FAKE_GPUS"
 
 
 def _fixture_dir() -> Any:
@@ -48,13 +47,13 @@ def load_fixture(spec: str) -> tuple[str, dict[str, Any]]:
     if looks_like_path:
         path = Path(spec).expanduser()
         if not path.is_file():
-            raise FakeFixtureError(f"{ENV_VAR}={spec!r}: no such fixture file")
+            raise FakeFixtureError(f"{ev.FAKE_GPUS}={spec!r}: no such fixture file")
         label, text = str(path), path.read_text(encoding="utf-8")
     else:
         resource = _fixture_dir() / f"{spec}.json"
         if not resource.is_file():
             raise FakeFixtureError(
-                f"{ENV_VAR}={spec!r} names no GPU fixture; use one of {', '.join(fixture_names())} "
+                f"{ev.FAKE_GPUS}={spec!r} names no GPU fixture; use one of {', '.join(fixture_names())} "
                 "or a path to a JSON file"
             )
         label, text = spec, resource.read_text(encoding="utf-8")

@@ -12,21 +12,20 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from wizard import envvars as ev
 from wizard.hardware.backend import GpuBackend, MemoryInfo, Unavailable
 from wizard.hardware.errors import NoGpuError
 from wizard.hardware.facts import GpuFacts, GpuLink, GpuProcess, HardwareFacts
 
 T = TypeVar("T")
 
-FAKE_ENV_VAR = "VLLM_WIZARD_FAKE_GPUS"
-VISIBLE_ENV_VAR = "CUDA_VISIBLE_DEVICES"
 UNKNOWN_NAME = "Unknown NVIDIA GPU"
 
 
 def default_backend(env: Mapping[str, str] | None = None) -> GpuBackend:
     """The fake backend when VLLM_WIZARD_FAKE_GPUS is set (non-empty), else real NVML."""
     env = os.environ if env is None else env
-    spec = env.get(FAKE_ENV_VAR, "").strip()
+    spec = env.get(ev.FAKE_GPUS, "").strip()
     if spec:
         from wizard.hardware.fake_backend import FakeBackend
 
@@ -42,7 +41,7 @@ def probe(backend: GpuBackend | None = None, env: Mapping[str, str] | None = Non
     backend = default_backend(env) if backend is None else backend
     backend.start()
     try:
-        return _collect(backend, env.get(VISIBLE_ENV_VAR))
+        return _collect(backend, env.get(ev.CUDA_VISIBLE_DEVICES))
     finally:
         # NVML keeps driver state per process until shutdown; release it even on errors.
         backend.shutdown()

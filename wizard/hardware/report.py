@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from wizard.hardware.catalog import CatalogGpu
-from wizard.hardware.facts import GIB, HardwareFacts
+from wizard.hardware.catalog import GIB, CatalogGpu
+
+if TYPE_CHECKING:
+    # A pydantic model, needed here for its type only: `gpus --catalog` starts without pydantic.
+    from wizard.hardware.facts import HardwareFacts
 
 NA = "N/A"
 

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from wizard.hub.settings import Source, hf_cache_dir, modelscope_cache_dir
+from wizard.hub.settings import Source
+from wizard.locations import hf_hub_cache, modelscope_cache
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".gguf")
 _MS_SKIP = {"._____temp", ".lock", "datasets"}
@@ -47,7 +48,7 @@ class CachedModel:
 
 def cached_models(*, hf_cache: Path | None = None, ms_cache: Path | None = None) -> list[CachedModel]:
     """Every model revision in both caches, sorted by source and id."""
-    found = list(_hf_entries(hf_cache or hf_cache_dir())) + list(_ms_entries(ms_cache or modelscope_cache_dir()))
+    found = list(_hf_entries(hf_cache or hf_hub_cache())) + list(_ms_entries(ms_cache or modelscope_cache()))
     return sorted(found, key=lambda m: (m.source, m.repo_id.lower(), m.revision))
 
 
@@ -55,7 +56,7 @@ def find_cached(source: Source, repo_id: str, revision: str | None = None, *, hf
                 ms_cache: Path | None = None) -> CachedModel | None:
     """The cached copy of one repo at `revision` (default: main / master), complete or not."""
     if source == "hf":
-        repo_dir = (hf_cache or hf_cache_dir()) / ("models--" + repo_id.replace("/", "--"))
+        repo_dir = (hf_cache or hf_hub_cache()) / ("models--" + repo_id.replace("/", "--"))
         entries = list(_hf_repo(repo_dir, repo_id)) if repo_dir.is_dir() else []
         wanted = revision or "main"
         for entry in entries:
@@ -63,7 +64,7 @@ def find_cached(source: Source, repo_id: str, revision: str | None = None, *, hf
                 return entry
         return None
     wanted = revision or "master"
-    for entry in _ms_entries(ms_cache or modelscope_cache_dir(), only=repo_id):
+    for entry in _ms_entries(ms_cache or modelscope_cache(), only=repo_id):
         if entry.revision == wanted:
             return entry
     return None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from wizard import envvars as ev
 from wizard.hub import errors as E
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.hub.settings import HubSettings, settings_for
@@ -177,12 +178,11 @@ def _job(plan: DownloadPlan, verify: bool, workers: int) -> bytes:
 
 
 def _child_env(plan: DownloadPlan) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODELSCOPE_API_TOKEN")}
-    env["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
-    env["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    env = {k: v for k, v in os.environ.items() if k not in ev.HUB_TOKEN_VARS}
+    env[ev.HF_HUB_DISABLE_PROGRESS_BARS] = "1"
+    env[ev.HF_HUB_DISABLE_TELEMETRY] = "1"
     if plan.repo.source == "modelscope":
-        env["MODELSCOPE_CACHE"] = str(plan.settings.cache_dir)
+        env[ev.MODELSCOPE_CACHE] = str(plan.settings.cache_dir)
     # The worker must import this very copy of wizard, wherever it was run from.
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")

@@ -168,7 +168,7 @@ def _download_note(repo: RemoteRepo, facts: ModelFacts) -> str:
 def inspect_remote(text: str, *, revision: str | None = None, hf_endpoint: str | None = None,
                    settings: HubSettings | None = None) -> tuple[ModelFacts, str]:
     """(facts, the reference `vllm serve` is given) for `org/name`, `hf:org/name` or `ms:org/name`,
-    always from the hub (wizard.model.resolve.load_model_facts tries the caches first)."""
+    always from the hub (wizard.hub.resolve.load_model_facts tries the caches first)."""
     from wizard.model.resolve import parse_ref
 
     ref = parse_ref(text)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from wizard import envvars as ev
+from wizard import locations
 from wizard.errors import InputError
 from wizard.hub.errors import register_secret
 
@@ -80,24 +82,7 @@ def check_endpoint(url: str, flag: str) -> str:
 
 def is_offline(env: Mapping[str, str] | None = None) -> bool:
     env = os.environ if env is None else env
-    return _truthy(env.get("HF_HUB_OFFLINE")) or _truthy(env.get("TRANSFORMERS_OFFLINE"))
-
-
-def hf_home(env: Mapping[str, str]) -> Path:
-    return Path(env.get("HF_HOME") or Path.home() / ".cache" / "huggingface").expanduser()
-
-
-def hf_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    explicit = env.get("HF_HUB_CACHE") or env.get("HUGGINGFACE_HUB_CACHE")
-    return Path(explicit).expanduser() if explicit else hf_home(env) / "hub"
-
-
-def modelscope_cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The ModelScope cache root (models live under <root>/models/ in every layout)."""
-    env = os.environ if env is None else env
-    explicit = env.get("MODELSCOPE_CACHE")
-    return Path(explicit).expanduser() if explicit else Path.home() / ".cache" / "modelscope" / "hub"
+    return any(_truthy(env.get(var)) for var in ev.OFFLINE_VARS)
 
 
 def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -105,24 +90,25 @@ def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = Non
     env = os.environ if env is None else env
     if endpoint:
         url = check_endpoint(endpoint, "--hf-endpoint")
-    elif env.get("HF_ENDPOINT"):
-        url = check_endpoint(env["HF_ENDPOINT"], "HF_ENDPOINT")
+    elif env.get(ev.HF_ENDPOINT):
+        url = check_endpoint(env[ev.HF_ENDPOINT], ev.HF_ENDPOINT)
     else:
         url = HF_DEFAULT_ENDPOINT
     token, origin = None, None
-    for var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+    for var in ev.HF_TOKEN_VARS:
         if env.get(var, "").strip():
             token, origin = env[var].strip(), var
             break
     if token is None:
-        path = Path(env.get("HF_TOKEN_PATH") or hf_home(env) / "token").expanduser()
+        path = locations.hf_token_path(env)
         try:
             stored = path.read_text(errors="replace").strip()
         except OSError:
             stored = ""
         if stored:
             token, origin = stored, f"the stored login ({path})"
-    return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env), hf_cache_dir(env))
+    return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env),
+                       locations.hf_hub_cache(env))
 
 
 def modelscope_settings(endpoint: str | None = None, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -131,16 +117,16 @@ def modelscope_settings(endpoint: str | None = None, env: Mapping[str, str] | No
     env = os.environ if env is None else env
     if endpoint:
         url = check_endpoint(endpoint, "--ms-endpoint")
-    elif env.get("MODELSCOPE_ENDPOINT"):
-        url = check_endpoint(env["MODELSCOPE_ENDPOINT"], "MODELSCOPE_ENDPOINT")
-    elif env.get("MODELSCOPE_DOMAIN", "").strip():
-        domain = env["MODELSCOPE_DOMAIN"].strip()
-        url = check_endpoint(domain if "://" in domain else f"https://{domain}", "MODELSCOPE_DOMAIN")
+    elif env.get(ev.MODELSCOPE_ENDPOINT):
+        url = check_endpoint(env[ev.MODELSCOPE_ENDPOINT], ev.MODELSCOPE_ENDPOINT)
+    elif env.get(ev.MODELSCOPE_DOMAIN, "").strip():
+        domain = env[ev.MODELSCOPE_DOMAIN].strip()
+        url = check_endpoint(domain if "://" in domain else f"https://{domain}", ev.MODELSCOPE_DOMAIN)
     else:
         url = MS_DEFAULT_ENDPOINT
-    token = env.get("MODELSCOPE_API_TOKEN", "").strip() or None
+    token = env.get(ev.MODELSCOPE_API_TOKEN, "").strip() or None
     return HubSettings("modelscope", url, Secret(token) if token else None,
-                       "MODELSCOPE_API_TOKEN" if token else None, is_offline(env), modelscope_cache_dir(env))
+                       ev.MODELSCOPE_API_TOKEN if token else None, is_offline(env), locations.modelscope_cache(env))
 
 
 def settings_for(source: Source, *, hf_endpoint: str | None = None, ms_endpoint: str | None = None,

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.hub import errors as E
 
@@ -227,7 +228,7 @@ def main() -> int:
     emit = _channel()
     job = json.loads(sys.stdin.buffer.readline())
     _watch_parent()
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault(ev.HF_HUB_DISABLE_PROGRESS_BARS, "1")
     try:
         runner = run_modelscope if job["settings"]["source"] == "modelscope" else run_hf
         path = runner(job, emit)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-from wizard.launch.options import API_KEY_ENV, LaunchOptions
+from wizard import envvars as ev
+from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 
 SECRET_MARK = "<set>"
@@ -42,6 +43,6 @@ def build_command(plan: Plan, options: LaunchOptions | None = None) -> LaunchCom
     env = dict(plan.env)
     secrets: set[str] = set()
     if options.api_key is not None:
-        env[API_KEY_ENV] = options.api_key.get_secret_value()
-        secrets.add(API_KEY_ENV)
+        env[ev.VLLM_API_KEY] = options.api_key.get_secret_value()
+        secrets.add(ev.VLLM_API_KEY)
     return LaunchCommand(tuple(argv), env, frozenset(secrets))

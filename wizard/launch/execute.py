@@ -12,12 +12,13 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.launch.command import LaunchCommand
 
 # Variables the wizard sets for every launch unless the user already did: vLLM otherwise reports
 # usage statistics to its own servers by default.
-DEFAULT_ENV = {"VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1"}
+DEFAULT_ENV = {ev.VLLM_NO_USAGE_STATS: "1", ev.DO_NOT_TRACK: "1"}
 
 
 def execvpe(file: str, argv: list[str], env: Mapping[str, str]) -> None:  # pragma: no cover - replaced in tests
@@ -53,7 +54,7 @@ def exec_command(command: LaunchCommand, *, before_exec: Callable[[], None] | No
     try:
         execvpe(argv[0], argv, env)
     except FileNotFoundError:
-        raise WizardError(f"{argv[0]}: not found; install vLLM (pip install vllm) or set VLLM_WIZARD_VLLM_PYTHON "
+        raise WizardError(f"{argv[0]}: not found; install vLLM (pip install vllm) or set {ev.VLLM_PYTHON} "
                           "to the Python of the environment that has it") from None
     except OSError as exc:
         raise WizardError(f"could not start {argv[0]}: {exc.strerror or exc}") from None

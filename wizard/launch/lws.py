@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import shlex
 
+from wizard import envvars as ev
 from wizard.launch.multinode import RAY_PORT, build_multinode
-from wizard.launch.options import API_KEY_ENV, LaunchOptions
+from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 
 API_VERSION = "leaderworkerset.x-k8s.io/v1"
@@ -24,7 +25,7 @@ def _env(env: dict[str, str], secret: str | None) -> list[dict]:
     # Pods get their own IP; Kubernetes hands GPUs to the container, so CUDA_VISIBLE_DEVICES stays unset.
     items.append({"name": "VLLM_HOST_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})
     if secret:
-        items.append({"name": API_KEY_ENV, "valueFrom": {"secretKeyRef": {"name": secret, "key": "api-key"}}})
+        items.append({"name": ev.VLLM_API_KEY, "valueFrom": {"secretKeyRef": {"name": secret, "key": "api-key"}}})
     items.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token", "key": "token",
                                                                      "optional": True}}})
     return items

@@ -12,7 +12,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from wizard.launch.options import API_KEY_ENV, LaunchOptions
+from wizard import envvars as ev
+from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 from wizard.releases.facts import release_facts
 
@@ -90,7 +91,7 @@ def build_multinode(
         serve_argv += ["--served-model-name", options.served_model_name]
     serve_env = _node_env(plan, head_ip, ifname)
     if options.api_key is not None:
-        serve_env[API_KEY_ENV] = "$" + API_KEY_ENV  # taken from the head's environment, never written out
+        serve_env[ev.VLLM_API_KEY] = "$" + ev.VLLM_API_KEY  # taken from the head's environment, never written out
     serve = NodeCommand("head", tuple(serve_argv), serve_env)
     notes = [f"Start the head, then the worker on each of the other {nodes - 1} node(s); `ray status` must show "
              f"{nodes * per_node} GPUs before `vllm serve` runs on the head.",

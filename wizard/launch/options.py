@@ -6,8 +6,6 @@ import ipaddress
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-API_KEY_ENV = "VLLM_API_KEY"
-
 
 class LaunchOptions(BaseModel):
     """Who may connect and under what name. The API key is a secret: it never reaches argv, logs,

@@ -18,14 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from wizard.launch.introspect import Introspection, VllmInstall
+from wizard import envvars as ev
+from wizard import locations
+from wizard.i18n import msg
+from wizard.launch.introspect import Introspection
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 from wizard.planner.versions import VllmVersion
+from wizard.vllm_env import VllmInstall
 
 GIB = 1 << 30
 Status = Literal["ok", "warn", "fail", "skip"]
-TOKEN_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 COMPILE_CACHE_NEED = 2 * GIB  # torch.compile + Triton caches of one model, with headroom
 SHM_NEED = 1 * GIB
 
@@ -72,6 +75,8 @@ def check_vllm(install: VllmInstall | None, plan: Plan, probe_error: str | None 
     if install is not None and probe_error:
         return Check("vLLM", "fail", f"vLLM {install.version} is installed but does not work: {probe_error}",
                      "Reinstall vLLM in that environment (pip install --force-reinstall vllm), matching your CUDA.")
+    if install is None and probe_error:
+        return Check("vLLM", "fail", probe_error, msg("app.vllm_python_fix", var=ev.VLLM_PYTHON))
     if install is None:
         return Check("vLLM", "fail", "vLLM is not installed in this environment or on PATH.",
                      "pip install vllm, or set VLLM_WIZARD_VLLM_PYTHON to the Python of the environment that has it.")
@@ -178,15 +183,15 @@ def check_disk(plan: Plan, env: Mapping[str, str]) -> Check:
     model = plan.request.model
     problems, notes = [], []
     if model.source != "local" and not model.has_weights:
-        from wizard.model.resolve import hf_cache_dir
-
         need = model.weights.total_bytes or 0
-        free = _free(hf_cache_dir())
+        hub_cache = locations.hf_hub_cache(env)
+        free = _free(hub_cache)
         if free is not None and need and free < need * 1.05:
-            problems.append(f"the model needs {need / GIB:.1f} GiB in {hf_cache_dir()} but only {free / GIB:.1f} GiB is free")
+            problems.append(f"the model needs {need / GIB:.1f} GiB in {hub_cache} but only {free / GIB:.1f} GiB "
+                            "is free")
         else:
             notes.append("room for the model download")
-    cache = Path(env.get("VLLM_CACHE_ROOT") or Path(env.get("HOME", str(Path.home()))) / ".cache" / "vllm")
+    cache = locations.vllm_cache_root(env)
     free = _free(cache)
     if free is not None and free < COMPILE_CACHE_NEED:
         problems.append(f"the compile cache {cache} has only {free / GIB:.1f} GiB free")
@@ -227,10 +232,9 @@ def check_shm(plan: Plan, *, container: bool | None = None, shm: Path = Path("/d
 
 
 def has_hf_token(env: Mapping[str, str]) -> bool:
-    if any(env.get(v) for v in TOKEN_VARS):
+    if any(env.get(v) for v in ev.HF_TOKEN_VARS):
         return True
-    home = Path(env.get("HF_HOME") or Path(env.get("HOME", str(Path.home()))) / ".cache" / "huggingface")
-    return (home / "token").is_file()
+    return locations.hf_token_path(env).is_file()
 
 
 def check_token(plan: Plan, env: Mapping[str, str], gated: bool | None) -> Check:

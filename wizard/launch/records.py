@@ -1,8 +1,7 @@
 """Launch records: what a detached launch started, where it logs, and what the plan predicted.
 
-Each launch gets a run dir under $VLLM_WIZARD_STATE_DIR (else $XDG_STATE_HOME/vllm-wizard, else
-~/.local/state/vllm-wizard)/runs/<UTC time>-<port>/ holding server.log, server.pid and launch.json.
-The monitor reads `latest_launch()`. Records never hold a secret: the environment is stored as
+Each launch gets a run dir under <state dir>/runs/<UTC time>-<port>/ (wizard.locations.state_dir)
+holding server.log, server.pid and launch.json. The monitor reads `latest_launch()`. Records never hold a secret: the environment is stored as
 displayed (secrets as "<set>") and the API key only by the name of the variable that holds it.
 """
 
@@ -16,8 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wizard.launch.calibration.store import CalibrationKey
-
-from wizard.launch.run_dirs import RECORD_NAME, STATE_ENV, runs_dir, state_dir  # noqa: F401 - re-exported
+from wizard.launch.run_dirs import RECORD_NAME, runs_dir
 
 
 class PlanSummary(BaseModel):

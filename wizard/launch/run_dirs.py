@@ -1,22 +1,15 @@
-"""Where detached launches live: one run dir each under the state dir. No pydantic, no I/O at import,
-so readers on a budget (the monitor's `--once`) can find the last launch without the launcher."""
+"""Where detached launches live: one run dir each under the state dir (wizard.locations). No pydantic,
+no I/O at import, so readers on a budget (the monitor's `--once`) can find the last launch without
+the launcher."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
-STATE_ENV = "VLLM_WIZARD_STATE_DIR"
+from wizard.locations import state_dir
+
 RECORD_NAME = "launch.json"
-
-
-def state_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    if env.get(STATE_ENV):
-        return Path(env[STATE_ENV])
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "vllm-wizard"
 
 
 def runs_dir(root: Path | None = None, env: Mapping[str, str] | None = None) -> Path:

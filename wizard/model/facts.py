@@ -6,9 +6,10 @@ planner never reads files itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from wizard.frozen import Frozen
 
 # Tensor roles, as the planner shards them under tensor/pipeline parallelism:
 #   embed / lm_head  vocab-parallel (padded to 64 rows, split over TP), first / last PP stage
@@ -44,11 +45,8 @@ TensorRole = Literal[
 TENSOR_ROLES: tuple[str, ...] = TensorRole.__args__  # type: ignore[attr-defined]
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MoeFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class MoeFacts(Frozen):
     num_experts: int
     experts_per_token: int | None = None
     moe_intermediate_size: int | None = None
@@ -58,7 +56,8 @@ class MoeFacts(_Frozen):
     first_dense_layers: int = 0
 
 
-class MlaFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class MlaFacts(Frozen):
     """DeepSeek-style multi-head latent attention: one latent per token per layer, never split by TP."""
 
     kv_lora_rank: int
@@ -68,7 +67,8 @@ class MlaFacts(_Frozen):
     q_lora_rank: int | None = None
 
 
-class LinearAttentionFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class LinearAttentionFacts(Frozen):
     """Recurrent-state layers of hybrid models (Gated DeltaNet, Mamba2): state per request, not per token."""
 
     kind: Literal["gdn", "mamba2"]
@@ -87,7 +87,8 @@ class LinearAttentionFacts(_Frozen):
     intermediate_size: int | None = None
 
 
-class ArchitectureFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ArchitectureFacts(Frozen):
     """The text model's geometry (for VLMs: the nested text_config)."""
 
     hidden_size: int
@@ -100,7 +101,7 @@ class ArchitectureFacts(_Frozen):
     tie_word_embeddings: bool = False
     torch_dtype: str | None = None
     # Every max-length key vLLM consults, as found (max_position_embeddings, n_positions, seq_length, ...).
-    max_length_keys: dict[str, int] = Field(default_factory=dict)
+    max_length_keys: dict[str, int] = field(default_factory=dict)
     # tokenizer_config.json model_max_length, which overrides the config keys in vLLM.
     tokenizer_model_max_length: int | None = None
     rope_scaling: dict | None = None
@@ -121,14 +122,15 @@ class ArchitectureFacts(_Frozen):
         return self.max_length_keys.get("max_position_embeddings")
 
 
-class WeightFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class WeightFacts(Frozen):
     """What the checkpoint's safetensors headers say (or, with no weights, what the architecture implies)."""
 
     source: Literal["safetensors", "architecture"]
     total_bytes: int
     params: int
-    bytes_by_dtype: dict[str, int] = Field(default_factory=dict)
-    bytes_by_role: dict[str, int] = Field(default_factory=dict)
+    bytes_by_dtype: dict[str, int] = field(default_factory=dict)
+    bytes_by_role: dict[str, int] = field(default_factory=dict)
     tensor_count: int = 0
     shard_count: int = 0
     files: tuple[str, ...] = ()
@@ -136,7 +138,8 @@ class WeightFacts(_Frozen):
     checkpoint_dtype: str | None = None
 
 
-class QuantizationFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class QuantizationFacts(Frozen):
     """The quantization format the checkpoint declares; never guessed from a repo name."""
 
     method: str
@@ -153,17 +156,19 @@ class QuantizationFacts(_Frozen):
     kv_cache_scheme: str | None = None
     # Formats vLLM cannot load at all (MLX, exl2): the reason, else None.
     unsupported_reason: str | None = None
-    raw: dict = Field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
 
 
-class ParserFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ParserFacts(Frozen):
     reasoning_parser: str | None = None
     tool_call_parser: str | None = None
     chat_template: Literal["tokenizer_config.json", "chat_template.jinja", "chat_template.json"] | None = None
     evidence: tuple[str, ...] = ()
 
 
-class ModelFacts(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ModelFacts(Frozen):
     source: Literal["local", "hf", "modelscope"]
     id: str
     path: str | None = None
@@ -173,11 +178,11 @@ class ModelFacts(_Frozen):
     arch: ArchitectureFacts
     weights: WeightFacts
     quantization: QuantizationFacts | None = None
-    parsers: ParserFacts = ParserFacts()
+    parsers: ParserFacts = field(default_factory=ParserFacts)
     has_tokenizer: bool = False
     # config.json declares auto_map: loading may need --trust-remote-code.
     has_remote_code: bool = False
-    generation_config: dict = Field(default_factory=dict)
+    generation_config: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     @property

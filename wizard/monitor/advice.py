@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wizard.monitor.server_stats import ServerFigures
-from wizard.monitor.snapshot import Advice
+from wizard.monitor.snapshot import Advice, ServerFigures
 
 KV_FULL_PERCENT = 90.0
 KV_ROOMY_PERCENT = 50.0

@@ -13,9 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Literal, Protocol, runtime_checkable
 
+from wizard import envvars as ev
 from wizard.hardware.backend import GpuBackend, Unavailable
-
-FAKE_ENV_VAR = "VLLM_WIZARD_FAKE_GPUS"
 
 # NVML reasons that mean "this GPU is gone" rather than "this field is missing".
 LOST_REASONS = frozenset({"NVMLError_GpuIsLost"})
@@ -56,7 +55,7 @@ def reason(exc: Unavailable) -> str:
 def sampling_backend(env: Mapping[str, str] | None = None) -> SamplingBackend:
     """The scripted/JSON fake when VLLM_WIZARD_FAKE_GPUS is set, else real NVML (imported lazily)."""
     env = os.environ if env is None else env
-    spec = env.get(FAKE_ENV_VAR, "").strip()
+    spec = env.get(ev.FAKE_GPUS, "").strip()
     if spec:
         from wizard.hardware.fake_backend import load_fixture
         from wizard.monitor.scripted_backend import ScriptedBackend

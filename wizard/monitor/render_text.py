@@ -100,6 +100,7 @@ def _latency_line(label: str, p: Percentiles | None) -> str:
 
 
 def _server(s: ServerSample) -> list[str]:
+    f = s.figures
     if s.state == "none":
         return ["SERVER  none: pass --url http://HOST:PORT (or --launch-record FILE) to watch a vLLM server"]
     head = f"SERVER  {s.url}  {s.state.upper()}"
@@ -108,20 +109,20 @@ def _server(s: ServerSample) -> list[str]:
     lines = [head]
     if s.detail:
         lines.append(f"  {s.detail}" + (f" (retrying in {s.retry_in_s:.0f} s)" if s.retry_in_s else ""))
-    if s.state != "up" or s.running is None and s.kv_usage_percent is None:
+    if s.state != "up" or f.running is None and f.kv_usage_percent is None:
         return lines
-    preempted = fmt.number(s.preemptions_total)
-    if s.preemptions_recent is not None:
-        preempted += f" (+{s.preemptions_recent:.0f} recently)"
-    rates = f"prompt {fmt.number(s.prompt_tokens_s, 1)} | generation {fmt.number(s.generation_tokens_s, 1)}"
-    if s.prompt_tokens_s is None and s.generation_tokens_s is None:
+    preempted = fmt.number(f.preemptions_total)
+    if f.preemptions_recent is not None:
+        preempted += f" (+{f.preemptions_recent:.0f} recently)"
+    rates = f"prompt {fmt.number(f.prompt_tokens_s, 1)} | generation {fmt.number(f.generation_tokens_s, 1)}"
+    if f.prompt_tokens_s is None and f.generation_tokens_s is None:
         rates += "  (rates need two samples: the live view shows them)"
     lines += [
-        f"  requests  running {fmt.number(s.running)} | waiting {fmt.number(s.waiting)} | preempted {preempted}",
-        f"  KV cache  {fmt.pct(s.kv_usage_percent, 1)} {bar(s.kv_usage_percent)} | prefix-cache hits "
-        f"{fmt.pct(s.prefix_hit_percent, 1)}",
+        f"  requests  running {fmt.number(f.running)} | waiting {fmt.number(f.waiting)} | preempted {preempted}",
+        f"  KV cache  {fmt.pct(f.kv_usage_percent, 1)} {bar(f.kv_usage_percent)} | prefix-cache hits "
+        f"{fmt.pct(f.prefix_hit_percent, 1)}",
         f"  tokens/s  {rates}",
-        _latency_line("TTFT", s.ttft), _latency_line("ITL", s.itl), _latency_line("E2E", s.e2e),
+        _latency_line("TTFT", f.ttft), _latency_line("ITL", f.itl), _latency_line("E2E", f.e2e),
     ]
     if s.advice:
         lines += ["ADVICE"] + [f"  * {a.message} [{a.setting}]" for a in s.advice]

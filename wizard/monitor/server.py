@@ -71,9 +71,7 @@ class ServerWatch:
         return ServerSample(
             state="up", url=self.target.url, model=self._model, pid=self.target.pid,
             log_path=self.target.log_path, metric_names=frame.generation,
-            advice=self.advice.evaluate(figures),
-            # Every figure by name: a field added to ServerFigures but not to ServerSample fails here.
-            **{f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)},
+            figures=figures, advice=self.advice.evaluate(figures),
         )
 
 

@@ -10,25 +10,9 @@ starts again.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 from wizard.monitor.prom import Histogram, MetricFrame
-from wizard.monitor.snapshot import Percentiles
-
-
-@dataclass(frozen=True)
-class ServerFigures:
-    running: float | None = None
-    waiting: float | None = None
-    kv_usage_percent: float | None = None
-    prefix_hit_percent: float | None = None
-    prompt_tokens_s: float | None = None
-    generation_tokens_s: float | None = None
-    preemptions_total: float | None = None
-    preemptions_recent: float | None = None
-    ttft: Percentiles | None = None
-    itl: Percentiles | None = None
-    e2e: Percentiles | None = None
+from wizard.monitor.snapshot import Percentiles, ServerFigures
 
 
 class ServerStats:

@@ -117,15 +117,9 @@ class Advice:
 
 
 @dataclass(frozen=True, slots=True)
-class ServerSample:
-    state: ServerState = "none"
-    url: str | None = None
-    detail: str | None = None  # why it is starting/down/unreachable, in one sentence
-    model: str | None = None
-    pid: int | None = None
-    log_path: str | None = None
-    retry_in_s: float | None = None
-    metric_names: Literal["v0", "v1-old", "v1", "unknown"] | None = None
+class ServerFigures:
+    """What the server's /metrics say, as a person reads it (wizard.monitor.server_stats computes them)."""
+
     running: float | None = None
     waiting: float | None = None
     kv_usage_percent: float | None = None
@@ -137,7 +131,32 @@ class ServerSample:
     ttft: Percentiles | None = None
     itl: Percentiles | None = None  # inter-token latency (older releases: time per output token)
     e2e: Percentiles | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSample:
+    """The watched server at one moment: who it is, how it is, and (when up) its figures."""
+
+    state: ServerState = "none"
+    url: str | None = None
+    detail: str | None = None  # why it is starting/down/unreachable, in one sentence
+    model: str | None = None
+    pid: int | None = None
+    log_path: str | None = None
+    retry_in_s: float | None = None
+    metric_names: Literal["v0", "v1-old", "v1", "unknown"] | None = None
+    # Flattened into the server's JSON object in this position (`monitor --once --json` is flat).
+    figures: ServerFigures = field(default_factory=ServerFigures)
     advice: tuple[Advice, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name, value in dataclasses.asdict(self).items():
+            if name == "figures":
+                data.update(value)
+            else:
+                data[name] = value
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +188,7 @@ class MonitorSnapshot:
     def to_dict(self, *, with_history: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data (`monitor --once --json`); derived percentages included."""
         data = dataclasses.asdict(self)
+        data["server"] = self.server.to_dict()
         if not with_history:
             data.pop("history")
         else:

@@ -2,46 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from wizard.frozen import Frozen
 from wizard.hardware.facts import HardwareFacts
 from wizard.model.facts import ModelFacts
 
+MAX_NODES = 64
 
-class Goals(BaseModel):
+
+@dataclass(frozen=True, kw_only=True)
+class Goals(Frozen):
     """What the user wants from the server, separate from any setting they pinned."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    context: int | None = Field(default=None, ge=1, description="tokens per request wanted")
-    concurrency: int | None = Field(default=None, ge=1, description="requests served at once at that length")
+    context: int | None = None  # tokens per request wanted
+    concurrency: int | None = None  # requests served at once at that length
     priority: Literal["balanced", "throughput", "context", "quality"] = "balanced"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        for name in ("context", "concurrency"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ValueError(f"Goals.{name}: {value} is not at least 1")
 
-class MeasuredOverheads(BaseModel):
+
+@dataclass(frozen=True, kw_only=True)
+class MeasuredOverheads(Frozen):
     """A, N, G (bytes per rank) measured by a real start-up of the same setup (calibration)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     activation_bytes: int | None = None
     non_torch_bytes: int | None = None
     cuda_graph_bytes: int | None = None
 
 
-class PlanRequest(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
+@dataclass(frozen=True, kw_only=True)
+class PlanRequest(Frozen):
     hardware: HardwareFacts
     model: ModelFacts
     vllm_version: str
     gpu_indices: tuple[int, ...] | None = None  # None: every GPU in `hardware`
-    pinned: dict[str, Any] = Field(default_factory=dict)
-    goals: Goals = Goals()
+    pinned: dict[str, Any] = field(default_factory=dict)
+    goals: Goals = field(default_factory=Goals)
     measured: MeasuredOverheads | None = None
     # Multi-node: `hardware` describes one node; every node is assumed to hold the same GPUs.
-    nodes: int = Field(default=1, ge=1, le=64)
+    nodes: int = 1
     # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
     rdma: bool | None = None
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 1 <= self.nodes <= MAX_NODES:
+            raise ValueError(f"PlanRequest.nodes: {self.nodes} is not between 1 and {MAX_NODES}")

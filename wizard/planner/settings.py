@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from wizard.errors import InputError
+from wizard.frozen import Frozen
 
 _SUFFIXES = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -120,10 +119,9 @@ SETTINGS: dict[str, SettingSpec] = {
 }
 
 
-class Settings(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Settings(Frozen):
     """Every setting a plan decides, pinned or chosen (vLLM option names, underscores)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     tensor_parallel_size: int = 1
     pipeline_parallel_size: int = 1

@@ -1,9 +1,8 @@
 """Measured start-up overheads, kept per (GPU model, vLLM version, model, settings fingerprint).
 
-One JSON file under the user data dir ($VLLM_WIZARD_DATA_DIR, else $XDG_DATA_HOME/vllm-wizard, else
-~/.local/share/vllm-wizard). The fingerprint covers only the settings that move A, N and G (the
-profile batch, parallelism, dtypes, graphs), not gpu-memory-utilization or max-model-len, so a
-re-plan that changes those still finds the measurement.
+One JSON file under the user data dir (wizard.locations.calibration_file). The fingerprint covers
+only the settings that move A, N and G (the profile batch, parallelism, dtypes, graphs), not
+gpu-memory-utilization or max-model-len, so a re-plan that changes those still finds the measurement.
 """
 
 from __future__ import annotations
@@ -17,22 +16,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from wizard.locations import calibration_file
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
 SCHEMA_VERSION = 1
-DATA_ENV = "VLLM_WIZARD_DATA_DIR"
 FINGERPRINTED = ("tensor_parallel_size", "pipeline_parallel_size", "decode_context_parallel_size",
                  "max_num_batched_tokens", "max_num_seqs", "enforce_eager", "dtype", "quantization",
                  "kv_cache_dtype", "cpu_offload_gb")
-
-
-def user_data_dir() -> Path:
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "vllm-wizard"
 
 
 def fingerprint_settings(settings: Settings | dict) -> str:
@@ -70,7 +62,7 @@ class CalibrationRecord(BaseModel):
 
 class CalibrationStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or user_data_dir() / "calibration.json"
+        self.path = path or calibration_file()
 
     def records(self) -> list[CalibrationRecord]:
         try:
