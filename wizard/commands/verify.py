@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.verify.runner import run_verify
     from wizard.verify.target import resolve_target
 
-    lang = set_language(args.lang or detect_language())
+    lang = set_language(args.lang or detect_language(os.environ))
     target = resolve_target(args.url, model=args.model, api_key_env=args.api_key_env)
     if args.json:
         report = run_verify(target, timeout=args.timeout)

@@ -17,7 +17,6 @@ and fail on any key used in code that no catalog has.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib.resources import files
@@ -55,9 +54,10 @@ def normalise(lang: str | None) -> str | None:
     return None
 
 
-def detect_language(env: Mapping[str, str] | None = None) -> str:
-    """The language the locale asks for; LC_ALL overrides LC_MESSAGES overrides LANG, as in gettext."""
-    env = os.environ if env is None else env
+def detect_language(env: Mapping[str, str]) -> str:
+    """The language the locale asks for; LC_ALL overrides LC_MESSAGES overrides LANG, as in gettext.
+    The edge passes `os.environ`: the catalog itself never reads the environment (the planner,
+    which uses it, is pure)."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(var)
         if value:
