@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.launch.introspect import find_vllm, introspect
+from wizard.launch.introspect import introspect
+from wizard.vllm_env import find_vllm
 from wizard.releases.facts import release_facts
 
 pytestmark = pytest.mark.vllm
