@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from wizard.errors import InputError
 from wizard.i18n import localize, msg
 from wizard.launch.detach import is_alive
-from wizard.launch.options import API_KEY_ENV
+from wizard.envvars import VLLM_API_KEY as API_KEY_ENV
 from wizard.launch.records import LaunchRecord, latest_launch
 from wizard.verify.expect import Expectations, from_record, launch_for_url, served_on_cpu
 from wizard.verify.http import Endpoint
