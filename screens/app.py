@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -192,7 +192,7 @@ class WizardApp(App[Handoff]):
 
     def handle(self, payload: object) -> None:
         """An action (side effects: workers, screens, the end) or a state intent (folded)."""
-        actions: dict[type, Callable[[object], None]] = {
+        actions: dict[type, Callable[[Any], None]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
             act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
@@ -260,7 +260,7 @@ class WizardApp(App[Handoff]):
             self.install_screen(step_class(step)(), name)
         return name
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # sync on purpose: key bindings call it
         if self.current_mode == "monitor":
             self.switch_mode("wizard")  # Esc leaves the monitor, back to the step it came from
             return

@@ -43,7 +43,7 @@ def demo_folder() -> Path:
             from wizard.model.synthetic import write_model_folder
             from wizard.model.synthetic_arch import tensors_for_config
 
-            source = files("assets").joinpath("demo", _ASSET_DIR)
+            source = files("assets").joinpath("demo").joinpath(_ASSET_DIR)
             texts = {name: source.joinpath(name).read_text(encoding="utf-8")
                      for name in ("config.json", "tokenizer_config.json", "generation_config.json")}
             config = json.loads(texts.pop("config.json"))

@@ -22,7 +22,7 @@ _current = DEFAULT
 @cache
 def catalog(lang: str) -> Mapping[str, str]:
     """The catalog of one language, read once from the package's assets."""
-    text = files("assets").joinpath("i18n", f"{lang}.json").read_text(encoding="utf-8")
+    text = files("assets").joinpath("i18n").joinpath(f"{lang}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -126,7 +126,7 @@ def _describe(hint: Any) -> str:
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
 
 
-def _dump(value: Any, mode: str) -> Any:
+def _dump(value: Any, mode: Literal["python", "json"]) -> Any:
     if isinstance(value, Frozen):
         return value.model_dump(mode=mode)
     if isinstance(value, (tuple, list)):
@@ -142,7 +142,7 @@ class Frozen:
     """Base of the checked frozen dataclasses (see the module docstring)."""
 
     def __post_init__(self) -> None:
-        cls = type(self)
+        cls: type = type(self)
         for name, hint in _hints(cls).items():
             value = getattr(self, name)
             converted = _convert(value, hint, f"{cls.__name__}.{name}")

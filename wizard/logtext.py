@@ -91,6 +91,6 @@ def iter_log_lines(
                 from None
 
 
-def read_log_text(source: str | Path | BinaryIO, **limits: int) -> str:
+def read_log_text(source: str | Path | BinaryIO, *, max_line: int = MAX_LINE, max_bytes: int = MAX_BYTES) -> str:
     """The whole log as one string, bounded the same way (for parsers that search across lines)."""
-    return "\n".join(iter_log_lines(source, **limits))
+    return "\n".join(iter_log_lines(source, max_line=max_line, max_bytes=max_bytes))

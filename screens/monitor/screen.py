@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
@@ -223,5 +224,7 @@ class MonitorScreen(Screen[None]):
         self.query_one("#status", TextPanel).show_text(render.status_text(self.snapshot, self.paused))
 
 
-def _severity(notice: Notice) -> str:
-    return {"error": "error", "warning": "warning"}.get(notice.severity, "information")
+def _severity(notice: Notice) -> SeverityLevel:
+    if notice.severity == "error":
+        return "error"
+    return "warning" if notice.severity == "warning" else "information"

@@ -87,7 +87,10 @@ def budget_lines(plan: Plan, width: int) -> list[Content]:
     label_width = _label_width(plan)
     drawn = bars(plan, bar_width(plan, width))
     lines: list[Content] = []
-    key = lambda b: (tuple((s.kind, s.bytes) for s in b.segments), b.request_cell, b.total)
+
+    def key(b):  # consecutive GPUs whose bars draw the same share one ruler and one legend
+        return tuple((s.kind, s.bytes) for s in b.segments), b.request_cell, b.total
+
     for _, group in groupby(drawn, key=key):
         members = list(group)
         lines += [_bar_line(b, label_width) for b in members]

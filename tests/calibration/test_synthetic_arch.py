@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import struct
 import sys
 from pathlib import Path

@@ -9,7 +9,6 @@ FAKE_VLLM_* variables, so the whole launch flow runs offline in a second or two.
 from __future__ import annotations
 
 import json
-import os
 import stat
 import sys
 from pathlib import Path

@@ -14,7 +14,7 @@ from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
 
-def V(text):
+def V(text):  # noqa: N802
     return VllmVersion.parse(text)
 
 

@@ -121,7 +121,7 @@ def test_a_real_launch_record_is_found_with_its_start_time(tmp_path, monkeypatch
               "predicted": {"vllm_version": "0.11.0", "model_id": "m", "model_ref": "m"}}
     try:
         records.write_record(records.LaunchRecord.model_validate(record))
-    except Exception as exc:  # the launcher's record shape moved on: this test must follow it
+    except Exception as exc:  # noqa: BLE001 - the launcher's record shape moved on: this test must follow it
         pytest.fail(f"launch record shape changed: {exc}")
     target = resolve_target()
     assert target is not None and (target.url, target.pid, target.pid_started) == (

@@ -2,7 +2,7 @@
 
 import json
 
-from factories import GIB, gpu, hardware, llama31_8b
+from factories import gpu, hardware, llama31_8b
 
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.plan import make_plan

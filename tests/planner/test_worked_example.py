@@ -5,7 +5,7 @@ A = 1.20, N = 0.10, G = 0.55 GiB supplied as measured overheads so the arithmeti
 """
 
 import pytest
-from factories import GIB, H100_TOTAL, gpu, hardware, llama31_8b
+from factories import GIB, gpu, hardware, llama31_8b
 
 from wizard.planner.inputs import MeasuredOverheads, PlanRequest
 

@@ -52,7 +52,7 @@ def _healthy(base: str) -> bool:
 def _chat(base: str, model: str) -> dict:
     body = json.dumps({"model": model, "messages": [{"role": "user", "content": "Hello, how are you?"}],
                        "max_tokens": 8, "temperature": 0}).encode()
-    req = urllib.request.Request(f"{base}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(f"{base}/v1/chat/completions", data=body, headers={"Content-Type": "application/json"})  # noqa: S310
     with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310
         assert resp.status == 200
         return json.loads(resp.read())
@@ -137,7 +137,7 @@ def test_exported_yaml_is_accepted_and_served_by_vllm_serve_config(vllm_env, vll
     assert exported.returncode == 0, exported.stderr
     assert validate(find_vllm(), [["--config", str(config)]])[0].ok  # the parser and engine config accept it
     vllm = Path(vllm_python).parent / "vllm"
-    log = open(scratch / "yaml-serve.log", "wb")
+    log = open(scratch / "yaml-serve.log", "wb")  # noqa: SIM115 - closed when the server is stopped
     proc = subprocess.Popen([str(vllm), "serve", "--config", str(config)], env=vllm_env, stdout=log,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     try:

@@ -88,7 +88,7 @@ class NvmlBackend:
                 return error()
         try:
             detail = str(exc)
-        except Exception:  # pynvml's __str__ calls back into the library, which may be gone
+        except Exception:  # noqa: BLE001 - pynvml's __str__ calls back into the library, which may be gone
             detail = type(exc).__name__
         return NvmlError(detail)
 

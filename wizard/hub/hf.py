@@ -70,9 +70,11 @@ class HfClient:
         for sib in info.siblings or ():
             lfs = getattr(sib, "lfs", None)
             sha = _lfs_field(lfs, "sha256")
+            sha = sha if isinstance(sha, str) else None
             size = sib.size if sib.size is not None else _lfs_field(lfs, "size")
-            files.append(RemoteFile(path=sib.rfilename, size=int(size or 0), sha256=sha,
-                                    etag=sha or getattr(sib, "blob_id", None)))
+            blob = getattr(sib, "blob_id", None)
+            files.append(RemoteFile(path=sib.rfilename, size=size if isinstance(size, int) else 0, sha256=sha,
+                                    etag=sha or (blob if isinstance(blob, str) else None)))
         gated = getattr(info, "gated", False)
         return RemoteRepo(source="hf", repo_id=repo_id, revision=revision or "main", commit=info.sha,
                           files=tuple(files), endpoint=s.endpoint, gated=bool(gated),

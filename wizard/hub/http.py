@@ -258,7 +258,8 @@ def _proxy_for(scheme: str, host: str) -> tuple[str, int, dict[str, str]] | None
     """(host, port, CONNECT headers) from the *_PROXY environment variables, honouring NO_PROXY."""
     proxies = urllib.request.getproxies_environment()
     url = proxies.get(scheme)
-    if not url or urllib.request.proxy_bypass_environment(host, proxies):
+    # proxy_bypass_environment is undocumented (so not in typeshed) but has been in urllib since 3.x
+    if not url or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
         return None
     parts = urlsplit(url if "://" in url else f"http://{url}")
     if not parts.hostname:

@@ -22,7 +22,7 @@ def cached_folder(ref: ModelRef, revision: str | None = None) -> Path | None:
         return None
     from wizard.hub.cache import find_cached
 
-    entry = find_cached(ref.source, ref.id, revision or ref.revision)  # type: ignore[arg-type]
+    entry = find_cached(ref.source, ref.id, revision or ref.revision)
     return entry.path if entry is not None and entry.complete else None
 
 
@@ -45,13 +45,13 @@ def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str
     from wizard.hub.settings import settings_for
 
     revision = revision or ref.revision
-    cached = find_cached(ref.source, ref.id, revision)  # type: ignore[arg-type]
+    cached = find_cached(ref.source, ref.id, revision)
     if cached is not None and cached.complete:
         facts = inspect_local(cached.path)
         facts = facts.model_copy(update={"source": ref.source, "id": ref.id, "revision": cached.commit or cached.revision})
         # vLLM finds a Hugging Face cache entry by id; a ModelScope one is served from its folder.
         return facts, ref.id if ref.source == "hf" else str(cached.path)
-    settings = settings_for(ref.source, hf_endpoint=hf_endpoint)  # type: ignore[arg-type]
+    settings = settings_for(ref.source, hf_endpoint=hf_endpoint)
     if settings.offline:
         partial = "; ".join(cached.missing) if cached is not None else ""
         raise hub_errors.offline(ref.source, ref.id, str(settings.cache_dir), partial=partial)

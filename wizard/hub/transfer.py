@@ -58,6 +58,7 @@ class _Buffers:
             self.thread.start()
 
     def _hash(self) -> None:
+        assert self.hasher is not None  # the thread runs only with a hasher
         while (item := self.full.get()) is not None:
             self.hasher.update(item[0][:item[1]])
             self.free.put(item[0])

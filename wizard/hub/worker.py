@@ -21,16 +21,29 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.hub import errors as E
+
+if TYPE_CHECKING:
+    from wizard.hub.repo import RemoteFile, RemoteRepo
 
 Emit = Callable[[dict], None]
 REPORT_EVERY_S = 0.2
 MAX_ATTEMPTS = 6
 # Exit codes the parent tells apart.
 EXIT_ORPHANED = 75
+
+
+
+def _listed(repo: RemoteRepo, path: str) -> RemoteFile:
+    """A file the parent took from this repository's listing (so it is there)."""
+    found = repo.file(path)
+    if found is None:
+        raise ValueError(f"{path} is not in the listing of {repo.repo_id}")
+    return found
 
 
 def _channel() -> Emit:
@@ -120,7 +133,7 @@ def run_hf(job: dict, emit: Emit) -> Path:
     layout = HfLayout(settings.cache_dir, repo, local_dir)
     client = HfClient(settings)
     http = Http(timeout=float(job.get("timeout", 30)))
-    targets = [layout.target(repo.file(p)) for p in job["files"]]
+    targets = [layout.target(_listed(repo, p)) for p in job["files"]]
     present = [layout.present(t) for t in targets]
     meter = _Meter(sum(n for _, n in present), sum(1 for ok, _ in present if ok))
     stop = threading.Event()
@@ -161,11 +174,11 @@ def run_hf(job: dict, emit: Emit) -> Path:
     futures = [pool.submit(one, t) for t in targets]
     done, _ = wait(futures, return_when=FIRST_EXCEPTION)
     for future in done:
-        if future.exception() is not None:
+        if (error := future.exception()) is not None:
             # Report now: the other files' threads are not waited for, they end with the process.
             stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            raise future.exception()
+            raise error
     pool.shutdown()
     layout.write_refs()
     stop.set()
@@ -192,7 +205,7 @@ def run_modelscope(job: dict, emit: Emit) -> Path:
     settings = _settings(job["settings"])
     repo = RemoteRepo.from_json(job["repo"])
     local_dir = Path(job["local_dir"]) if job.get("local_dir") else None
-    files = tuple(repo.file(p) for p in job["files"])
+    files = tuple(_listed(repo, p) for p in job["files"])
     folder = local_dir or ms.snapshot_dir(settings.cache_dir, repo.repo_id, repo.revision)
     temps = ms.partial_dirs(settings.cache_dir, repo.repo_id, local_dir)
 

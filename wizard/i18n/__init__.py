@@ -31,7 +31,7 @@ _current = DEFAULT
 def catalog(lang: str) -> Mapping[str, str]:
     """Every key of one language, merged from its area files (read once)."""
     merged: dict[str, str] = {}
-    folder = files("wizard.i18n").joinpath("catalog", lang)
+    folder = files("wizard.i18n").joinpath("catalog").joinpath(lang)
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json"):
             part = json.loads(entry.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from wizard.errors import InputError
 from wizard.launch.options import LaunchOptions
@@ -60,7 +60,7 @@ def read_api_key(args: argparse.Namespace) -> tuple[str | None, str | None]:
 def launch_options(args: argparse.Namespace) -> tuple[LaunchOptions, str | None]:
     key, key_env = read_api_key(args)
     try:
-        options = LaunchOptions(host=args.host, port=args.port, api_key=key,
+        options = LaunchOptions(host=args.host, port=args.port, api_key=SecretStr(key) if key is not None else None,
                                 served_model_name=args.served_model_name)
     except ValidationError as exc:
         first = exc.errors()[0]

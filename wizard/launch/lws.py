@@ -20,7 +20,7 @@ STARTUP_SECONDS = 1800  # weights + torch.compile + CUDA graphs of a multi-node 
 
 
 def _env(env: dict[str, str], secret: str | None) -> list[dict]:
-    items = [{"name": k, "value": v} for k, v in env.items()
+    items: list[dict[str, object]] = [{"name": k, "value": v} for k, v in env.items()
              if k not in {"VLLM_HOST_IP", "CUDA_VISIBLE_DEVICES"} and not v.startswith("$")]
     # Pods get their own IP; Kubernetes hands GPUs to the container, so CUDA_VISIBLE_DEVICES stays unset.
     items.append({"name": "VLLM_HOST_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})

@@ -80,7 +80,9 @@ def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, *
             install = find_vllm(env)
         except WizardError as exc:  # a configured vLLM Python without vLLM: the vLLM check fails
             vllm_error = exc.message
-    info, fitted, notes, problems = None, command, (), ()
+    info, fitted = None, command
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
     if install is not None and ask_vllm:
         try:
             info = introspect(install)

@@ -39,10 +39,14 @@ TICK_S = 1.0  # how often a Tick reports the elapsed time while nothing else hap
 class Diagnosis(Protocol):
     """What `diagnose` returns for a failed start: the doctor's diagnoses have these fields."""
 
-    code: str
-    evidence: str
-    cause: str
-    fix: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def fix(self) -> str: ...
 
 
 Diagnose = Callable[[str], Sequence[Diagnosis]]
@@ -56,7 +60,7 @@ class StartDiagnosis:
     fix: str
 
 
-def vllm_error_diagnosis(log_text: str) -> list[StartDiagnosis]:
+def vllm_error_diagnosis(log_text: str) -> Sequence[Diagnosis]:
     """The default `diagnose`: the first failure vLLM's own error lines name (wizard.launch.vllm_errors)."""
     from wizard.launch.vllm_errors import explain_log
 
@@ -201,7 +205,7 @@ def _failed_start(record: LaunchRecord, health: HealthResult, phase: Phase, outc
                   diagnose: Diagnose) -> Verdict:
     try:
         found = tuple(diagnose(read_log(record.log_path)))
-    except Exception:  # a diagnosis bug must not hide that the start failed
+    except Exception:  # noqa: BLE001 - a diagnosis bug must not hide that the start failed
         found = ()
     code = "start_failed" if health.reason == "exited" else "start_timeout"
     if health.reason == "exited":
@@ -225,7 +229,7 @@ def _verify_live(record: LaunchRecord, api_key: str | None, timeout: float) -> I
     def work() -> None:
         try:
             results.put(run_verify(target, timeout=timeout, on_check=lambda c: results.put(CheckDone(c))))
-        except Exception as exc:  # delivered, not lost in a thread
+        except Exception as exc:  # noqa: BLE001 - delivered, not lost in a thread
             results.put(exc)
 
     thread = threading.Thread(target=work, name="verify", daemon=True)

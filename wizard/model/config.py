@@ -96,6 +96,18 @@ class Fields:
             raise self.fail(key, f"is out of range ({value})")
         return value
 
+    def required(self, key: str, *, limit: int = _MAX_DIM, minimum: int = 0) -> int:
+        """An integer field that must be present (a missing one raises)."""
+        value = self.integer(key, required=True, limit=limit, minimum=minimum)
+        assert value is not None  # integer(required=True) raises instead of returning None
+        return value
+
+    def first_required(self, keys: tuple[str, ...], *, limit: int = _MAX_DIM, minimum: int = 0) -> int:
+        """The first present of several spellings of a required integer field."""
+        value = self.first_integer(keys, required=True, limit=limit, minimum=minimum)
+        assert value is not None  # first_integer(required=True) raises instead of returning None
+        return value
+
     def first_integer(self, keys: tuple[str, ...], **kw) -> int | None:
         for key in keys:
             if self.data.get(key) is not None:
@@ -158,10 +170,10 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
     data = _with_defaults(section, text_type, name, notes)
     f = Fields(data, file, f"{name}." if name else "")
 
-    hidden = f.first_integer(_ALIASES["hidden_size"], required=True, minimum=1)
-    declared_layers = f.first_integer(_ALIASES["num_hidden_layers"], required=True, minimum=1, limit=_MAX_LAYERS)
-    heads = f.first_integer(_ALIASES["num_attention_heads"], required=True, minimum=1)
-    vocab = f.integer("vocab_size", required=True, minimum=1)
+    hidden = f.first_required(_ALIASES["hidden_size"], minimum=1)
+    declared_layers = f.first_required(_ALIASES["num_hidden_layers"], minimum=1, limit=_MAX_LAYERS)
+    heads = f.first_required(_ALIASES["num_attention_heads"], minimum=1)
+    vocab = f.required("vocab_size", minimum=1)
     kv_heads = f.first_integer(("num_key_value_heads", "num_kv_heads", "multi_query_group_num"), minimum=1)
     if kv_heads is None:
         kv_heads = 1 if f.flag("multi_query") else heads
@@ -238,7 +250,7 @@ def _mla(f: Fields) -> MlaFacts | None:
         return None
     return MlaFacts(
         kv_lora_rank=rank,
-        qk_rope_head_dim=f.integer("qk_rope_head_dim", required=True, minimum=1),
+        qk_rope_head_dim=f.required("qk_rope_head_dim", minimum=1),
         qk_nope_head_dim=f.integer("qk_nope_head_dim"),
         v_head_dim=f.integer("v_head_dim"),
         q_lora_rank=f.integer("q_lora_rank", minimum=1),
@@ -271,8 +283,9 @@ def _max_lengths(f: Fields) -> dict[str, int]:
 
 
 def _sane_length(value: object) -> int | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= _MAX_SANE_LENGTH
-    return int(value) if ok else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= _MAX_SANE_LENGTH:
+        return int(value)
+    return None
 
 
 def _rope(f: Fields) -> tuple[dict | None, float | None]:
@@ -339,7 +352,7 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
         bad = sorted(set(pattern) - set(_PATTERN_KIND))
         if bad or len(pattern) != n:
             raise f.fail("hybrid_override_pattern", f"must be {n} characters from M * - E")
-        kinds = [_PATTERN_KIND[c] for c in pattern if _PATTERN_KIND[c]]
+        kinds: list[str] = [k for c in pattern if (k := _PATTERN_KIND[c])]
         notes.append(f"{n - len(kinds)} of the {n} blocks are MLP-only; num_layers counts the {len(kinds)} attention and Mamba2 blocks")
     elif layer_types is not None:
         if len(layer_types) < n or not all(isinstance(t, str) for t in layer_types):
@@ -351,18 +364,15 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
     elif mt == "falcon_h1":
         notes.append("Falcon-H1 runs attention and Mamba2 side by side in every layer: both counts equal num_layers")
         return LayerCounts(n, n, linear=_linear(f, mt, n, hidden), notes=tuple(notes))
-    elif f.array("attn_layer_indices") is not None:
-        idx = f.array("attn_layer_indices")
+    elif (idx := f.array("attn_layer_indices")) is not None:
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in idx):
             raise f.fail("attn_layer_indices", "must be a list of integers")
         attention = set(idx)
         kinds = ["full" if i in attention else "linear" for i in range(n)]
-    elif f.integer("attn_layer_period", minimum=1) is not None:
-        period = f.integer("attn_layer_period", minimum=1)
+    elif (period := f.integer("attn_layer_period", minimum=1)) is not None:
         offset = f.integer("attn_layer_offset") or 0
         kinds = ["full" if i % period == offset else "linear" for i in range(n)]
-    elif f.integer("full_attention_interval", minimum=1) is not None:
-        interval = f.integer("full_attention_interval", minimum=1)
+    elif (interval := f.integer("full_attention_interval", minimum=1)) is not None:
         kinds = ["full" if (i + 1) % interval == 0 else "linear" for i in range(n)]
     else:
         kinds = _sliding_kinds(f, mt, n)
@@ -401,10 +411,10 @@ def _linear(f: Fields, mt: str, count: int, hidden: int) -> LinearAttentionFacts
         return LinearAttentionFacts(
             kind="gdn", num_layers=count,
             conv_kernel=f.integer("linear_conv_kernel_dim", minimum=1) or 4,
-            num_key_heads=f.integer("linear_num_key_heads", required=True, minimum=1),
-            num_value_heads=f.integer("linear_num_value_heads", required=True, minimum=1),
-            key_head_dim=f.integer("linear_key_head_dim", required=True, minimum=1),
-            value_head_dim=f.integer("linear_value_head_dim", required=True, minimum=1),
+            num_key_heads=f.required("linear_num_key_heads", minimum=1),
+            num_value_heads=f.required("linear_num_value_heads", minimum=1),
+            key_head_dim=f.required("linear_key_head_dim", minimum=1),
+            value_head_dim=f.required("linear_value_head_dim", minimum=1),
         )
     heads = f.first_integer(("mamba_num_heads", "mamba_n_heads"), minimum=1)
     head_dim = None if f.data.get("mamba_d_head") == "auto" else f.first_integer(("mamba_head_dim", "mamba_d_head"), minimum=1)

@@ -14,7 +14,7 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Literal, Protocol
 
 from wizard.errors import InputError, ModelFileError
 from wizard.model.config import ParsedConfig, parse_config
@@ -100,7 +100,7 @@ def inspect_local(path: str | os.PathLike[str]) -> ModelFacts:
     return facts_from_files(_Folder(folder), source="local", model_id=model_id, path=str(folder), revision=revision)
 
 
-def facts_from_files(d: ModelFiles, *, source: str, model_id: str, path: str | None,
+def facts_from_files(d: ModelFiles, *, source: Literal["local", "hf", "modelscope"], model_id: str, path: str | None,
                      revision: str | None) -> ModelFacts:
     """ModelFacts from a model's config files and safetensors headers, wherever the files are."""
     if "config.json" not in d.names:
@@ -111,6 +111,7 @@ def facts_from_files(d: ModelFiles, *, source: str, model_id: str, path: str | N
         raise ModelFileError(d.show("tokenizer_config.json"), "must be a JSON object")
     raw = d.json("config.json")
     parsed = parse_config(raw, d.show("config.json"), (tokenizer_config or {}).get("model_max_length"))
+    assert isinstance(raw, dict)  # parse_config refused anything else
     notes = list(parsed.notes)
     nested = parsed.section.prefix != ""  # a VLM / omni model's text_config
 
@@ -244,6 +245,7 @@ def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
             return [n for n in present if n not in consolidated]
         return present
     index = safetensors_index(d.names)
+    assert index is not None  # `indexes` is not empty
     shards = index_shards(d.json(index), d.show(index))
     missing = [s for s in shards if not d.has(s)]
     if missing:

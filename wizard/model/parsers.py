@@ -10,6 +10,7 @@ the R1 distills, whose model_type is their base model's.
 from __future__ import annotations
 
 import re
+from typing import Literal, cast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ THINK = r"<think>"
 THINKING_KWARG = r"\bthinking\b"  # DeepSeek-V3.1 / Granite's `thinking=True`; not enable_thinking
 DS_TOOLS = r"<｜tool▁calls▁begin｜>"
 HARMONY = r"<\|channel\|>"
+
+TemplateFile = Literal["tokenizer_config.json", "chat_template.jinja", "chat_template.json"]
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,9 @@ def find_family(model_types: tuple[str | None, ...], architectures: tuple[str, .
 def _pick(options: tuple[Option, ...], template: str) -> tuple[str, str] | None:
     """The first option whose markers are all in the template, with the markers for evidence."""
     for parser, markers in options:
-        found = [re.search(m, template) for m in markers]
-        if all(found):
-            return parser, ", ".join(repr(m.group(0)) for m in found)
+        found = [hit for m in markers if (hit := re.search(m, template))]
+        if len(found) == len(markers):
+            return parser, ", ".join(repr(hit.group(0)) for hit in found)
     return None
 
 
@@ -132,7 +135,7 @@ def detect_parsers(
     return ParserFacts(
         reasoning_parser=chosen["reasoning"],
         tool_call_parser=chosen["tool-call"],
-        chat_template=template_source,
+        chat_template=cast(TemplateFile | None, template_source),
         evidence=tuple(evidence),
     )
 

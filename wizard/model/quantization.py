@@ -9,6 +9,7 @@ AutoAWQ side files quantize_config.json / quant_config.json, which vLLM only use
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from wizard.errors import ModelFileError
 from wizard.model.config import Fields
@@ -66,10 +67,10 @@ def detect_quantization(
         return _modelopt(side_files["hf_quant_config.json"], prefix)
     for name, default in (("quantize_config.json", "gptq"), ("quant_config.json", "awq")):
         if name in side_files:
-            block = side_files[name]
-            if not isinstance(block, dict):
+            side = side_files[name]
+            if not isinstance(side, dict):
                 raise ModelFileError(prefix + name, "must be a JSON object")
-            return _from_block(block, name, "", prefix, auto=False, default=default)
+            return _from_block(side, name, "", prefix, auto=False, default=default)
     return None
 
 
@@ -80,7 +81,7 @@ def _from_block(block: dict, source: str, where: str, prefix: str, *, auto: bool
     bits = _FIXED_BITS.get(method)
     if method == "modelopt":
         method, bits = _MODELOPT.get((f.text("quant_algo") or "").upper(), ("modelopt", None))
-    fields: dict[str, object] = {"bits": bits, "group_size": None}
+    fields: dict[str, Any] = {"bits": bits, "group_size": None}
     if method == "compressed-tensors":
         fields.update(_compressed_tensors(f))
     elif method == "bitsandbytes":

@@ -7,6 +7,7 @@ a folder: that is wizard.hub.resolve.load_model_facts, one layer up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from pathlib import Path
 
 from wizard.errors import InputError
@@ -14,7 +15,7 @@ from wizard.errors import InputError
 
 @dataclass(frozen=True)
 class ModelRef:
-    source: str  # local | hf | modelscope
+    source: Literal["local", "hf", "modelscope"]
     id: str  # folder path or repo id
     revision: str | None = None
 
@@ -24,10 +25,9 @@ def parse_ref(text: str) -> ModelRef:
     if not raw:
         raise InputError("MODEL is empty; give a folder, an org/name id, hf:org/name or ms:org/name")
     if raw.startswith(("hf:", "ms:")):
-        source = "hf" if raw.startswith("hf:") else "modelscope"
         repo = raw[3:]
         _check_repo_id(repo, raw)
-        return ModelRef(source, repo)
+        return ModelRef("hf" if raw.startswith("hf:") else "modelscope", repo)
     path = Path(raw).expanduser()
     if path.exists() or raw.startswith(("/", ".", "~")):
         return ModelRef("local", str(path))

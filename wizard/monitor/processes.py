@@ -167,7 +167,7 @@ def process_rows(found: Iterable[tuple[int, ProcessInfo]], inspector: ProcessIns
         host = cache.get(info.pid)
         if host is None:
             host = cache[info.pid] = inspector.describe(info.pid)
-        common = {"gpu_index": gpu_index, "pid": info.pid, "gpu_mem_bytes": info.used_bytes, "kind": info.kind,
+        common: dict[str, Any] = {"gpu_index": gpu_index, "pid": info.pid, "gpu_mem_bytes": info.used_bytes, "kind": info.kind,
                   "role": role_of(info.pid, host, our_pid)}
         if isinstance(host, str):
             rows.append(ProcessRow(**common, missing=host))

@@ -101,7 +101,7 @@ class Sampler:
                 rows = process_rows(round_.processes, self.inspector, our_pid)
             host = self.host.sample()
             snapshot = self._compose(round_, rows, host, server)
-        except Exception as exc:  # a bug in one round must not kill the view: say it once, go on
+        except Exception as exc:  # noqa: BLE001 - a bug in one round must not kill the view: say it once, go on
             self._notice(f"internal:{type(exc).__name__}", f"monitor sampling failed ({type(exc).__name__}: "
                                                            f"{exc}); retrying every interval")
             base = self.last or MonitorSnapshot(taken_at=self._wall(), interval_s=self.config.interval_s)
@@ -113,7 +113,7 @@ class Sampler:
         assert self.server is not None
         try:
             sample = self.server.poll()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failing server read is a notice, not a crash
             self._notice(f"server:{type(exc).__name__}", f"reading the server failed ({exc})")
             sample = ServerSample(state="unreachable", url=self.server.target.url, detail=str(exc))
         self._server_latest = sample

@@ -101,6 +101,6 @@ def resolve_target(url: str | None = None, launch_record: Path | None = None,
         return newest_launch_target() if use_latest else None
     try:
         record = finder()
-    except Exception:  # a broken launch history must not stop the GPU view
+    except Exception:  # noqa: BLE001 - a broken launch history must not stop the GPU view
         return None
     return None if record is None else target_from_record(record, "last launch")

@@ -101,6 +101,7 @@ def group_link(hardware: HardwareFacts, indices: list[int], rates: list[GpuRates
             nvlink = nvlink and bool(link.nvlink)
     pcie = min((r.pcie for r in rates if r.pcie), default=None)
     nv = min((r.nvlink for r in rates if r.nvlink), default=None) if all(r.nvlink for r in rates) else None
+    bw: float | None
     if nvlink and nv:
         kind: LinkKind = "nvlink"
         bw, label = nv, msg("perf.link.nvlink")

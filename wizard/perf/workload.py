@@ -16,6 +16,8 @@ from typing import Literal
 from wizard.perf.inputs import PerfInputs
 from wizard.perf.step import Step, step
 
+Limit = Literal["max_num_seqs", "kv_cache", "requests", "client"]
+
 
 @dataclass(frozen=True, slots=True)
 class Workload:
@@ -31,7 +33,7 @@ class Workload:
 @dataclass(frozen=True, slots=True)
 class ServeEstimate:
     batch: int
-    limited_by: Literal["max_num_seqs", "kv_cache", "requests", "client"]
+    limited_by: Limit
     occupancy_tokens: float  # KV tokens held by the average running request
     duration_s: float
     output_tokens_per_s: float
@@ -51,11 +53,11 @@ def _cycle(inp: PerfInputs, decode: int, ctx: float, prefill: int = 0) -> float:
 def serve(inp: PerfInputs, work: Workload, *, kv_tokens: int, block_size: int = 16) -> ServeEstimate:
     n, p, o = work.requests, work.prompt_tokens, max(1.0, work.output_tokens)
     occupancy = p + o * (1 + work.output_cv ** 2) / 2 + block_size / 2
-    limits = {"max_num_seqs": inp.max_num_seqs, "requests": n,
+    limits: dict[Limit, int] = {"max_num_seqs": inp.max_num_seqs, "requests": n,
               "kv_cache": max(1, int(kv_tokens // occupancy)) if kv_tokens > 0 else 1}
     if work.concurrency:
         limits["client"] = work.concurrency
-    limited_by = min(limits, key=limits.__getitem__)
+    limited_by: Limit = min(limits, key=limits.__getitem__)
     batch = max(1, limits[limited_by])
 
     chunk = max(1, inp.max_batched_tokens)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
 from wizard.errors import InputError
 from wizard.hardware.facts import GpuFacts
@@ -198,7 +199,8 @@ def _choose_parsers(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
     parsers = model.parsers
     evidence = "; ".join(parsers.evidence[:2]) or "the model family"
     reasoning, tool = parsers.reasoning_parser, parsers.tool_call_parser
-    for kind, name in (("reasoning", reasoning), ("tool", tool)):
+    kinds: tuple[tuple[Literal["reasoning", "tool"], str | None], ...] = (("reasoning", reasoning), ("tool", tool))
+    for kind, name in kinds:
         since = missing_in(version, kind, name) if name else None
         if since:
             d.warnings.append((f"{kind}_parser_unavailable", f"The {kind} parser '{name}' this model needs arrived in "
@@ -366,7 +368,7 @@ def _last_resorts(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[G
                 trial_pred = predict(model, gpus, trial.settings(), version, request.measured)
                 if trial_pred.ok or _score(trial_pred) > _score(pred):
                     pred, d = trial_pred, trial
-        if not pred.ok and pred.failure.code in {"weights_exceed_memory", "no_kv_cache_memory"}:
+        if pred.failure is not None and pred.failure.code in {"weights_exceed_memory", "no_kv_cache_memory"}:
             pred, d = _offload(pred, d, request, gpus, version)
     if _kv_short(pred) and pred.max_fitting_len > 0:
         target = _round_len(pred.max_fitting_len)

@@ -70,15 +70,17 @@ def context_length(entry: ModelEntry, exp: Expectations) -> CheckResult:
 
 
 def degenerate_output(short: Outcome, long: Outcome, exp: Expectations) -> CheckResult:
-    for outcome in (short, long):
-        if isinstance(outcome, VerifyHttpError):
-            return failed_request("degenerate_output", outcome)
+    if isinstance(short, VerifyHttpError):
+        return failed_request("degenerate_output", short)
+    if isinstance(long, VerifyHttpError):
+        return failed_request("degenerate_output", long)
     a, b = judge(short.text), judge(long.text)
     long_tokens = long.prompt_tokens if long.prompt_tokens is not None else "?"
     if not a.degenerate and not b.degenerate:
         return CheckResult("degenerate_output", True, msg("verify.degenerate.ok", short=a.sample, tokens=long_tokens,
                                                           long=b.sample))
     bad = a if a.degenerate else b
+    assert bad.kind is not None  # a degenerate judgement always names its kind
     d = causes.degenerate(bad.kind, short_only=a.degenerate and not b.degenerate, exp=exp)
     kind = {"empty": msg("verify.kind.empty"), "repeated_char": msg("verify.kind.repeated_char"),
             "replacement_chars": msg("verify.kind.replacement_chars")}[bad.kind]

@@ -92,7 +92,8 @@ def predicted_speed(performance: dict | None, gpu_name: str | None, served_on_cp
     if not isinstance(performance, dict):
         return PredictedSpeed()
     decode = _number(performance.get("decode_tokens_per_s_single"))
-    ttft = performance.get("ttft_ms") if isinstance(performance.get("ttft_ms"), dict) else {}
+    raw_ttft = performance.get("ttft_ms")
+    ttft = raw_ttft if isinstance(raw_ttft, dict) else {}
     ttft_ms, prompt = _number(ttft.get("ms")), ttft.get("prompt_tokens")
     note = None
     if served_on_cpu and (decode is not None or ttft_ms is not None):

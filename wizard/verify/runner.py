@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from wizard.i18n import msg
 from wizard.verify import causes, checks
@@ -189,7 +190,7 @@ def _entries(data: object) -> list[ModelEntry] | None:
 
 def _redacted(result: CheckResult, client: ApiClient) -> CheckResult:
     """Evidence quotes the server; a server that echoes the key must not make verify print it."""
-    fields = {}
+    fields: dict[str, Any] = {}
     for name in ("evidence", "cause", "fix"):
         value = getattr(result, name)
         if value is not None and client.redact(str(value)) != str(value):

@@ -48,6 +48,7 @@ def resolve_target(url: str | None, *, model: str | None = None, api_key_env: st
         # The launch's process is gone: whatever answers at its URL now was not started from its plan.
         url, record = url or record.url, None
     if record is None:
+        assert url is not None  # without a URL there was a launch record, or InputError above
         return VerifyTarget(url=url, api_key=key, model=model, expectations=Expectations())
     target = target_for_record(record, key, model)
     return target if url is None else VerifyTarget(url, key, model, target.expectations)

@@ -43,19 +43,22 @@ def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = No
     graphs_deducted = version.subtracts_cuda_graphs
     requested = _b(fig.requested_gib) or _b(fig.cpu_requested_gib) or requested_bytes
     w, avail = _b(fig.weights_gib), _b(fig.available_kv_gib)
-    total = requested - w - avail if None not in (requested, w, avail) and not kv_pinned else None
+    total = requested - w - avail if requested is not None and w is not None and avail is not None and not kv_pinned \
+        else None
     graph = _b(fig.cuda_graph_gib)
 
     if fig.cpu_non_kv_gib is not None:
         # CPU backend: "X GiB memory was consumed by non-kv usages" = W + A + N; no graphs on CPU.
         non_kv = _b(fig.cpu_non_kv_gib) or 0
-        act = max(0, non_kv - (w or 0))
-        return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=0, cuda_graph_bytes=0), requested,
+        cpu_act = max(0, non_kv - (w or 0))
+        return Derived(MeasuredOverheads(activation_bytes=cpu_act, non_torch_bytes=0, cuda_graph_bytes=0), requested,
                        "CPU back-end: non-KV memory minus the weights, booked as activation.")
 
     act, non_torch = _b(fig.split_activation_gib), _b(fig.split_non_torch_gib)
-    if non_torch is None and fig.split_consumed_gib is not None and w is not None:
-        non_torch = max(0, _b(fig.split_consumed_gib) - w)  # 0.27+: "consumed" = weights + non-torch
+    consumed = _b(fig.split_consumed_gib)
+    if non_torch is None and consumed is not None and w is not None:
+        non_torch = max(0, consumed - w)  # 0.27+: "consumed" = weights + non-torch
+    g: int | None
     if act is not None and non_torch is not None:
         if graphs_deducted and total is not None:
             g = max(0, total - act - non_torch)

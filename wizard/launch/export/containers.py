@@ -120,13 +120,13 @@ def render_k8s(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
     ctx = ctx or ExportContext()
     name = ctx.name or default_name(command)
     _, port = _publish(command)
-    env = [{"name": k, "value": v} for k, v in {**plain_env(command, container=True), **ctx.extra_env}.items()]
+    env: list[dict[str, object]] = [{"name": k, "value": v} for k, v in {**plain_env(command, container=True), **ctx.extra_env}.items()]
     for key in sorted(command.secret_names):
         env.append({"name": key, "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key}}})
     if ctx.hub_model:
         env.append({"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": "HF_TOKEN",
                                                                            "optional": True}}})
-    mounts = [{"name": "shm", "mountPath": "/dev/shm"}, {"name": "cache", "mountPath": CONTAINER_CACHE}]
+    mounts: list[dict[str, object]] = [{"name": "shm", "mountPath": "/dev/shm"}, {"name": "cache", "mountPath": CONTAINER_CACHE}]
     volumes: list[dict] = [{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "16Gi"}},
                            {"name": "cache", "emptyDir": {}}]
     model = local_model_path(split_argv(command).model)
