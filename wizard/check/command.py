@@ -83,10 +83,11 @@ class ParsedCommand:
 def split_command(argv: list[str] | tuple[str, ...]) -> list[str]:
     """The user's tokens: one pasted string (with `\\` line continuations) is split like a shell."""
     tokens = list(argv)
-    if len(tokens) == 1 and (" " in tokens[0] or "\n" in tokens[0]):
+    if tokens and (" " in tokens[0].strip() or "\n" in tokens[0]):
+        # A pasted command line in one argument (the rest, if any, follows it).
         text = re.sub(r"\\\r?\n", " ", tokens[0])
         try:
-            tokens = shlex.split(text, comments=False)
+            tokens = shlex.split(text, comments=False) + tokens[1:]
         except ValueError as exc:
             raise InputError(msg("check.error.unquotable", reason=str(exc))) from None
     tokens = [t for t in tokens if t.strip() != "" or t == ""]

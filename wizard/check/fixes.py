@@ -82,6 +82,10 @@ def snake(option: str) -> str | None:
     return name if _SNAKE.match(name) else None
 
 
+def _tp(n: int, pp: int) -> dict[str, int]:
+    return {"tensor_parallel_size": n, **({"pipeline_parallel_size": 1} if pp != 1 else {})}
+
+
 def _largest_tp(heads: int, gpus: int) -> int:
     return max((n for n in range(1, gpus + 1) if heads % n == 0), default=1)
 
@@ -106,7 +110,7 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
     if plan.failure_code in {"tp_not_divisor"} or "tensor_parallel_size_mismatch" in codes and tp * pp > visible:
         n = _largest_tp(heads, visible)
         out.append(("fix_tensor_parallel_size", msg("check.suggest.tp", tp=n, heads=heads, gpus=visible),
-                    {"tensor_parallel_size": n, "pipeline_parallel_size": 1}, ()))
+                    _tp(n, pp), ()))
     if plan.failure_code == "max_model_len_exceeds_model":
         out.append(("lower_max_model_len", msg("check.suggest.model_len", length=plan.derived_max_len),
                     {"max_model_len": plan.derived_max_len}, ()))
@@ -146,8 +150,7 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
     if short or "tensor_parallel_size_mismatch" in codes and tp * pp < visible:
         n = _largest_tp(heads, visible)
         if n > tp * pp:
-            out.append(("use_all_gpus", msg("check.suggest.all_gpus", tp=n), {"tensor_parallel_size": n,
-                                                                              "pipeline_parallel_size": 1}, ()))
+            out.append(("use_all_gpus", msg("check.suggest.all_gpus", tp=n), _tp(n, pp), ()))
     util = s.gpu_memory_utilization
     if short and min(UTIL_TARGET, cap) > util + 0.005:
         target = min(UTIL_TARGET, cap)

@@ -63,6 +63,8 @@ class CheckResult:
             data["startup"] = {"ok": False, "failure": {"code": failure[0], "message": failure[1]}}
         settings = dict(data["settings"])
         for dest, value in self.pins.kept.items():
+            if isinstance(value, tuple):
+                value = " ".join(map(str, value))
             if dest not in settings and isinstance(value, (str, int, float, bool)) and not _secret(dest, self.parsed):
                 settings[dest] = value
         data["settings"] = settings
