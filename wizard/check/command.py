@@ -166,6 +166,9 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             end = j + 1
             if not eq and end < len(tokens) and not _is_option(tokens[end]) and positionals:
                 end += 1  # `--unknown value` (argparse refuses both)
+            if _SECRET_ENV.search(name.replace("-", "_")):
+                masked[j] = name + ("=" + MASK if eq else "")
+                masked[j + 1:end] = [MASK] * (end - j - 1)
             unknown.append(UnknownOption(name, j, end))
             j = end
             continue
@@ -193,8 +196,11 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             if secret:
                 for k in range(j + 1, end):
                     masked[k] = MASK
-        elif info.optional_value and end < len(tokens) and tokens[end].lower() in {"true", "false"}:
-            value = tokens[end]
+        elif info.optional_value and end < len(tokens) and not _is_option(tokens[end]) and (
+                not info.boolean or tokens[end].lower() in {"true", "false", "1", "0", "yes", "no"}):
+            value = tokens[end]  # `--hf-token VALUE` / StoreBoolean's `--x False`
+            if secret:
+                masked[end] = MASK
             end += 1
         else:
             value = info.flag_value if info.boolean else True

@@ -112,7 +112,7 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
         out.append(("fix_tensor_parallel_size", msg("check.suggest.tp", tp=n, heads=heads, gpus=visible),
                     _tp(n, pp), ()))
     if plan.failure_code == "max_model_len_exceeds_model":
-        out.append(("lower_max_model_len", msg("check.suggest.model_len", length=plan.derived_max_len),
+        out.append(("max_model_len_to_model", msg("check.suggest.model_len", length=plan.derived_max_len),
                     {"max_model_len": plan.derived_max_len}, ()))
     if plan.failure_code == "unsupported_dtype":
         if s.kv_cache_dtype.startswith("fp8") and cc is not None and cc < (8, 0):
