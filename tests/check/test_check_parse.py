@@ -134,3 +134,9 @@ def test_the_installed_parser_decides_when_it_is_asked():
     assert table.source == "installed"
     assert cp.kept["vendor_knob"] == "b" and cp.pins == {"enforce_eager": False, "max_model_len": 100}
     assert [u.option for u in parsed.unknown] == ["--tensor-parallel-size"]
+
+
+def test_values_of_ordinary_flags_named_like_tokens_are_not_masked():
+    parsed, cp = pins(["vllm", "serve", "m", "--max-num-batched-tokens", "8192", "--", "--max-num-batched-tokens", "4"])
+    assert cp.pins["max_num_batched_tokens"] == 8192
+    assert MASK not in parsed.tokens and parsed.extra_positionals == ("--max-num-batched-tokens", "4")

@@ -20,7 +20,8 @@ from wizard.i18n import msg
 
 MASK = "***"
 SECRET_DESTS = ("api_key", "hf_token")
-_SECRET_ENV = re.compile(r"(TOKEN|API_KEY|_KEY$|SECRET|PASSWORD|PASSWD)", re.IGNORECASE)
+_SECRET_ENV = re.compile(r"(TOKEN$|TOKEN_|API_KEY|_KEY$|SECRET|PASSWORD|PASSWD)", re.IGNORECASE)
+_SECRET_FLAG = re.compile(r"(api_key|hf_token|(^|_)token$|secret|password|passwd)", re.IGNORECASE)
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _NUMBER = re.compile(r"^-\d+(\.\d+)?$|^-\.\d+$")
 API_SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
@@ -104,6 +105,16 @@ def _mask_env(name: str, value: str) -> str:
     return MASK if _SECRET_ENV.search(name) and value else value
 
 
+def _shown(words: list[str]) -> str:
+    """The program words of a refused command, for the error line: never an option or its value."""
+    shown = []
+    for word in words:
+        if word.startswith("-") and word != "-m" or "=" in word:
+            break
+        shown.append(word[:60])
+    return " ".join(shown)
+
+
 def _program(tokens: list[str]) -> tuple[tuple[str, ...], int]:
     """(the program words, index of the first argument)."""
     if not tokens:
@@ -112,13 +123,13 @@ def _program(tokens: list[str]) -> tuple[tuple[str, ...], int]:
     if first == "vllm":
         if len(tokens) > 1 and tokens[1] == "serve":
             return ("vllm", "serve"), 2
-        raise InputError(msg("check.error.not_serve", got=" ".join(tokens[:2])))
+        raise InputError(msg("check.error.not_serve", got=_shown(tokens[:2])))
     if re.fullmatch(r"python[0-9.]*", first):
         if len(tokens) > 2 and tokens[1] == "-m" and tokens[2] in API_SERVER_MODULES:
             return (tokens[0], "-m", tokens[2]), 3
         if len(tokens) > 3 and tokens[1] == "-m" and tokens[2] == "vllm.entrypoints.cli.main" and tokens[3] == "serve":
             return (tokens[0], "-m", tokens[2], "serve"), 4
-        raise InputError(msg("check.error.not_serve", got=" ".join(tokens[:3])))
+        raise InputError(msg("check.error.not_serve", got=_shown(tokens[:3])))
     if _is_option(tokens[0]):
         return ("vllm", "serve"), 0  # the arguments alone
     raise InputError(msg("check.error.not_serve", got=tokens[0][:80]))
@@ -166,7 +177,7 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             end = j + 1
             if not eq and end < len(tokens) and not _is_option(tokens[end]) and positionals:
                 end += 1  # `--unknown value` (argparse refuses both)
-            if _SECRET_ENV.search(name.replace("-", "_")):
+            if _SECRET_FLAG.search(name.lstrip("-").replace("-", "_")):
                 masked[j] = name + ("=" + MASK if eq else "")
                 masked[j + 1:end] = [MASK] * (end - j - 1)
             unknown.append(UnknownOption(name, j, end))
@@ -206,8 +217,9 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             value = info.flag_value if info.boolean else True
         options.append(ParsedOption(info.dest, info.option, name, MASK if secret else value, j, end, secret))
         j = end
+    _mask_secret_words(masked)
     model, span = _model(program, options, positionals, tokens)
-    extra = tuple(t for k, t in positionals if span is None or k != span[0])
+    extra = tuple(masked[k] for k, _ in positionals if span is None or k != span[0])
     parsed = ParsedCommand(tuple(env), program, tuple(masked), model, span, tuple(options), tuple(unknown),
                            tuple(bad), extra, tuple(secret_env))
     inner = parsed.last("config")
@@ -215,6 +227,20 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
     if path is not None:
         parsed = _merge_config(parsed, Path(path), table)
     return parsed
+
+
+def _mask_secret_words(masked: list[str]) -> None:
+    """Whatever the parser made of it (a value after `--`, an unknown flag), a word that names a
+    secret flag has its value masked."""
+    for k, word in enumerate(masked):
+        if not word.startswith("-"):
+            continue
+        name, eq, _ = word.partition("=")
+        if _SECRET_FLAG.search(name.lstrip("-").replace("-", "_")):
+            if eq:
+                masked[k] = f"{name}={MASK}"
+            elif k + 1 < len(masked) and not _is_option(masked[k + 1]):
+                masked[k + 1] = MASK
 
 
 def _model(program, options, positionals, tokens) -> tuple[str | None, tuple[int, int] | None]:
