@@ -55,7 +55,7 @@ def test_store_boolean_of_an_old_release_takes_an_optional_value():
 def test_flags_the_release_does_not_have_are_unknown_not_a_crash():
     parsed, _ = pins(["vllm", "serve", "m", "--kv-cache-memory-bytes", "1G", "--reasoning-parser", "qwen3"], OLD)
     assert [u.option for u in parsed.unknown] == ["--kv-cache-memory-bytes", "--reasoning-parser"]
-    parsed, cp = pins(["vllm", "serve", "m", "--kv-cache-memory-bytes", "1G"])
+    parsed, cp = pins(["vllm", "serve", "m", "--kv-cache-memory-bytes", "1073741824"])
     assert not parsed.unknown and cp.pins["kv_cache_memory_bytes"] == 1 << 30
 
 
@@ -140,3 +140,10 @@ def test_values_of_ordinary_flags_named_like_tokens_are_not_masked():
     parsed, cp = pins(["vllm", "serve", "m", "--max-num-batched-tokens", "8192", "--", "--max-num-batched-tokens", "4"])
     assert cp.pins["max_num_batched_tokens"] == 8192
     assert MASK not in parsed.tokens and parsed.extra_positionals == ("--max-num-batched-tokens", "4")
+
+
+def test_human_readable_lengths_only_where_the_release_reads_them():
+    _, cp = pins(["vllm", "serve", "m", "--max-model-len", "32k"], OLD)
+    assert [b.reason for b in cp.bad_values] == ["invalid int value"]
+    _, cp = pins(["vllm", "serve", "m", "--max-model-len", "32K"])
+    assert cp.pins["max_model_len"] == 32768 and not cp.bad_values

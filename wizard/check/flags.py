@@ -25,6 +25,7 @@ class FlagInfo:
     boolean: bool
     flag_value: object  # the value a bare switch stores (True, False for --no-x / store_false)
     choices: tuple[str, ...] | None
+    type: str | None = None  # the release's converter (int, float, human_readable_int, ...); None: unknown
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def table_flags(version: str) -> FlagTable:
         flags[option] = FlagInfo(
             option=option, dest=spec.dest, takes_value=spec.takes_value and not negative,
             optional_value=nargs == "?", many=nargs in ("+", "*") or isinstance(nargs, int) and nargs > 1,
-            boolean=spec.boolean, flag_value=not (negative or store_false), choices=spec.choices,
+            boolean=spec.boolean, flag_value=not (negative or store_false), choices=spec.choices, type=spec.type,
         )
     registries = {"quantization": facts.quantization_methods, "reasoning_parser": facts.reasoning_parsers,
                   "tool_call_parser": facts.tool_parsers}

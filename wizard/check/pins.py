@@ -21,6 +21,21 @@ class CommandPins:
     not_modelled: tuple[str, ...]  # flags whose value the predictor cannot express (e.g. max-model-len auto)
 
 
+def _type_error(converter: str | None, text: str | None) -> str | None:
+    """What argparse says when the release's own converter refuses the text (`int('32k')`)."""
+    if text is None or converter is None:
+        return None
+    base = converter.removeprefix("optional:")
+    try:
+        if base == "int":
+            int(text)
+        elif base == "float":
+            float(text)
+    except ValueError:
+        return f"invalid {base} value"
+    return None
+
+
 def pins_from_command(parsed: ParsedCommand, table: FlagTable) -> CommandPins:
     pins: dict[str, Any] = {}
     kept: dict[str, Any] = {}
@@ -35,6 +50,10 @@ def pins_from_command(parsed: ParsedCommand, table: FlagTable) -> CommandPins:
         text = value if isinstance(value, str) else " ".join(value) if isinstance(value, tuple) else None
         if info is not None and info.choices and text is not None and not option.secret and text not in info.choices:
             bad.append(BadValue(option.written, text, "invalid choice (choose from " + ", ".join(info.choices) + ")"))
+            continue
+        refused = _type_error(info.type if info is not None else None, text) if not option.secret else None
+        if refused:
+            bad.append(BadValue(option.written, text or "", refused))
             continue
         spec = SETTINGS.get(dest)
         if spec is None:
