@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wizard.check.command import ParsedCommand
 from wizard.check.flags import FlagTable
 from wizard.check.pins import CommandPins
-from wizard.i18n import Message, msg
+from wizard.i18n import msg
 from wizard.planner.plan import Plan
 
 UTIL_HIGH = 0.95  # from here runtime peaks (sampler, long prefills) OOM in practice (seed 000: 0.95 + 64k)
@@ -182,7 +182,3 @@ def _dedupe(items: list[Finding]) -> list[Finding]:
             seen.add(key)
             out.append(f)
     return out
-
-
-def message_of(f: Finding) -> Message | str:
-    return f.message

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wizard.check.command import ParsedCommand
-from wizard.check.findings import UTIL_HIGH, Finding, visible_gpus
+from wizard.check.findings import Finding, visible_gpus
 from wizard.i18n import Message, msg
 from wizard.planner.plan import Plan, make_plan
 from wizard.planner.versions import VllmVersion
@@ -245,4 +245,4 @@ def corrected(parsed: ParsedCommand, plan: Plan, findings: list[Finding],
     return edits, result
 
 
-__all__ = ["UTIL_HIGH", "Edits", "Suggestion", "corrected", "suggest"]
+__all__ = ["Edits", "Suggestion", "corrected", "suggest"]

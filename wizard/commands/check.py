@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from wizard.vllm_env import installed_version
 
     if args.gpu_count is not None and args.gpu_count < 1 or args.nodes < 1:
-        raise InputError(f"--gpu-count/--nodes: must be at least 1")
+        raise InputError(msg("check.error.at_least_one"))
     if args.lang is not None and normalise(args.lang) is None:
-        raise InputError(f"--lang {args.lang!r}: expected en or zh_CN")
+        raise InputError(msg("check.error.lang", lang=args.lang))
     lang = normalise(args.lang) or detect_language(os.environ)
     command = list(args.command)
     if not command and not args.config:
