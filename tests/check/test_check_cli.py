@@ -139,3 +139,21 @@ def test_the_api_for_the_app(llama_folder):
     parsed, cp = pins_from_argv(["vllm", "serve", "m", "-tp", "2", "--kv-cache-dtype", "fp8"], "0.20.0")
     assert parsed.model == "m" and cp.pins == {"tensor_parallel_size": 2, "kv_cache_dtype": "fp8"}
     assert parse_command(["vllm", "serve", "m"], table_flags("0.20.0")).options == ()
+
+
+def test_max_model_len_auto_is_said_not_crashed(llama_folder, capsys):
+    rc, out, _ = run(capsys, *L4, "--json", "--", "vllm", "serve", str(llama_folder), "--max-model-len", "auto")
+    data = json.loads(out)
+    assert_valid("check", data)
+    assert any(f["code"] == "max_model_len_auto" and f["severity"] == "info" for f in data["findings"])
+    assert data["settings"]["max_model_len"] == 131072 and rc == 3  # predicted at the model's full length
+
+
+def test_the_console_command_end_to_end(llama_folder, cli_env):
+    from support import run_cli
+
+    done = run_cli("check", "--gpu", "L4", "--vllm-version", "0.20.0", "--json", "--",
+                   f"vllm serve {llama_folder} --max-model-len 8192 --api-key sk-live-XYZ", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "sk-live-XYZ" not in done.stdout + done.stderr
+    assert_valid("check", json.loads(done.stdout))
