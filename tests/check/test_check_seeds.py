@@ -186,4 +186,6 @@ def test_seed003_yaml_config_with_api_key_never_echoes_the_key(seed_models, caps
     rc_human = main(["check", *hw, "--vllm-version", "0.7.3", "--lang", "en", "--config", str(config)])
     human = capsys.readouterr().out
     assert rc_human == 3 and "ltingzx" not in human
-    assert "- api-key: ***" in human and "dtype: float16" in human
+    assert "- api-key: ***" in human and "+ dtype: float16" in human
+    assert "+ reasoning-parser: deepseek_r1" in human  # new settings go into the YAML, not the command line
+    assert f"vllm serve --config {config}" in human

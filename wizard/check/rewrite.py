@@ -88,6 +88,8 @@ def rewrite(parsed: ParsedCommand, edits: Edits, table: FlagTable) -> Rewritten:
             diff.append((last.start, "+", " ".join(new)))
         elif in_config:
             config_edits[in_config[-1]] = value
+        elif parsed.config_file:
+            config_edits[name.replace("_", "-")] = value  # the settings live in the YAML: add it there
         else:
             new = _option_tokens(name, value, table, None)
             appended += new
@@ -104,6 +106,9 @@ def rewrite(parsed: ParsedCommand, edits: Edits, table: FlagTable) -> Rewritten:
             out.append(tokens[i])
             i += 1
     out += appended
+    inner = parsed.last("config")
+    if parsed.config_file and (inner is None or inner.start < 0):
+        out += ["--config", parsed.config_file]  # given to `check --config`: vLLM needs it on the line
     env = []
     for name, value in parsed.env:
         if value == MASK and name in parsed.secret_env:
@@ -113,7 +118,7 @@ def rewrite(parsed: ParsedCommand, edits: Edits, table: FlagTable) -> Rewritten:
     config_text = None
     if parsed.config_file:
         config_text, config_diff = _config(parsed, config_edits, config_drop)
-        diff += [(10**9, sign, text) for sign, text in config_diff]
+        diff += [(10**9 + k, sign, text) for k, (sign, text) in enumerate(config_diff)]
     diff.sort(key=lambda d: (d[0], d[1] == "+"))
     return Rewritten(tuple(env), tuple(out), tuple((sign, text) for _, sign, text in diff), config_text)
 
@@ -132,6 +137,10 @@ def _config(parsed: ParsedCommand, edits: dict[str, Any], drop: set[str]) -> tup
             diff.append(("+", f"{key}: {_value_text(edits[key])}"))
             value = edits[key]
         data[key] = value
+    for key, value in edits.items():
+        if key not in data and key not in {k for k, _ in parsed.config_items}:
+            diff.append(("+", f"{key}: {_value_text(value)}"))
+            data[key] = value
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True), diff
 
 
