@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("wizard.commands.export", "write the plan as vllm YAML, env, systemd, docker, compose, script or k8s"),
     "calibrate": ("wizard.commands.calibrate", "read a vLLM start-up log: predicted vs actual, stored for later plans"),
     "verify": ("wizard.commands.verify", "prove a running server answers sanely: output form, parsers, context, speed"),
+    "check": ("wizard.commands.check", "predict exactly your own `vllm serve` command or YAML: findings and verified fixes"),
 }
 
 

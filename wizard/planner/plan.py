@@ -120,9 +120,16 @@ class Plan:
                 "ranks_per_node": per_node, "rdma": self.request.rdma}
 
 
-def make_plan(request: PlanRequest) -> Plan:
+def make_plan(request: PlanRequest, *, exact: bool = False) -> Plan:
+    """`exact`: predict the pins as given with release defaults for the rest (wizard.planner.exact),
+    choosing nothing; otherwise the chooser plans every unpinned setting."""
     version = VllmVersion.parse(request.vllm_version)
-    pred, draft = plan_settings(request)
+    if exact:
+        from wizard.planner.exact import exact_settings
+
+        pred, draft = exact_settings(request)
+    else:
+        pred, draft = plan_settings(request)
     gpus = select_gpus(request)
     s = pred.settings
     used = gpus[: s.tensor_parallel_size * s.pipeline_parallel_size]

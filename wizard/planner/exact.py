@@ -1,0 +1,87 @@
+"""Predict exactly the settings given: every pin as it is, every other setting at the default the
+release itself would use (by engine, GPU class and model). Nothing is chosen or searched.
+
+This is the path `vllm-wizard check` takes for a user's own command, and the one that scores the
+planner against real start-up logs (the logged command, predicted as-is). `plan --set` with every
+setting pinned gives the same prediction, because the chooser never changes a pin.
+"""
+
+from __future__ import annotations
+
+from wizard.model.facts import ModelFacts
+from wizard.planner import checks
+from wizard.planner.choose import Draft, select_gpus
+from wizard.planner.inputs import PlanRequest
+from wizard.planner.kv import default_block_size
+from wizard.planner.predict import Prediction, predict
+from wizard.planner.settings import Settings
+from wizard.planner.versions import VllmVersion
+
+GIB = 1 << 30
+
+
+def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersion, pins: dict) -> tuple[dict, dict]:
+    """(settings vLLM uses when the flag is left out, one reason each) for this model and these GPUs.
+
+    Defaults that depend on other settings (the batch table on max_model_len and chunked prefill)
+    are computed from the pinned values where there are pins.
+    """
+    gpus = select_gpus(request)
+    tp = pins.get("tensor_parallel_size", 1)
+    pp = pins.get("pipeline_parallel_size", 1)
+    chosen = gpus[: max(1, tp * pp)] or gpus[:1]
+    cc = chosen[0].cc_tuple
+    release = f"vLLM {version}'s default"
+    values: dict = {**Settings().model_dump()}
+    reasons: dict[str, str] = {}
+
+    def put(name: str, value: object, reason: str) -> None:
+        values[name] = value
+        reasons[name] = reason
+
+    put("tensor_parallel_size", 1, f"{release}: one GPU per model copy.")
+    put("pipeline_parallel_size", 1, f"{release}: no pipeline stages.")
+    put("decode_context_parallel_size", 1, f"{release}.")
+    put("gpu_memory_utilization", version.default_gpu_memory_utilization, f"{release}.")
+    derived = checks.derived_max_len(model, version)
+    put("max_model_len", derived, f"{release}: the length the model's config declares ({derived:,} tokens).")
+    put("kv_cache_dtype", "auto", f"{release}: the KV cache keeps the model's precision.")
+    put("dtype", "auto", f"{release}: the checkpoint's dtype, where the GPU supports it.")
+    put("quantization", None, f"{release}: vLLM reads the checkpoint's own quantization config.")
+    put("cpu_offload_gb", 0.0, f"{release}: no CPU offload.")
+    put("enforce_eager", False, f"{release}: CUDA graphs are captured.")
+    put("block_size", default_block_size(model.arch, cc), f"{release} for this attention backend.")
+    length = pins.get("max_model_len", derived)
+    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
+    if version.engine == "V0":
+        put("enable_chunked_prefill", False, f"{release}: the V0 engine prefills whole prompts.")
+        chunked = pins.get("enable_chunked_prefill", False)
+        tokens = tokens if chunked else max(length, tokens)
+    else:
+        put("enable_chunked_prefill", True, f"{release}: the V1 engine always chunks prefill.")
+        if version.at_least(0, 11, 2):
+            tokens = min(tokens, seqs * length)
+            seqs = min(seqs, tokens)
+    put("max_num_batched_tokens", tokens, f"{release} for this GPU class.")
+    put("max_num_seqs", seqs, f"{release} for this GPU class.")
+    put("enable_prefix_caching", None, f"{release} for this model type.")
+    put("kv_cache_memory_bytes", None, f"{release}: the KV cache is sized from gpu-memory-utilization.")
+    put("reasoning_parser", None, f"{release}: no reasoning parser unless one is named.")
+    put("tool_call_parser", None, f"{release}: no tool-call parser unless one is named.")
+    put("enable_auto_tool_choice", False, f"{release}: automatic tool choice is off.")
+    put("trust_remote_code", False, f"{release}: repository code is not run.")
+    put("disable_custom_all_reduce", False, f"{release}: vLLM's custom all-reduce is used.")
+    return values, reasons
+
+
+def exact_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
+    """The prediction for the pins exactly as given, unpinned settings at the release defaults."""
+    version = VllmVersion.parse(request.vllm_version)
+    gpus = select_gpus(request)
+    pins = dict(request.pinned)
+    values, reasons = release_defaults(request.model, request, version, pins)
+    draft = Draft(values={**values, **pins}, reasons={k: v for k, v in reasons.items() if k not in pins},
+                  pinned=frozenset(pins))
+    draft.vllm_defaults.update({k: values[k] for k in ("max_num_batched_tokens", "max_num_seqs", "block_size",
+                                                       "cpu_offload_gb", "kv_cache_memory_bytes")})
+    return predict(request.model, gpus, draft.settings(), version, request.measured), draft
