@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from contract_schemas import assert_valid
 
 from wizard.cli import main

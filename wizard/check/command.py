@@ -74,7 +74,8 @@ class ParsedCommand:
         """The option that decides `dest` (argparse: the last one wins; command line over config)."""
         found = [o for o in self.options if o.dest == dest]
         on_line = [o for o in found if o.start >= 0]
-        return (on_line or found or [None])[-1]
+        chosen = on_line or found
+        return chosen[-1] if chosen else None
 
     @property
     def dests(self) -> tuple[str, ...]:
@@ -145,10 +146,10 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
     if raw and raw[0] == "env":
         i = 1
     while i < len(raw) and _ENV.match(raw[i]):
-        name, _, value = raw[i].partition("=")
-        if _SECRET_ENV.search(name) and value:
+        name, _, assigned = raw[i].partition("=")
+        if _SECRET_ENV.search(name) and assigned:
             secret_env.append(name)
-        env.append((name, _mask_env(name, value)))
+        env.append((name, _mask_env(name, assigned)))
         i += 1
     tokens = raw[i:]
     if not tokens and config is not None:
@@ -195,7 +196,7 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             if secret:
                 masked[j] = f"{name}={MASK}"
         elif info.takes_value and not info.optional_value:
-            values = []
+            values: list[str] = []
             while end < len(tokens) and not _is_option(tokens[end]) and (info.many or not values):
                 values.append(tokens[end])
                 end += 1

@@ -45,6 +45,8 @@ def pins_from_command(parsed: ParsedCommand, table: FlagTable) -> CommandPins:
         if dest in {"model", "model_tag", "config"}:
             continue
         option = parsed.last(dest)
+        if option is None:  # `dests` lists only destinations some option set
+            continue
         value = option.value
         info = table.lookup(option.option)
         text = value if isinstance(value, str) else " ".join(value) if isinstance(value, tuple) else None

@@ -126,7 +126,10 @@ def check_command(
         raise InputError(msg("check.error.no_model"))
     if model is None:
         if load_model is None:
-            from wizard.hub.resolve import load_model_facts as load_model
+            from wizard.hub.resolve import load_model_facts
+
+            load_model = load_model_facts
+        assert parsed.model is not None  # no model at all was refused above
         model, _ = load_model(parsed.model)
     cp = pins_from_command(parsed, table)
     request = PlanRequest(hardware=hardware, model=model, vllm_version=vllm_version, gpu_indices=gpu_indices,
