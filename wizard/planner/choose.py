@@ -14,6 +14,7 @@ from wizard.errors import InputError
 from wizard.hardware.facts import GpuFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks, parallel
+from wizard.planner.input_settings import choose_inputs
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
@@ -146,6 +147,7 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     d.choose("disable_custom_all_reduce", tp > 1 and p2p is False,
              "These GPUs cannot reach each other peer-to-peer, and vLLM's custom all-reduce hangs or corrupts output without P2P."
              if tp > 1 and p2p is False else "vLLM's custom all-reduce is safe here.")
+    choose_inputs(d, model, version)
     return d
 
 
