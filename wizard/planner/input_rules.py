@@ -15,7 +15,7 @@ def bnb_needs_load_format(version: VllmVersion) -> bool:
 
     0.5.0-0.8.1 `engine/arg_utils.py: EngineArgs.create_engine_config` raise "BitsAndBytes
     quantization and QLoRA adapter only support 'bitsandbytes' load format" (read in 0.5.5, 0.6.3,
-    0.7.2, 0.7.3, 0.8.0); 0.8.2 `create_load_config` sets the load format itself.
+    0.7.2, 0.7.3, 0.8.0, 0.8.1); 0.8.2 `create_load_config` sets the load format itself.
     """
     return not version.at_least(0, 8, 2)
 
@@ -24,7 +24,7 @@ def bnb_prequantized_needs_flags(version: VllmVersion) -> bool:
     """A pre-quantized bitsandbytes checkpoint needs `--quantization bitsandbytes` on the command line.
 
     Up to 0.8.3 the engine args keep quantization=None for it, so the default loader is picked and
-    cannot read the packed weights; 0.8.4 `EngineArgs.create_engine_config` ("bitsandbytes
+    cannot read the packed weights (read in 0.8.2, 0.8.3); 0.8.4 `EngineArgs.create_engine_config` ("bitsandbytes
     pre-quantized model need a specific model loader") sets quantization and load format from the
     model config.
     """
