@@ -34,16 +34,23 @@ def bnb_prequantized_needs_flags(version: VllmVersion) -> bool:
 def mla_in_use(version: VllmVersion, quant_method: str | None) -> bool:
     """vLLM runs DeepSeek-style attention as MLA (one 576-wide latent per token) rather than MHA.
 
-    Before 0.7.1 the DeepSeek-V2/V3 model files run plain MHA (`models/deepseek_v2.py`
-    DeepseekV2Attention; K and V of qk_nope+qk_rope per head). 0.7.1-0.7.3 `config.py:
-    ModelConfig.use_mla` disables MLA for quantization other than fp8 / fp8 compressed-tensors
-    ("MLA is not supported with %s quantization. Disabling MLA.").
+    Before 0.7.1 the DeepSeek-V2 model runs plain MHA (`models/deepseek_v2.py` DeepseekV2Attention).
+    0.7.1-0.7.2 `config.py: ModelConfig.use_mla` disables MLA for quantization other than fp8 /
+    compressed-tensors fp8 ("MLA is not supported with %s quantization. Disabling MLA."; read in
+    0.7.2); 0.7.3 dropped that condition (read in 0.7.3, 0.8.0).
     """
     if not version.at_least(0, 7, 1):
         return False
-    if not version.at_least(0, 8):
+    if not version.at_least(0, 7, 3):
         return quant_method in {None, "fp8", "compressed-tensors"}
     return True
+
+
+def mha_head_size(version: VllmVersion, qk_head_dim: int) -> int:
+    """Head size of DeepSeek-V2's K and V cache when MLA is not used (`config.py:
+    ModelConfig.get_head_size`): padded to 256 for FlashAttention before 0.7.1 (read in 0.5.5,
+    0.6.3), qk_nope + qk_rope (192) from 0.7.1 (read in 0.7.2)."""
+    return 256 if not version.at_least(0, 7, 1) else qk_head_dim
 
 
 def mla_absorbs_weights(version: VllmVersion) -> bool:

@@ -53,6 +53,12 @@ def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
     d.choose("speculative_model", None, msg("inputs.reason_no_spec"))
     d.choose("num_speculative_tokens", None, msg("inputs.reason_no_spec"))
     _host_memory_warning(d, version)
+    spec = d.settings().speculative
+    if spec is not None and spec.kind == "draft":
+        d.warnings.append(("draft_model_not_counted", msg("inputs.warn_draft_not_counted",
+                                                          model=spec.model or spec.method or "?")))
+    elif spec is not None and spec.kind == "mtp" and not model.weights.bytes_by_role.get("mtp"):
+        d.warnings.append(("mtp_weights_missing", msg("inputs.warn_mtp_missing")))
 
 
 def _host_memory_warning(d: Draft, version: VllmVersion) -> None:

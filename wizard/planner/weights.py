@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wizard.model.facts import ModelFacts
+
+if TYPE_CHECKING:
+    from wizard.planner.weight_extras import WeightExtras
 
 _FLOAT_BYTES = {"F32": 4, "F16": 2, "BF16": 2}
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
@@ -118,7 +122,9 @@ def plan_weights(
     dtype: str,
     online_quant: str | None = None,
     cpu_offload_gib: float = 0.0,
+    extras: WeightExtras | None = None,
 ) -> WeightPlan:
+    """`extras`: what loading adds for the settings and release (wizard.planner.weight_extras)."""
     arch = model.arch
     roles = _role_bytes(model, dtype, online_quant)
     notes: list[str] = []
@@ -167,6 +173,9 @@ def plan_weights(
             total += embed + vision
         if stage == len(split) - 1:
             total += lm_head
+        if extras:
+            total += extras.per_layer * layers + (extras.first_stage if stage == 0 else 0) \
+                + (extras.last_stage if stage == len(split) - 1 else 0)
         stages.append(int(total))
     if offload_target and offloaded_max < offload_target:
         notes.append("cpu-offload-gb exceeds the decoder-layer weights on a GPU; the rest cannot be offloaded")
