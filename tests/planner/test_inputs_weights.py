@@ -1,13 +1,18 @@
 """Weights that change after loading: in-flight bitsandbytes, LoRA slabs, MLA absorbed matrices,
 speculative drafters; each against the vLLM mechanism (and a real start-up log where one exists)."""
 
-from factories import GIB, llama31_8b, with_quant
-from test_inputs_settings import plan
+import json
+
+from factories import GIB, gpu, hardware, llama31_8b, with_quant
+from support import LLAMA31_8B_CONFIG, make_model_folder, run_cli
+from test_inputs_settings import A100_80, plan
 
 from wizard.model.facts import ArchitectureFacts, MlaFacts, ModelFacts, WeightFacts
 from wizard.planner import kv, lora
+from wizard.planner.inputs import PlanRequest
 from wizard.planner.mla import absorbed_bytes_per_layer
-from wizard.planner.settings import Settings
+from wizard.planner.plan import make_plan
+from wizard.planner.settings import Settings, parse_pins
 from wizard.planner.versions import VllmVersion
 from wizard.planner.weight_extras import drafter_kv_layers, weight_extras
 from wizard.planner.weights import BNB_NF4_BYTES_PER_WEIGHT, plan_weights
@@ -187,3 +192,32 @@ def test_draft_model_is_named_as_not_counted():
                        '"num_speculative_tokens":3}')
     assert any(w.code == "draft_model_not_counted" for w in p.warnings)
     assert "EAGLE-LLaMA3.1" in p.argv[p.argv.index("--speculative-config") + 1]
+
+
+EAGLE_HEAD = dense_model(h=4096, layers=1, heads=32, kv=8, d=128, inter=14336, vocab=128256, max_pos=131072,
+                         model_type="llama", bias=False)
+
+
+def test_draft_model_weights_and_kv_join_the_target():
+    pins = parse_pins(['speculative-config={"method":"eagle","model":"/models/eagle","num_speculative_tokens":3}',
+                       "max-model-len=8192"])
+    hw = hardware(gpu(**A100_80))
+    alone = make_plan(PlanRequest(hardware=hw, model=llama31_8b(), vllm_version="0.10.1", pinned=pins))
+    drafted = make_plan(PlanRequest(hardware=hw, model=llama31_8b(), vllm_version="0.10.1", pinned=pins,
+                                    draft_model=EAGLE_HEAD))
+    head = plan_weights(EAGLE_HEAD, tp=1, pp=1, dtype="bfloat16").worst_bytes
+    assert drafted.worst.weights - alone.worst.weights == head
+    assert drafted.kv_bytes_per_token == alone.kv_bytes_per_token * 33 // 32  # one more layer of the same shape
+    assert not any(w.code == "draft_model_not_counted" for w in drafted.warnings)
+    assert any(w.code == "draft_model_not_counted" for w in alone.warnings)
+
+
+def test_cli_reads_a_local_draft_model(llama_folder, tmp_path, cli_env):
+    draft = make_model_folder(tmp_path / "eagle", {**LLAMA31_8B_CONFIG, "num_hidden_layers": 1}, shards=1)
+    spec = json.dumps({"method": "eagle", "model": str(draft), "num_speculative_tokens": 3})
+    result = run_cli("plan", str(llama_folder), "--json", "--gpu", "A100-80GB", "--vllm-version", "0.10.1",
+                     "--set", "max-model-len=8192", "--set", f"speculative-config={spec}", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["memory"]["kv_bytes_per_token"] == 131072 * 33 // 32
+    assert not any(w["code"] == "draft_model_not_counted" for w in data["warnings"])

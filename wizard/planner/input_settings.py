@@ -31,7 +31,7 @@ def is_bitsandbytes(model: ModelFacts, settings: Settings) -> bool:
     return "bitsandbytes" in {declared, settings.quantization}
 
 
-def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
+def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion, *, draft: ModelFacts | None = None) -> None:
     s = d.settings()
     declared = model.quantization.method if model.quantization else None
     if declared == "bitsandbytes" and rules.bnb_prequantized_needs_flags(version):
@@ -54,7 +54,7 @@ def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
     d.choose("num_speculative_tokens", None, msg("inputs.reason_no_spec"))
     _host_memory_warning(d, version)
     spec = d.settings().speculative
-    if spec is not None and spec.kind == "draft":
+    if spec is not None and spec.kind == "draft" and draft is None:
         d.warnings.append(("draft_model_not_counted", msg("inputs.warn_draft_not_counted",
                                                           model=spec.model or spec.method or "?")))
     elif spec is not None and spec.kind == "mtp" and not model.weights.bytes_by_role.get("mtp"):

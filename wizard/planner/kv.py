@@ -73,6 +73,13 @@ def _attn_page_per_token(arch: ArchitectureFacts, tp: int, kv_dtype: str, model_
     return heads * 2 * arch.head_dim * (KV_DTYPE_BYTES.get(kv_dtype) or model_bytes)
 
 
+def attention_bytes_per_token(arch: ArchitectureFacts, tp: int, kv_dtype: str, model_bytes: int,
+                              version: VllmVersion, layers: int | None = None) -> int:
+    """KV bytes one token takes in `layers` attention layers (default: all of them), before blocks."""
+    count = arch.full_attention_layers + arch.sliding_window_layers if layers is None else layers
+    return count * _attn_page_per_token(arch, tp, kv_dtype, model_bytes, version)
+
+
 def mamba_state_bytes(arch: ArchitectureFacts, tp: int, model_bytes: int) -> int:
     """One request's recurrent state in one layer: conv state + temporal/SSM state."""
     la = arch.linear_attention

@@ -71,7 +71,9 @@ def predict(
     settings: Settings,
     version: VllmVersion,
     measured: MeasuredOverheads | None = None,
+    draft: ModelFacts | None = None,
 ) -> Prediction:
+    """`draft`: the separate draft model of speculative decoding, when its facts are known."""
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     arch = model.arch
     cc = gpus[0].cc_tuple if gpus else None
@@ -81,7 +83,7 @@ def predict(
     online = settings.quantization if model.quantization is None else None
     weights = plan_weights(
         model, tp=tp, pp=pp, dtype=dtype, online_quant=online, cpu_offload_gib=settings.cpu_offload_gb,
-        extras=weight_extras(model, settings, version, model_bytes),
+        extras=weight_extras(model, settings, version, model_bytes, draft=draft),
     )
     derived = checks.derived_max_len(model, version)
     failure = checks.config_failure(model, gpus, settings, version, derived)
@@ -95,7 +97,8 @@ def predict(
             arch, version=version, tp=tp, layers_share=share, kv_dtype=kv_dtype, model_bytes=model_bytes,
             block_size=settings.block_size, dcp=settings.decode_context_parallel_size,
             quant_method=settings.quantization or (model.quantization.method if model.quantization else None),
-            extra_layers=drafter_kv_layers(model, settings) if stage == len(split) - 1 else 0,
+            extra_layers=drafter_kv_layers(model, settings, version, kv_dtype, model_bytes, draft=draft)
+            if stage == len(split) - 1 else 0,
         )
         est = oh.estimate(
             arch, version=version, tp=tp, pp=pp, layers=layers, batch_tokens=settings.max_num_batched_tokens,

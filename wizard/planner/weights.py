@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 _FLOAT_BYTES = {"F32": 4, "F16": 2, "BF16": 2}
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
+DTYPE_BYTES_BY_SIZE = {4: "float32", 2: "bfloat16"}
 
 # Roles that live inside decoder layers (split across pipeline stages with the layers).
 LAYER_ROLES = ("attn_qo", "attn_kv", "mla_kv", "mlp", "experts", "router", "linear_attn", "norm", "other")
