@@ -135,3 +135,19 @@ def test_cli_plans_bitsandbytes_with_lora_end_to_end(llama_folder, cli_env):
     assert data["settings"]["enable_lora"] is True and data["settings"]["max_lora_rank"] == 64
     bad = run_cli("plan", str(llama_folder), "--gpu", "A100-80GB", "--set", "max-lora-rank=7", env=cli_env)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
+
+
+def test_multimodal_items_per_prompt_defaults_by_release():
+    from wizard.planner.input_rules import mm_items_per_prompt
+    from wizard.planner.versions import VllmVersion
+
+    pinned = Settings(**parse_pins(["limit-mm-per-prompt=image=3"]))
+    assert mm_items_per_prompt(pinned, VllmVersion.parse("0.10.1"), "image") == 3
+    assert mm_items_per_prompt(pinned, VllmVersion.parse("0.10.1"), "video") == 999  # V1 default from 0.8.4
+    assert mm_items_per_prompt(Settings(), VllmVersion.parse("0.6.3"), "image") == 1
+
+
+def test_lora_host_cache_is_warned_about():
+    p = plan("0.6.3", "enable-lora=true", "max-lora-rank=64", "max-cpu-loras=32")
+    warning = next(w for w in p.warnings if w.code == "lora_host_memory")
+    assert "max-cpu-loras=32" in warning.message and "GiB" in warning.message

@@ -7,7 +7,12 @@ come from the release table (wizard.releases.facts) instead; these are the rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wizard.planner.versions import VllmVersion
+
+if TYPE_CHECKING:
+    from wizard.planner.settings import Settings
 
 
 def bnb_needs_load_format(version: VllmVersion) -> bool:
@@ -78,3 +83,17 @@ def swap_space_used(version: VllmVersion) -> bool:
     """Only the V0 engine allocates CPU swap blocks (`worker/cache_engine.py` `_allocate_kv_cache`
     on "cpu"); V1 never swaps and 0.18 removed `--swap-space` (release table)."""
     return version.engine == "V0"
+
+
+def mm_items_per_prompt(settings: Settings, version: VllmVersion, modality: str) -> int:
+    """Items of one modality a prompt may carry, which the multimodal profile run is sized for.
+
+    The pinned `limit-mm-per-prompt`, else the release's default: 1 up to 0.8.3
+    (`multimodal/registry.py` init_mm_limits_per_prompt `.get(key, 1)`, then `config.py`
+    MultiModalConfig.get_limit_per_prompt); from 0.8.4 `get_default_limit_per_prompt` gives 999 under
+    the V1 engine and 1 under V0 (read in 0.8.4, 0.8.5).
+    """
+    pinned = dict(settings.mm_limits).get(modality)
+    if pinned is not None:
+        return pinned
+    return 999 if version.engine == "V1" and version.at_least(0, 8, 4) else 1

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
 from wizard.planner import input_rules as rules
+from wizard.planner import lora
 from wizard.planner.argv import facts_for
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
@@ -52,7 +53,7 @@ def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion, *, draft: M
     d.choose("speculative_config", None, msg("inputs.reason_no_spec"))
     d.choose("speculative_model", None, msg("inputs.reason_no_spec"))
     d.choose("num_speculative_tokens", None, msg("inputs.reason_no_spec"))
-    _host_memory_warning(d, version)
+    _host_memory_warning(d, model, version)
     spec = d.settings().speculative
     if spec is not None and spec.kind == "draft" and draft is None:
         d.warnings.append(("draft_model_not_counted", msg("inputs.warn_draft_not_counted",
@@ -61,10 +62,15 @@ def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion, *, draft: M
         d.warnings.append(("mtp_weights_missing", msg("inputs.warn_mtp_missing")))
 
 
-def _host_memory_warning(d: Draft, version: VllmVersion) -> None:
+def _host_memory_warning(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
     """Swap space is host memory per GPU (CacheConfig.verify_with_parallel_config: refused above 70%
-    of RAM); it is worth a word when the user pinned it above the default."""
+    of RAM); it is worth a word when the user pinned it above the default. So are adapters cached
+    in host memory beyond max-loras."""
     s = d.settings()
+    if s.enable_lora and s.max_cpu_loras and s.max_cpu_loras > s.max_loras:
+        host = lora.host_cache_bytes(model, max_cpu_loras=s.max_cpu_loras, max_rank=s.max_lora_rank, dtype_bytes=2)
+        d.warnings.append(("lora_host_memory", msg("inputs.warn_lora_host", gib=round(host / GIB, 1),
+                                                   count=s.max_cpu_loras, rank=s.max_lora_rank)))
     if "swap_space" in d.pinned and s.swap_space > 4 and rules.swap_space_used(version):
         total = s.swap_space * s.tensor_parallel_size
         d.warnings.append(("swap_space_host_memory", msg("inputs.warn_swap_host", gib=total, per=s.swap_space,

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from wizard.errors import InputError
@@ -249,11 +250,11 @@ class Settings(Frozen):
     speculative_model: str | None = None
     num_speculative_tokens: int | None = None
 
-    @property
+    @cached_property
     def mm_limits(self) -> tuple[tuple[str, int], ...]:
         return mm_limit_pairs(self.limit_mm_per_prompt)
 
-    @property
+    @cached_property
     def speculative(self) -> SpeculativeConfig | None:
         """The drafter from the JSON pin and the legacy pair together."""
         config = parse_speculative_config(self.speculative_config) if self.speculative_config else None
