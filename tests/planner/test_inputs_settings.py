@@ -151,3 +151,12 @@ def test_lora_host_cache_is_warned_about():
     p = plan("0.6.3", "enable-lora=true", "max-lora-rank=64", "max-cpu-loras=32")
     warning = next(w for w in p.warnings if w.code == "lora_host_memory")
     assert "max-cpu-loras=32" in warning.message and "GiB" in warning.message
+
+
+def test_human_plan_lists_inputs_only_when_used():
+    from wizard.planner.report import render_plan
+
+    plain = render_plan(plan("0.9.2"))
+    assert "enable-lora" not in plain and "speculative-config" not in plain
+    used = render_plan(plan("0.6.3", "quantization=bitsandbytes", "enable-lora=true"))
+    assert "*enable-lora" in used and "load-format" in used and "max-lora-rank" not in used

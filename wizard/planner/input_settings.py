@@ -109,3 +109,15 @@ def input_failure(model: ModelFacts, s: Settings, version: VllmVersion) -> Failu
     if s.swap_space != 4.0 and not facts.has_flag("--swap-space"):
         return _fail("other", msg("inputs.fail_swap_gone", version=str(version)))
     return None
+
+
+# The inputs a plan lists only when they are pinned or differ from vLLM's default (the JSON always
+# carries them): most plans use none of them, and ten rows of defaults would bury the ones that matter.
+_INPUT_DEFAULTS = {"load_format": "auto", "enable_lora": False, "max_loras": 1, "max_lora_rank": 16,
+                   "max_cpu_loras": None, "swap_space": 4.0, "limit_mm_per_prompt": None,
+                   "speculative_config": None, "speculative_model": None, "num_speculative_tokens": None}
+
+
+def quiet_inputs(settings: Settings, pinned: frozenset[str]) -> frozenset[str]:
+    return frozenset(name for name, default in _INPUT_DEFAULTS.items()
+                     if name not in pinned and getattr(settings, name) == default)
