@@ -19,6 +19,7 @@ from screens.steps.base import StepScreen
 from screens.widgets.budget import BudgetBars
 from screens.widgets.edit_setting import EditSetting, Result, shown
 from wizard.planner.fixes import Fix
+from wizard.planner.input_settings import quiet_inputs
 from wizard.planner.plan import Plan
 
 MAX_FIXES = 4
@@ -121,7 +122,8 @@ class PlanStep(StepScreen):
     def _show_settings(self, plan: Plan) -> None:
         """Update the table in place (keyed rows) so the cursor stays where the user left it."""
         table = self.query_one("#settings", DataTable)
-        values = plan.settings.model_dump()
+        quiet = quiet_inputs(plan.settings, frozenset(plan.pinned))  # unused inputs (LoRA, drafter, ...)
+        values = {k: v for k, v in plan.settings.model_dump().items() if k not in quiet}
         if list(values) != self._rows:
             table.clear()
             for name, value in values.items():

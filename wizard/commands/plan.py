@@ -57,7 +57,7 @@ def build_request(args: argparse.Namespace):
     request = PlanRequest(
         hardware=hardware, model=model, vllm_version=version, gpu_indices=indices, pinned=pins,
         goals=Goals(context=args.context, concurrency=args.concurrency, priority=args.priority), model_ref=model_ref,
-        nodes=args.nodes, rdma=_rdma(args),
+        nodes=args.nodes, rdma=_rdma(args), draft_model=_draft_model(pins),
     )
     # A real start-up of the same setup measured A, N and G: plan with those instead of estimates.
     from wizard.locations import calibration_file
@@ -67,6 +67,22 @@ def build_request(args: argparse.Namespace):
     from wizard.launch.calibration.lookup import calibrated_request
 
     return calibrated_request(request)
+
+
+def _draft_model(pins: dict):
+    """The speculative draft model's facts, read like the target's; None (the plan then says its memory
+    is not counted) when no draft model is pinned or it cannot be read."""
+    from wizard.errors import WizardError
+    from wizard.hub.resolve import load_model_facts
+    from wizard.planner.settings import Settings
+
+    spec = Settings(**pins).speculative
+    if spec is None or spec.kind != "draft" or not spec.model:
+        return None
+    try:
+        return load_model_facts(spec.model)[0]
+    except WizardError:
+        return None
 
 
 def _rdma(args: argparse.Namespace) -> bool | None:

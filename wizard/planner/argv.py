@@ -10,10 +10,12 @@ argv against it, because the installed parser, not the table, is the final word.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from wizard.errors import InputError
+from wizard.planner import speculative
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases.facts import ReleaseFacts, release_facts
@@ -106,7 +108,44 @@ def build_argv(
         if s["enable_auto_tool_choice"]:
             argv.append("--enable-auto-tool-choice")
         argv += ["--tool-call-parser", s["tool_call_parser"]]
+    argv += input_args(settings, version, pinned)
     return argv
+
+
+def input_args(settings: Settings, version: VllmVersion, pinned: frozenset[str]) -> list[str]:
+    """Weights format, LoRA, swap space, multimodal limits and speculative decoding, in `version`'s
+    spelling (each flag's presence and value type read from the release table)."""
+    facts = facts_for(version)
+    out: list[str] = []
+
+    def wanted(name: str, value: object, default: object) -> bool:
+        return value != default or (name in pinned and value is not None)
+
+    def known(flag: str, name: str) -> bool:
+        return name in pinned or facts.has_flag(flag)
+
+    if wanted("load_format", settings.load_format, "auto") and known("--load-format", "load_format"):
+        out += ["--load-format", settings.load_format]
+    if settings.enable_lora:
+        out.append("--enable-lora")
+        for name, default in (("max_loras", 1), ("max_lora_rank", 16), ("max_cpu_loras", None)):
+            value = getattr(settings, name)
+            if wanted(name, value, default) and value is not None and known(_flag(name), name):
+                out += [_flag(name), str(value)]
+    if "swap_space" in pinned and known("--swap-space", "swap_space"):
+        out += ["--swap-space", f"{settings.swap_space:g}"]
+    if settings.limit_mm_per_prompt and known("--limit-mm-per-prompt", "limit_mm_per_prompt"):
+        spec = facts.flag("--limit-mm-per-prompt")
+        pairs = settings.mm_limits
+        if spec is not None and spec.type == "nullable_kvs":  # 0.5.5-0.8.4: image=2,video=1
+            out += ["--limit-mm-per-prompt", ",".join(f"{k}={v}" for k, v in pairs)]
+        else:  # 0.8.5+: a JSON object
+            out += ["--limit-mm-per-prompt", json.dumps(dict(pairs), separators=(",", ":"))]
+    spec_config = settings.speculative
+    if spec_config is not None:
+        out += speculative.argv_for(spec_config, has_config_flag=facts.has_flag("--speculative-config"),
+                                    has_legacy_flags=facts.has_flag("--speculative-model"))
+    return out
 
 
 def attention_backend_args(backend: str, version: VllmVersion) -> tuple[list[str], dict[str, str]]:

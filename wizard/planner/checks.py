@@ -127,6 +127,10 @@ def config_failure(
     if failure is None and s.max_num_batched_tokens < s.max_num_seqs:
         failure = _fail("other", f"max_num_batched_tokens ({s.max_num_batched_tokens}) must be greater than or equal "
                                  f"to max_num_seqs ({s.max_num_seqs}).")
+    if failure is None:
+        from wizard.planner.input_settings import input_failure
+
+        failure = input_failure(model, s, version)
     return failure
 
 

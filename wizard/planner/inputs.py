@@ -51,6 +51,8 @@ class PlanRequest(Frozen):
     # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
     rdma: bool | None = None
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
+    # The separate draft model of speculative decoding (`speculative-config` "model"), when it could be read.
+    draft_model: ModelFacts | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from wizard.model.facts import ArchitectureFacts
+from wizard.planner import input_rules as rules
 from wizard.planner.versions import VllmVersion
 
 KV_DTYPE_BYTES = {
@@ -52,14 +53,31 @@ class KvLayout:
         return self.block_bytes / self.block_size
 
 
-def _attn_page_per_token(arch: ArchitectureFacts, tp: int, kv_dtype: str, model_bytes: int) -> int:
+def _attn_page_per_token(arch: ArchitectureFacts, tp: int, kv_dtype: str, model_bytes: int,
+                         version: VllmVersion | None = None, quant_method: str | None = None) -> int:
+    if arch.mla and version is not None and not rules.mla_in_use(version, quant_method):
+        # MLA off: MHA with every attention head's K and V (DeepSeek configs set KV heads = heads).
+        head = rules.mha_head_size(version, (arch.mla.qk_nope_head_dim or 128) + arch.mla.qk_rope_head_dim)
+        heads = max(1, arch.num_attention_heads // tp)
+        return heads * 2 * head * (KV_DTYPE_BYTES.get(kv_dtype) or model_bytes)
     if arch.mla:
         width = arch.mla.kv_lora_rank + arch.mla.qk_rope_head_dim  # one latent, no separate V
+        if version is not None and rules.mla_pads_kv_entry(version):
+            # align_to_256bytes counts in the model dtype, whatever the cache dtype: 576 -> 640.
+            per = 256 // model_bytes
+            width = -(-width // per) * per
         return width * (KV_DTYPE_BYTES.get(kv_dtype) or model_bytes)
     heads = max(1, arch.num_kv_heads // tp)
     if kv_dtype in _PER_HEAD_FORMATS:
         return heads * _PER_HEAD_FORMATS[kv_dtype](arch.head_dim)
     return heads * 2 * arch.head_dim * (KV_DTYPE_BYTES.get(kv_dtype) or model_bytes)
+
+
+def attention_bytes_per_token(arch: ArchitectureFacts, tp: int, kv_dtype: str, model_bytes: int,
+                              version: VllmVersion, layers: int | None = None) -> int:
+    """KV bytes one token takes in `layers` attention layers (default: all of them), before blocks."""
+    count = arch.full_attention_layers + arch.sliding_window_layers if layers is None else layers
+    return count * _attn_page_per_token(arch, tp, kv_dtype, model_bytes, version)
 
 
 def mamba_state_bytes(arch: ArchitectureFacts, tp: int, model_bytes: int) -> int:
@@ -99,14 +117,20 @@ def build_layout(
     model_bytes: int,
     block_size: int,
     dcp: int = 1,
+    quant_method: str | None = None,
+    extra_layers: int = 0,
 ) -> KvLayout:
-    """The KV layout of one rank holding `layers_share` of the model's layers."""
-    full = round(arch.full_attention_layers * layers_share)
+    """The KV layout of one rank holding `layers_share` of the model's layers.
+
+    `quant_method` decides whether 0.7.1-0.7.2 run DeepSeek attention as MLA; `extra_layers` are
+    full-attention layers beyond the model's own (a multi-token-prediction drafter's, on the last
+    stage)."""
+    full = round(arch.full_attention_layers * layers_share) + extra_layers
     sliding = round(arch.sliding_window_layers * layers_share)
     mamba = round(arch.linear_attention.num_layers * layers_share) if arch.linear_attention else 0
     if not version.hybrid_kv_manager:
         full, sliding = full + sliding, 0  # 0.8.x / V0 price sliding-window layers as full attention
-    per_token = _attn_page_per_token(arch, tp, kv_dtype, model_bytes)
+    per_token = _attn_page_per_token(arch, tp, kv_dtype, model_bytes, version, quant_method)
     if mamba:
         state = mamba_state_bytes(arch, tp, model_bytes)
         align = 16

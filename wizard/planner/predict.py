@@ -16,6 +16,7 @@ from wizard.planner import overheads as oh
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.planner.weight_extras import drafter_kv_layers, weight_extras
 from wizard.planner.weights import DTYPE_BYTES, plan_weights, pp_layer_split
 from wizard.planner import checks
 
@@ -70,7 +71,9 @@ def predict(
     settings: Settings,
     version: VllmVersion,
     measured: MeasuredOverheads | None = None,
+    draft: ModelFacts | None = None,
 ) -> Prediction:
+    """`draft`: the separate draft model of speculative decoding, when its facts are known."""
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     arch = model.arch
     cc = gpus[0].cc_tuple if gpus else None
@@ -79,7 +82,8 @@ def predict(
     kv_dtype = checks.resolve_kv_dtype(settings.kv_cache_dtype, model, version)
     online = settings.quantization if model.quantization is None else None
     weights = plan_weights(
-        model, tp=tp, pp=pp, dtype=dtype, online_quant=online, cpu_offload_gib=settings.cpu_offload_gb
+        model, tp=tp, pp=pp, dtype=dtype, online_quant=online, cpu_offload_gib=settings.cpu_offload_gb,
+        extras=weight_extras(model, settings, version, model_bytes, draft=draft),
     )
     derived = checks.derived_max_len(model, version)
     failure = checks.config_failure(model, gpus, settings, version, derived)
@@ -92,6 +96,9 @@ def predict(
         layout = kvmath.build_layout(
             arch, version=version, tp=tp, layers_share=share, kv_dtype=kv_dtype, model_bytes=model_bytes,
             block_size=settings.block_size, dcp=settings.decode_context_parallel_size,
+            quant_method=settings.quantization or (model.quantization.method if model.quantization else None),
+            extra_layers=drafter_kv_layers(model, settings, version, kv_dtype, model_bytes, draft=draft)
+            if stage == len(split) - 1 else 0,
         )
         est = oh.estimate(
             arch, version=version, tp=tp, pp=pp, layers=layers, batch_tokens=settings.max_num_batched_tokens,

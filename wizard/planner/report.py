@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from wizard.perf.report import performance_lines
+from wizard.planner.input_settings import quiet_inputs
 from wizard.planner.plan import Plan
 
 GIB = 1 << 30
@@ -24,7 +25,10 @@ def render_plan(plan: Plan, fixes: list | None = None) -> str:
         lines += [f"  {plan.failure_message}"]
     lines += ["", "Settings (* pinned by you)"]
     width = max(len(k) for k in s)
+    quiet = quiet_inputs(plan.settings, frozenset(plan.pinned))
     for name, value in s.items():
+        if name in quiet:
+            continue
         mark = "*" if name in plan.pinned else " "
         reason = plan.reasons.get(name, "")
         shown = "-" if value is None else value

@@ -6,13 +6,17 @@ range here (bad input → exit 2); whether vLLM would accept it is the predictor
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from wizard.errors import InputError
 from wizard.frozen import Frozen
+from wizard.i18n import Message, msg
+from wizard.planner.speculative import SpeculativeConfig, merged, parse_draft_model, parse_speculative_config
 
 _SUFFIXES = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
@@ -86,6 +90,87 @@ def _optional_name(text: str) -> str | None:
 
 
 DTYPES = ("auto", "half", "float16", "bfloat16", "float", "float32")
+# Every `--load-format` any release knows (0.4.0-0.5.4 list them as argparse choices; later releases
+# check them against config.py / config/load.py LoadFormat); whether the planned release has one is
+# checked against that release (wizard.planner.input_checks).
+LOAD_FORMATS = ("auto", "pt", "safetensors", "npcache", "dummy", "tensorizer", "sharded_state", "gguf",
+                "bitsandbytes", "mistral", "runai_streamer", "runai_streamer_sharded", "fastsafetensors")
+# LoRAConfig.__post_init__ possible_max_ranks: (8 .. 256) up to 0.11.0; 0.11.1 adds 1, 320, 512.
+LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
+
+
+def _load_format(text: str) -> str:
+    value = text.strip()
+    if value not in LOAD_FORMATS:
+        raise ValueError(msg("inputs.load_format_unknown", choices=", ".join(LOAD_FORMATS)))
+    return value
+
+
+def _lora_rank(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = -1
+    if value not in LORA_RANKS:
+        raise ValueError(msg("inputs.lora_rank_choices", choices=", ".join(map(str, LORA_RANKS))))
+    return value
+
+
+def _optional_positive_int(text: str) -> int | None:
+    return None if text.strip().lower() in {"", "none", "null"} else _positive_int(text)
+
+
+def _swap_space(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1024:
+        raise ValueError(msg("inputs.swap_space_range"))
+    return value
+
+
+def _limit_mm(text: str) -> str | None:
+    """`image=2,video=1` (0.5.5-0.8.4 spelling) or a JSON object `{"image": 2}` (0.8.5+), the newest
+    form also allowing `{"image": {"count": 2, ...}}`; kept as canonical `image=2,video=1` (the plan's
+    JSON holds plain values; `Settings.mm_limits` gives the pairs)."""
+    raw = text.strip()
+    pairs: dict[str, object] = {}
+    if raw.startswith("{"):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            raise ValueError(msg("inputs.limit_mm_format"))
+        pairs = {k: (v.get("count") if isinstance(v, dict) else v) for k, v in data.items()}
+    elif raw:
+        for part in raw.split(","):
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise ValueError(msg("inputs.limit_mm_format"))
+            try:
+                pairs[key.strip()] = int(value.strip())
+            except ValueError:
+                raise ValueError(msg("inputs.limit_mm_format")) from None
+    out = []
+    for key, value in pairs.items():
+        if not re.fullmatch(r"[a-z_]+", str(key)) or isinstance(value, bool) or not isinstance(value, int) \
+                or value < 0:
+            raise ValueError(msg("inputs.limit_mm_format"))
+        out.append((str(key), value))
+    return ",".join(f"{k}={v}" for k, v in sorted(out)) or None
+
+
+def mm_limit_pairs(text: str | None) -> tuple[tuple[str, int], ...]:
+    if not text:
+        return ()
+    return tuple((k, int(v)) for k, _, v in (part.partition("=") for part in text.split(",")))
+
+
+def _speculative_json(text: str) -> str | None:
+    config = parse_speculative_config(text)
+    return config.text if config is not None else None
 
 
 @dataclass(frozen=True)
@@ -116,6 +201,16 @@ SETTINGS: dict[str, SettingSpec] = {
     "enable_auto_tool_choice": SettingSpec(_bool, "let the model decide when to call tools"),
     "trust_remote_code": SettingSpec(_bool, "run Python code shipped in the model repo"),
     "disable_custom_all_reduce": SettingSpec(_bool, "use NCCL all-reduce only (PCIe cards without P2P)"),
+    "load_format": SettingSpec(_load_format, "how weights are read (auto, safetensors, bitsandbytes, gguf, ...)"),
+    "enable_lora": SettingSpec(_bool, "serve LoRA adapters (vLLM preallocates their slabs on every GPU)"),
+    "max_loras": SettingSpec(_positive_int, "LoRA adapters active in one batch"),
+    "max_lora_rank": SettingSpec(_lora_rank, "largest LoRA rank served"),
+    "max_cpu_loras": SettingSpec(_optional_positive_int, "LoRA adapters cached in host memory"),
+    "swap_space": SettingSpec(_swap_space, "GiB of host memory per GPU for preempted KV blocks (V0)"),
+    "limit_mm_per_prompt": SettingSpec(_limit_mm, "images/videos/audios per prompt, e.g. image=2"),
+    "speculative_config": SettingSpec(_speculative_json, "speculative decoding, as JSON (0.8.2+)"),
+    "speculative_model": SettingSpec(parse_draft_model, "draft model for speculative decoding (0.4.1-0.8.2)"),
+    "num_speculative_tokens": SettingSpec(_optional_positive_int, "tokens the drafter proposes per step"),
 }
 
 
@@ -144,6 +239,26 @@ class Settings(Frozen):
     enable_auto_tool_choice: bool = False
     trust_remote_code: bool = False
     disable_custom_all_reduce: bool = False
+    load_format: str = "auto"
+    enable_lora: bool = False
+    max_loras: int = 1
+    max_lora_rank: int = 16
+    max_cpu_loras: int | None = None
+    swap_space: float = 4.0
+    limit_mm_per_prompt: str | None = None  # canonical "image=2,video=1"
+    speculative_config: str | None = None  # canonical JSON object
+    speculative_model: str | None = None
+    num_speculative_tokens: int | None = None
+
+    @cached_property
+    def mm_limits(self) -> tuple[tuple[str, int], ...]:
+        return mm_limit_pairs(self.limit_mm_per_prompt)
+
+    @cached_property
+    def speculative(self) -> SpeculativeConfig | None:
+        """The drafter from the JSON pin and the legacy pair together."""
+        config = parse_speculative_config(self.speculative_config) if self.speculative_config else None
+        return merged(config, self.speculative_model, self.num_speculative_tokens)
 
 
 def normalise_name(name: str) -> str:
@@ -163,6 +278,9 @@ def parse_pin(text: str) -> tuple[str, Any]:
     try:
         return key, spec.parse(value)
     except ValueError as exc:
+        why = exc.args[0] if exc.args else ""
+        if isinstance(why, Message):
+            raise InputError(msg("inputs.bad_pin", pin=text, why=why)) from None
         raise InputError(f"--set {text!r}: {exc}") from None
 
 
@@ -171,4 +289,15 @@ def parse_pins(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, value = parse_pin(item)
         pins[key] = value
+    _check_together(pins)
     return pins
+
+
+def _check_together(pins: dict[str, Any]) -> None:
+    """Pins that only mean something together (LoRAConfig.__post_init__, 0.4-0.33 alike)."""
+    lora = [k for k in ("max_loras", "max_lora_rank", "max_cpu_loras") if pins.get(k) is not None]
+    if lora and pins.get("enable_lora") is not True:
+        raise InputError(msg("inputs.lora_needs_enable", setting=lora[0].replace("_", "-")))
+    cpu, gpu = pins.get("max_cpu_loras"), pins.get("max_loras", 1)
+    if cpu is not None and cpu < gpu:
+        raise InputError(msg("inputs.cpu_loras_below", cpu=cpu, gpu=gpu))

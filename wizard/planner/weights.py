@@ -9,16 +9,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wizard.model.facts import ModelFacts
 
+if TYPE_CHECKING:
+    from wizard.planner.weight_extras import WeightExtras
+
 _FLOAT_BYTES = {"F32": 4, "F16": 2, "BF16": 2}
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2}
+DTYPE_BYTES_BY_SIZE = {4: "float32", 2: "bfloat16"}
 
 # Roles that live inside decoder layers (split across pipeline stages with the layers).
 LAYER_ROLES = ("attn_qo", "attn_kv", "mla_kv", "mlp", "experts", "router", "linear_attn", "norm", "other")
 # Linear-layer roles that online fp8 quantization converts to one byte per weight.
 _ONLINE_QUANT_ROLES = ("attn_qo", "attn_kv", "mla_kv", "mlp", "experts", "linear_attn")
+# In-flight bitsandbytes (`--quantization bitsandbytes` on a 16-bit checkpoint), 0.5.0-0.27.x:
+# `model_executor/model_loader/loader.py` (bitsandbytes_loader.py from 0.8)
+# `BitsAndBytesModelLoader._unquantized_generator` runs bitsandbytes `quantize_4bit(w,
+# compress_statistics=True, quant_type="nf4")` on the target modules (q/k/v/o and gate/up/down
+# projections, dense / fc layers): 4-bit codes packed two per uint8, one absmax per 64-weight block
+# itself quantized to uint8 (double quantization) with one fp32 absmax per 256 blocks. Embeddings,
+# lm_head, norms, routers and MLA's replicated down-projections stay in 16 bits.
+BNB_NF4_BYTES_PER_WEIGHT = 0.5 + 1 / 64 + 4 / (64 * 256)
+_BNB_ROLES = ("attn_qo", "attn_kv", "mlp", "experts")
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,11 @@ def _role_bytes(model: ModelFacts, dtype: str, online_quant: str | None) -> dict
         for role in _ONLINE_QUANT_ROLES:
             if role in roles:
                 roles[role] = roles[role] / bytes_per
+    if online_quant == "bitsandbytes" and model.quantization is None:
+        bytes_per = DTYPE_BYTES.get(dtype, 2)
+        for role in _BNB_ROLES:
+            if role in roles:
+                roles[role] = roles[role] / bytes_per * BNB_NF4_BYTES_PER_WEIGHT
     return roles
 
 
@@ -104,7 +123,9 @@ def plan_weights(
     dtype: str,
     online_quant: str | None = None,
     cpu_offload_gib: float = 0.0,
+    extras: WeightExtras | None = None,
 ) -> WeightPlan:
+    """`extras`: what loading adds for the settings and release (wizard.planner.weight_extras)."""
     arch = model.arch
     roles = _role_bytes(model, dtype, online_quant)
     notes: list[str] = []
@@ -153,6 +174,9 @@ def plan_weights(
             total += embed + vision
         if stage == len(split) - 1:
             total += lm_head
+        if extras:
+            total += extras.per_layer * layers + (extras.first_stage if stage == 0 else 0) \
+                + (extras.last_stage if stage == len(split) - 1 else 0)
         stages.append(int(total))
     if offload_target and offloaded_max < offload_target:
         notes.append("cpu-offload-gb exceeds the decoder-layer weights on a GPU; the rest cannot be offloaded")
