@@ -28,6 +28,8 @@ def plan_with_same_settings(capsys, model: Path, hardware: list[str], version: s
     for name, value in data["settings"].items():
         if name not in SETTINGS or value is None and name not in {"quantization", "reasoning_parser", "tool_call_parser"}:
             continue  # the other None settings the planner leaves None itself
+        if name in {"max_loras", "max_lora_rank", "max_cpu_loras"} and not data["settings"].get("enable_lora"):
+            continue  # reported at their defaults, but `plan --set` takes LoRA sizes only with LoRA on
         if value is None:
             pins += ["--set", f"{name}=none"]
             continue

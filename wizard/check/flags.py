@@ -94,7 +94,7 @@ def installed_flags(raw: Mapping, version: str) -> FlagTable:
     registries = {k: tuple(v) for k, v in (raw.get("registries") or {}).items() if v}
     try:
         underscores = _underscores(version)
-    except Exception:  # a vendor version string the table cannot read: a current parser
+    except Exception:  # noqa: BLE001 - a vendor version string the table cannot read: a current parser
         underscores = True
     return FlagTable("installed", version, MappingProxyType(flags), underscores, "--config" in flags,
                      MappingProxyType(registries))

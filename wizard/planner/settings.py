@@ -153,12 +153,12 @@ def _limit_mm(text: str) -> str | None:
                 pairs[key.strip()] = int(value.strip())
             except ValueError:
                 raise ValueError(msg("inputs.limit_mm_format")) from None
-    out = []
-    for key, value in pairs.items():
-        if not re.fullmatch(r"[a-z_]+", str(key)) or isinstance(value, bool) or not isinstance(value, int) \
-                or value < 0:
+    out: list[tuple[str, int]] = []
+    for key, count in pairs.items():
+        if not re.fullmatch(r"[a-z_]+", str(key)) or isinstance(count, bool) or not isinstance(count, int) \
+                or count < 0:
             raise ValueError(msg("inputs.limit_mm_format"))
-        out.append((str(key), value))
+        out.append((str(key), count))
     return ",".join(f"{k}={v}" for k, v in sorted(out)) or None
 
 
