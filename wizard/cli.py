@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("wizard.commands.export", "write the plan as vllm YAML, env, systemd, docker, compose, script or k8s"),
     "calibrate": ("wizard.commands.calibrate", "read a vLLM start-up log: predicted vs actual, stored for later plans"),
     "verify": ("wizard.commands.verify", "prove a running server answers sanely: output form, parsers, context, speed"),
+    "doctor": ("wizard.commands.doctor", "read a vLLM log: why the start failed, with the evidence line and the fix"),
 }
 
 

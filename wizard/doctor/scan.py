@@ -1,0 +1,106 @@
+"""One pass over a log: the rule matches, the settings the log shows, the start-up phase each
+failure happened in, and the lines calibrate's parser reads — all in bounded memory.
+
+Only what a diagnosis needs is kept: the first match of each rule (with its evidence), the last
+exception line (for a failure no rule knows), the command settings, and the start-up memory lines
+(a bounded window). A log holding several start-ups (a supervisor restarting vLLM into the same
+file) is judged by its last attempt that got anywhere: a new start banner after a failure or a
+ready server begins a fresh attempt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from wizard.doctor.command import LoggedCommand, parse_command_line
+from wizard.doctor.normalise import LogLine, normalise
+from wizard.doctor.rules import Match, match_line
+
+CALIBRATION_LINES = 4000  # start-up memory lines kept for the calibration parser
+
+_START = re.compile(r"vLLM API server version|non-default args:|\bargs: Namespace\(|Initializing an? (?:V[01] )?LLM "
+                    r"engine")
+_READY = re.compile(r"Starting vLLM API server|Application startup complete|Uvicorn running on")
+# The start-up phases a CUDA OOM can happen in, by the line that opens each (0.4 through 0.10 wordings).
+_PHASES = (
+    ("loading", re.compile(r"Starting to load model|Loading model weights|Loading safetensors checkpoint")),
+    ("profiling", re.compile(r"Model loading took|Memory profiling takes|determine_num_available_blocks")),
+    ("kv_cache", re.compile(r"# GPU blocks:|GPU KV cache size:|Available KV cache memory")),
+    ("graph_capture", re.compile(r"Capturing (?:cudagraphs|CUDA graphs?|the model for CUDA graphs)")),
+    ("ready", _READY),
+)
+# A traceback's source lines quote the message being raised; the exception line itself follows.
+_SOURCE = re.compile(r"""^(?:raise |File "|f?["'])""")
+_EXCEPTION = re.compile(r"^(?:[\w.]{0,80}\.)?[A-Z]\w{0,60}(?:Error|Exception|Interrupt): .{3,}")
+_CALIBRATION = re.compile(r"Model loading took|KV cache|Maximum concurrency|Graph capturing finished|init engine|"
+                          r"Free memory on device|Desired GPU memory|GiB for |GiB for KV cache on node|"
+                          r"non-default args:|with config: model=|vLLM API server version|█\s+version")
+
+
+@dataclass(frozen=True)
+class Found:
+    match: Match
+    line: LogLine
+    phase: str | None  # the start-up phase the failure happened in (for CUDA OOM)
+
+
+@dataclass
+class Attempt:
+    """One start-up attempt's evidence."""
+
+    found: dict[str, Found] = field(default_factory=dict)
+    command: LoggedCommand = field(default_factory=LoggedCommand)
+    phase: str | None = None
+    ready: bool = False
+    last_exception: LogLine | None = None
+    calibration: deque = field(default_factory=lambda: deque(maxlen=CALIBRATION_LINES))
+    lines: int = 0
+
+    @property
+    def over(self) -> bool:
+        return self.ready or bool(self.found)
+
+
+@dataclass
+class ScanResult:
+    attempt: Attempt
+    lines: int
+    vllm_lines: int  # lines that looked like vLLM's logger or a known wrapper's
+
+
+def scan(raw_lines: Iterable[str]) -> ScanResult:
+    attempt = Attempt()
+    total = vllm_lines = 0
+    for number, raw in enumerate(raw_lines, start=1):
+        total = number
+        line = normalise(raw, number)
+        text = line.text
+        if not text:
+            continue
+        if line.level or line.process:
+            vllm_lines += 1
+        if _START.search(text) and attempt.over:
+            attempt = Attempt()  # a restart: judge the new attempt
+        attempt.lines += 1
+        logged = parse_command_line(text)
+        if logged is not None:
+            attempt.command = attempt.command.merged(logged) if attempt.command.source else logged
+        for phase, pattern in _PHASES:
+            if pattern.search(text):
+                attempt.phase = phase
+        if _READY.search(text):
+            attempt.ready = True
+        if _CALIBRATION.search(text):
+            attempt.calibration.append(text)
+        match = None if _SOURCE.match(text) else match_line(text)
+        if match is not None and match.rule.code not in attempt.found:
+            phase = None
+            if match.rule.code == "cuda_oom":
+                phase = "sampler_warmup" if match.values.get("warmup") else attempt.phase
+            attempt.found[match.rule.code] = Found(match, line, phase)
+        elif match is None and _EXCEPTION.match(text):
+            attempt.last_exception = line
+    return ScanResult(attempt, total, vllm_lines)
