@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wizard.doctor.command import LoggedCommand
+from wizard.doctor.normalise import mask_secrets
 from wizard.doctor.scan import Attempt, Found, ScanResult, scan
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.parse import StartupFigures, parse_startup_log
@@ -142,7 +143,9 @@ def _change(settings: dict) -> str:
 
 
 def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
-    code, values = found.match.rule.code, dict(found.match.values)
+    code = found.match.rule.code
+    # Values quoted from the log reach the cause and fix sentences: mask them as the evidence is.
+    values = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in found.match.values.items()}
     settings: dict | None = None
     fix_key, cause_key = f"doctor.fix.{code}", f"doctor.cause.{code}"
     params: dict = {k: v for k, v in values.items()}

@@ -34,7 +34,7 @@ _HEADER = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s{1,4}\d\d-\d\d
                      r"{1,4}(?:\[[^\]\s]{1,80}\]|[\w.]{1,80}:\d{1,6}\])\s?")
 
 _SECRETS = (
-    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*['\"]?|--api-key[= ]\s*|Bearer\s+|(?:HF|HUGGING_FACE_HUB|HUGGINGFACE_HUB|"
+    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[?\s*['\"]?|--api-key[= ]\s*|Bearer\s+|(?:HF|HUGGING_FACE_HUB|HUGGINGFACE_HUB|"
                r"MODELSCOPE_API|VLLM_API)_TOKEN['\"]?\s*[=:]\s*['\"]?|VLLM_API_KEY['\"]?\s*[=:]\s*['\"]?)"
                r"(?!None\b|<set>)([^\s'\",)]{1,512})"),
     re.compile(r"\b(hf_[A-Za-z0-9]{8,})\b"),

@@ -64,7 +64,7 @@ RULES: tuple[Rule, ...] = (
         r"method specified in the .?quantization.? argument \((?P<flag>[\w-]{1,40})\)",
         r"Mismatched quantization format: expected (?P<flag>[\w-]{1,40}), got (?P<checkpoint>[\w-]{1,40})",
     ), ("vLLM 0.4.3 config.py ModelConfig._verify_quantization; 0.6.4 config.py:408; 0.8.5 config.py:818; "
-        "0.10.1.1 config/__init__.py:1159",
+        "0.10.1.1 config/__init__.py:1159; 0.34.0 config/model.py:1479",
         "seed write-up 000 (Qwen3.5-9B-AWQ on an RTX 3080): 'Mismatched quantization format: expected awq, got "
         "compressed-tensors'")),
     _rule("unsupported_quantization", 31, (
@@ -73,7 +73,7 @@ RULES: tuple[Rule, ...] = (
         r"Unknown quantization method: (?P<method>[\w-]{1,40})",
         r"activation ordering \(desc_act=True\) is no longer supported",
     ), ("vLLM 0.4.3 model_executor/model_loader/loader.py _get_quantization_config; 0.6.4 config.py:2095; "
-        "0.8.5 config.py:3807; 0.10.1.1 config/__init__.py:3455",
+        "0.8.5 config.py:3807; 0.10.1.1 config/__init__.py:3455; 0.34.0 config/vllm.py:895",
         "vLLM 0.4.3 config.py: 'Unknown quantization method: X. Must be one of [...]'")),
     _rule("unsupported_dtype", 32, (
         r"Bfloat16 is only supported on GPUs with compute capability of at least 8\.0\. Your (?P<gpu>.{1,80}?) GPU has "
@@ -82,7 +82,7 @@ RULES: tuple[Rule, ...] = (
         r"torch\.bfloat16 is not supported for quantization method (?P<method>[\w-]{1,40})",
         r"The model type '(?P<model_type>[\w-]{1,40})' does not support float16",
     ), ("vLLM 0.4.3 worker/worker.py _check_if_gpu_supports_dtype; 0.8.5 v1/worker/gpu_worker.py:346 and "
-        "worker/worker.py:547; 0.10.1.1 v1/worker/gpu_worker.py:629",
+        "worker/worker.py:547; 0.10.1.1 v1/worker/gpu_worker.py:629; 0.34.0 platforms/cuda.py:692",
         "vLLM 0.4.3 model_executor/model_loader/loader.py: '<dtype> is not supported for quantization method awq'")),
     _rule("max_model_len_exceeds_model", 33, (
         r"User-specified max_model_len \((?P<max_len>\d+)\) is greater than (?:the derived max_model_len|max_model_len derived)"
@@ -94,10 +94,12 @@ RULES: tuple[Rule, ...] = (
     ), ("vLLM 0.4.3 config.py ModelConfig.verify_with_parallel_config (same text through 0.10.1.1 "
         "config/__init__.py)",)),
     _rule("free_memory_below_request", 40, (
-        r"Free memory on device(?: [\w:]{1,20})? \((?P<free>" + _F + ")/(?P<total>" + _F + r") GiB\) on startup is less than desired "
-        r"GPU memory utilization \((?P<utilization>" + _F + "), (?P<requested>" + _F + r") GiB\)",
-    ), ("vLLM 0.10.1.1 v1/worker/gpu_worker.py:180 init_device (0.9.1+; 0.14+ names the device: "
-        "'Free memory on device cuda:0 (...)')",)),
+        r"Free memory on device(?: [\w:]{1,20})? \((?P<free>" + _F + ")/(?P<total>" + _F + r") GiB\) on startup is less than "
+        r"(?:desired GPU memory utilization|the engine's budget after excluding external process's weights) "
+        r"\((?P<utilization>" + _F + "), (?P<requested>" + _F + r") GiB\)",
+    ), ("vLLM 0.10.1.1 v1/worker/gpu_worker.py:180 init_device (0.9.1+)",
+        "vLLM 0.34.0 v1/worker/utils.py:790 (names the device: 'Free memory on device cuda:0 (...)') and :764 "
+        "('... is less than the engine's budget after excluding external process's weights (u, X GiB)')")),
     _rule("max_model_len_exceeds_kv_cache", 41, (
         r"The model's max seq len \((?P<max_len>\d+)\) is larger than the maximum number of tokens that can be stored in KV "
         r"cache \((?P<kv_tokens>\d+)\)",
@@ -108,9 +110,11 @@ RULES: tuple[Rule, ...] = (
         "v1/worker/gpu_worker.py:150); 0.8.5 worker/worker.py:566; 0.10.1.1 worker/worker.py:583",
         "V1: vLLM 0.8.5 v1/core/kv_cache_utils.py:546 (\"models's\", no estimate); 0.10.1.1 "
         "v1/core/kv_cache_utils.py:697 (with 'the estimated maximum model length is Z')")),
-    _rule("no_kv_cache_memory", 42, (r"No available memory for the cache blocks",),
+    _rule("no_kv_cache_memory", 42, (r"No available memory for the cache blocks",
+                                      r"Cannot auto-fit max_model_len: not enough GPU memory available"),
           ("vLLM 0.4.3 worker/worker.py raise_if_cache_size_invalid; 0.8.5 v1/core/kv_cache_utils.py:527; "
-           "0.10.1.1 v1/core/kv_cache_utils.py:682",)),
+           "0.10.1.1 v1/core/kv_cache_utils.py:682; 0.34.0 v1/core/kv_cache_planning.py:108 (a hint follows)",
+           "vLLM 0.34.0 v1/core/kv_cache_planning.py:1437 (--max-model-len auto with nothing left)")),
     _rule("cuda_oom", 43, (
         r"CUDA out of memory occurred when warming up (?P<warmup>sampler|pooler)",
         r"(?:torch\.(?:cuda\.)?OutOfMemoryError: )?CUDA out of memory\. Tried to allocate (?P<alloc>" + _F + r" [MG]iB)",
@@ -154,7 +158,7 @@ RULES: tuple[Rule, ...] = (
 BY_CODE = {rule.code: rule for rule in RULES}
 # A cheap pre-filter: a line none of these words appear in matches no rule (most lines of a log).
 _KEYWORDS = re.compile(
-    r"unrecognized|invalid|required|Repository|404|40[13]|not a local folder|Invalid repository|repo |gated|"
+    r"unrecognized|invalid|required|Repository|404|40[13]|not a local folder|Invalid repository|repo |gated|restricted|"
     r"trust_remote_code|custom code|configuration file|[Qq]uantization|Bfloat16|bfloat16|float16|max_model_len|"
     r"attention heads|Free memory on device|max seq len|cache blocks|out of memory|OutOfMemory|not enough GPU|"
     r"ALLOC_FAILED|C compiler|Python\.h|bind on address|Errno 98|already in use|shared memory|/dev/shm|NCCL|nccl|"
