@@ -15,6 +15,7 @@ from typing import Any
 
 from wizard.doctor.command import LoggedCommand
 from wizard.doctor.diagnose import Diagnosis, DoctorReport
+from wizard.errors import WizardError
 from wizard.planner.settings import SETTINGS
 
 MAX_UTILIZATION = 0.95  # above this vLLM's own non-torch memory and the CUDA context rarely fit
@@ -28,9 +29,22 @@ def command_of_record(record) -> LoggedCommand:
     return LoggedCommand(settings, record.predicted.vllm_version, "launch record")
 
 
-def pins_of(command: LoggedCommand) -> dict[str, Any]:
-    """The log's settings the planner can pin (parsed as `--set` would parse them)."""
-    pins: dict[str, Any] = {}
+# vLLM's defaults for the memory-moving settings a log leaves out (it prints only what differs): pinned,
+# so the planner predicts that command instead of choosing (fp8 KV, a lower utilization, ...).
+_VLLM_DEFAULTS = {"kv_cache_dtype": "auto", "enforce_eager": False, "cpu_offload_gb": 0.0}
+
+
+def pins_of(command: LoggedCommand, version: str | None = None) -> dict[str, Any]:
+    """The log's settings the planner can pin (parsed as `--set` would parse them), and the release's
+    defaults for the memory-moving ones the log leaves out."""
+    from wizard.planner.versions import VllmVersion
+
+    pins: dict[str, Any] = dict(_VLLM_DEFAULTS)
+    if version:
+        try:
+            pins["gpu_memory_utilization"] = VllmVersion.parse(version).default_gpu_memory_utilization
+        except (ValueError, WizardError):
+            pass
     for key, value in command.settings.items():
         spec = SETTINGS.get(key)
         if spec is None or value is None:
@@ -59,7 +73,7 @@ def _predict(request_for: RequestFor, pins: dict[str, Any]):
 
     try:
         return make_plan(request_for(pins))
-    except (ValueError, TypeError, ArithmeticError):
+    except (ValueError, TypeError, ArithmeticError, WizardError):
         return None  # the planner refused these pins: the fix stays unverified
 
 
@@ -84,5 +98,9 @@ def replan_report(report: DoctorReport, request_for: RequestFor | None) -> Docto
     """`report` with each fix that sets something verified by the planner (None: nothing known to plan with)."""
     if request_for is None or not report.diagnoses:
         return report
-    pins = pins_of(report.command)
+    try:
+        version = request_for({}).vllm_version
+    except (ValueError, TypeError):
+        return report
+    pins = pins_of(report.command, version)
     return replace(report, diagnoses=tuple(_verify(d, pins, request_for) for d in report.diagnoses))
