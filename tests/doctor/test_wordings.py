@@ -218,3 +218,20 @@ def test_an_error_no_rule_knows_is_reported_with_its_line():
     assert [d.code for d in report.diagnoses] == ["unknown_failure"]
     assert report.diagnoses[0].evidence == "KeyError: 'model.layers.0.mlp.experts.w13_weight'"
     assert report.exit_code == 3
+
+
+@pytest.mark.parametrize("before,phase,plan_code", [
+    (["(VllmWorker rank=0 pid=1) INFO 05-16 23:06:29 [gpu_model_runner.py:1329] Starting to load model /m..."],
+     "loading", "weights_exceed_memory"),
+    (["INFO 05-16 23:06:35 [gpu_model_runner.py:1347] Model loading took 14.99 GiB and 5.4 seconds"],
+     "profiling", "other"),
+    (["INFO 08-20 12:00:50 [kv_cache_utils.py:849] GPU KV cache size: 451,744 tokens",
+      "Capturing CUDA graphs (mixed prefill-decode, PIECEWISE):  40%|████      | 27/67"], "graph_capture", "other"),
+    (["INFO 05-16 23:06:54 [api_server.py:1090] Starting vLLM API server on http://0.0.0.0:6333"], "ready", "other"),
+])
+def test_a_cuda_oom_is_placed_in_its_start_up_phase(before, phase, plan_code):
+    report = diagnose_text(before + ["torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.96 GiB."])
+    d = report.diagnoses[0]
+    assert d.code == "cuda_oom" and d.phase == phase
+    assert report.contract()["startup"]["failure"]["code"] == plan_code
+    assert d.cause.key == "doctor.cause.cuda_oom" + ("" if phase == "profiling" else f".{phase}")

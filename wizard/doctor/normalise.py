@@ -50,10 +50,15 @@ class LogLine:
 
     number: int
     text: str
-    shown: str
+    clean: str  # the whole line, colours and control characters removed (secrets still in)
     level: str | None = None
     process: str | None = None
     unit: str | None = None  # the systemd unit or syslog tag of a journal line
+
+    @property
+    def shown(self) -> str:
+        """The line as printed, for evidence: secrets masked, shortened (only computed for evidence)."""
+        return _shorten(mask_secrets(self.clean))
 
 
 def mask_secrets(text: str) -> str:
@@ -71,13 +76,15 @@ def _shorten(text: str, limit: int = EVIDENCE_MAX) -> str:
 
 def normalise(raw: str, number: int = 0) -> LogLine:
     """The message of one raw line (see the module docstring)."""
-    line = _ANSI.sub("", raw)
+    line = _ANSI.sub("", raw) if "\x1b" in raw else raw
     if "\r" in line:
         # A progress bar redrawn with carriage returns: what a terminal shows is the last frame.
         frames = [f for f in line.split("\r") if f.strip()]
         line = frames[-1] if frames else ""
-    line = _CONTROL.sub("", line).strip()
-    shown = _shorten(mask_secrets(line))
+    if not line.isprintable():
+        line = _CONTROL.sub("", line)
+    line = line.strip()
+    clean = line
     unit = process = level = None
     for _ in range(3):  # wrappers nest at most this deep (journal → docker → worker)
         before = line
@@ -108,4 +115,4 @@ def normalise(raw: str, number: int = 0) -> LogLine:
         m = _HEADER.match(line)
         if m:
             level, line = m.group(1), line[m.end():]
-    return LogLine(number=number, text=line.strip(), shown=shown, level=level, process=process, unit=unit)
+    return LogLine(number=number, text=line.strip(), clean=clean, level=level, process=process, unit=unit)

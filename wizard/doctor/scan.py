@@ -20,24 +20,35 @@ from wizard.doctor.normalise import LogLine, normalise
 from wizard.doctor.rules import Match, match_line
 
 CALIBRATION_LINES = 4000  # start-up memory lines kept for the calibration parser
+CALIBRATION_LINE = 2048  # characters kept of each: the figures sit near the start of vLLM's short lines
 
-_START = re.compile(r"vLLM API server version|non-default args:|\bargs: Namespace\(|Initializing an? (?:V[01] )?LLM "
-                    r"engine")
-_READY = re.compile(r"Starting vLLM API server|Application startup complete|Uvicorn running on")
-# The start-up phases a CUDA OOM can happen in, by the line that opens each (0.4 through 0.10 wordings).
+# Markers are plain substrings (tested at C speed on every line); only the few lines holding one go
+# further.
+_START = ("vLLM API server version", "non-default args:", "args: Namespace(", "LLM engine (v")
+_READY = ("Starting vLLM API server", "Application startup complete", "Uvicorn running on")
+# The start-up phases a CUDA OOM can happen in, by the line that opens each (0.4 through 0.34 wordings).
 _PHASES = (
-    ("loading", re.compile(r"Starting to load model|Loading model weights|Loading safetensors checkpoint")),
-    ("profiling", re.compile(r"Model loading took|Memory profiling takes|determine_num_available_blocks")),
-    ("kv_cache", re.compile(r"# GPU blocks:|GPU KV cache size:|Available KV cache memory")),
-    ("graph_capture", re.compile(r"Capturing (?:cudagraphs|CUDA graphs?|the model for CUDA graphs)")),
+    ("loading", ("Starting to load model", "Loading model weights", "Loading safetensors checkpoint")),
+    ("profiling", ("Model loading took", "Memory profiling takes", "determine_num_available_blocks")),
+    ("kv_cache", ("# GPU blocks:", "KV cache size:", "Available KV cache memory")),
+    ("graph_capture", ("Capturing cudagraphs", "Capturing CUDA graph", "Capturing the model for CUDA graphs")),
     ("ready", _READY),
 )
+_CALIBRATION = ("Model loading took", "KV cache", "Maximum concurrency", "Graph capturing finished", "init engine",
+                "Free memory on device", "Desired GPU memory", "GiB for ", "non-default args:", "with config: model=",
+                "vLLM API server version", "█")
+
+
+def _has(text: str, needles: tuple[str, ...]) -> bool:
+    for needle in needles:  # a plain loop: a generator's overhead doubles the cost of a log's scan
+        if needle in text:
+            return True
+    return False
+
+
 # A traceback's source lines quote the message being raised; the exception line itself follows.
 _SOURCE = re.compile(r"""^(?:raise |File "|f?["'])""")
 _EXCEPTION = re.compile(r"^(?:[\w.]{0,80}\.)?[A-Z]\w{0,60}(?:Error|Exception|Interrupt): .{3,}")
-_CALIBRATION = re.compile(r"Model loading took|KV cache|Maximum concurrency|Graph capturing finished|init engine|"
-                          r"Free memory on device|Desired GPU memory|GiB for |GiB for KV cache on node|"
-                          r"non-default args:|with config: model=|vLLM API server version|█\s+version")
 
 
 @dataclass(frozen=True)
@@ -82,20 +93,23 @@ def scan(raw_lines: Iterable[str]) -> ScanResult:
             continue
         if line.level or line.process:
             vllm_lines += 1
-        if _START.search(text) and attempt.over:
+        if attempt.over and _has(text, _START):
             attempt = Attempt()  # a restart: judge the new attempt
         attempt.lines += 1
         logged = parse_command_line(text)
         if logged is not None:
             attempt.command = attempt.command.merged(logged) if attempt.command.source else logged
-        for phase, pattern in _PHASES:
-            if pattern.search(text):
+        for phase, needles in _PHASES:
+            if _has(text, needles):
                 attempt.phase = phase
-        if _READY.search(text):
+        if _has(text, _READY):
             attempt.ready = True
-        if _CALIBRATION.search(text):
-            attempt.calibration.append(text)
-        match = None if _SOURCE.match(text) else match_line(text)
+        if _has(text, _CALIBRATION):
+            attempt.calibration.append(text[:CALIBRATION_LINE])
+        # vLLM logs failures at WARNING/ERROR or prints them raw (tracebacks, stderr, supervisors): its
+        # INFO/DEBUG lines only describe the start-up, so rules skip them.
+        quiet = line.level in ("INFO", "DEBUG") or _SOURCE.match(text)
+        match = None if quiet else match_line(text)
         if match is not None and match.rule.code not in attempt.found:
             phase = None
             if match.rule.code == "cuda_oom":
