@@ -118,6 +118,8 @@ WORDINGS = [
      "/dev/shm/nccl-AbC (size 9637888)", "nccl_error", {}),
     ("torch.distributed", "torch.distributed.DistBackendError: NCCL error in: ../torch/csrc/distributed/c10d/"
      "NCCLUtils.hpp:275, unhandled system error, NCCL version 2.20.5", "nccl_error", {}),
+    ("NCCL (PCIe GPUs without peer-to-peer)", "host:77:77 [0] transport/p2p.cc:275 NCCL WARN Cuda failure 'peer "
+     "access is not supported between these two devices'", "nccl_error", {}),
     ("systemd", "vllm-9b.service: start operation timed out. Terminating.", "startup_timeout", {"unit": "vllm-9b"}),
     ("systemd", "vllm.service: Failed with result 'timeout'.", "startup_timeout", {"unit": "vllm"}),
     ("systemd", "vllm.service: Main process exited, code=killed, status=9/KILL", "process_killed", {"unit": "vllm"}),
@@ -210,6 +212,24 @@ def test_the_most_decisive_failure_comes_first():
              "utilization (0.9, 71.27 GiB)."]
     codes = [d.code for d in diagnose_text(lines).diagnoses]
     assert codes == ["unknown_argument", "free_memory_below_request", "cuda_oom"]
+
+
+def test_nccl_variants_get_their_own_fix():
+    shm, p2p = (diagnose_text([line]).diagnoses[0] for line in (
+        "host:312:312 [1] include/shm.h:28 NCCL WARN Error while creating shared memory segment /dev/shm/nccl-x",
+        "host:77:77 [0] transport/p2p.cc:275 NCCL WARN Cuda failure 'peer access is not supported between these "
+        "two devices'"))
+    assert shm.fix.key == "doctor.fix.nccl_error.shm" and shm.set is None
+    assert p2p.fix.key == "doctor.fix.nccl_error.p2p" and p2p.set == {"disable_custom_all_reduce": True}
+
+
+def test_the_root_cause_is_named_not_the_process_that_reported_it():
+    report = diagnose_text([
+        "(EngineCore_DP0 pid=9) ERROR 08-20 12:00:52 [core.py:700] KeyError: 'model.layers.0.mlp.experts.w13_weight'",
+        "(pid=4411, ip=10.0.0.2) ERROR 08-20 12:00:52 [core.py:700] AssertionError: shard mismatch",
+        "(APIServer pid=7) RuntimeError: Engine core initialization failed. See root cause above. "
+        "Failed core proc(s): {}"])
+    assert report.diagnoses[0].evidence.endswith("KeyError: 'model.layers.0.mlp.experts.w13_weight'")
 
 
 def test_an_error_no_rule_knows_is_reported_with_its_line():

@@ -210,7 +210,7 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
 
 
 def _unknown(attempt: Attempt) -> Diagnosis | None:
-    line = attempt.last_exception
+    line = attempt.first_exception
     if line is None or attempt.ready:
         return None
     return Diagnosis(code="unknown_failure", evidence=line.shown, cause=msg("doctor.cause.unknown_failure"),

@@ -27,6 +27,7 @@ _DOCKER_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]
 _COMPOSE = re.compile(r"^[\w.-]{1,64}\s{0,32}\| ")
 # vLLM's worker prefixes: "(VllmWorker rank=1 pid=2875) ", "(EngineCore_DP0 pid=7)", "(RayWorkerWrapper pid=5, ip=..)".
 _PROCESS = re.compile(r"^\(([A-Za-z][\w-]{0,63})(?: [^()]{0,120})?\)\s?")
+_RAY_PID = re.compile(r"^\(pid=\d{1,10}(?:, ip=[\w.:]{1,60})?\)\s?")  # Ray's bare "(pid=123, ip=..)"
 # Ray's own "[rank0]:" / "[rank1]:[W517 ...]" prefixes of torch.distributed.
 _RANK = re.compile(r"^\[rank\d{1,5}\]:\s?")
 # vLLM's logger header (0.4: "INFO 05-16 23:06:21 file.py:58] ", 0.6.5+: "INFO 05-16 23:06:21 [file.py:58] ").
@@ -100,7 +101,7 @@ def normalise(raw: str, number: int = 0) -> LogLine:
         m = _PROCESS.match(line)
         if m and "pid=" in m.group(0):
             process, line = m.group(1), line[m.end():]
-        m = _RANK.match(line)
+        m = _RANK.match(line) or _RAY_PID.match(line)
         if m:
             line = line[m.end():]
         if line == before:

@@ -137,7 +137,7 @@ RULES: tuple[Rule, ...] = (
     _rule("nccl_error", 60, (
         r"(?P<shm>Error while creating shared memory segment|/dev/shm[^\s]{0,80}.{0,40}(?:No space left|Bus error)|"
         r"NCCL WARN.{0,80}(?:shm|Shm|SHM))",
-        r"(?P<p2p>NCCL WARN.{0,80}P2P|P2P.{0,40}(?:failed|not supported).{0,40}NCCL|NCCL.{0,80}P2P.{0,40}(?:failed|error))",
+        r"(?P<p2p>NCCL WARN.{0,80}(?:P2P|peer access)|peer access is not supported between these two devices|P2P.{0,40}(?:failed|not supported).{0,40}NCCL|NCCL.{0,80}P2P.{0,40}(?:failed|error))",
         r"(?P<detail>(?:NCCL error|ncclSystemError|ncclUnhandledCudaError|ncclInternalError|ncclRemoteError|"
         r"ncclInvalidUsage|NCCL communicator was aborted|Watchdog caught collective operation timeout))",
     ), ("torch.distributed / NCCL (vLLM's tensor parallelism, every release): 'NCCL error ... "
@@ -178,7 +178,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "no_c_compiler": ("C compiler",),
     "missing_python_headers": ("Python.h",),
     "port_in_use": ("bind on address", "Errno 98", "ddress already in use"),
-    "nccl_error": ("NCCL", "nccl", "shared memory segment", "/dev/shm", "Watchdog"),
+    "nccl_error": ("NCCL", "nccl", "shared memory segment", "/dev/shm", "Watchdog", "peer access"),
     "startup_timeout": ("timed out", "'timeout'", "timeout was exceeded"),
     "process_killed": ("code=killed", "Killed process"),
 }

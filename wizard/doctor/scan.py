@@ -46,6 +46,9 @@ def _has(text: str, needles: tuple[str, ...]) -> bool:
     return False
 
 
+# Exceptions that only report that another process failed ("See root cause above").
+_WRAPPERS = ("Engine core initialization failed", "See root cause above", "died unexpectedly",
+             "EngineDeadError", "Worker failed with error", "ray.exceptions.RayTaskError")
 # A traceback's source lines quote the message being raised; the exception line itself follows.
 _SOURCE = re.compile(r"""^(?:raise |File "|f?["'])""")
 _EXCEPTION = re.compile(r"^(?:[\w.]{0,80}\.)?[A-Z]\w{0,60}(?:Error|Exception|Interrupt): .{3,}")
@@ -66,7 +69,7 @@ class Attempt:
     command: LoggedCommand = field(default_factory=LoggedCommand)
     phase: str | None = None
     ready: bool = False
-    last_exception: LogLine | None = None
+    first_exception: LogLine | None = None  # the root cause comes first; wrappers re-raise it later
     calibration: deque = field(default_factory=lambda: deque(maxlen=CALIBRATION_LINES))
     lines: int = 0
 
@@ -115,6 +118,7 @@ def scan(raw_lines: Iterable[str]) -> ScanResult:
             if match.rule.code == "cuda_oom":
                 phase = "sampler_warmup" if match.values.get("warmup") else attempt.phase
             attempt.found[match.rule.code] = Found(match, line, phase)
-        elif match is None and _EXCEPTION.match(text):
-            attempt.last_exception = line
+        elif match is None and attempt.first_exception is None and _EXCEPTION.match(text) \
+                and not _has(text, _WRAPPERS):
+            attempt.first_exception = line
     return ScanResult(attempt, total, vllm_lines)
