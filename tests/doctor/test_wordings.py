@@ -255,3 +255,13 @@ def test_a_cuda_oom_is_placed_in_its_start_up_phase(before, phase, plan_code):
     assert d.code == "cuda_oom" and d.phase == phase
     assert report.contract()["startup"]["failure"]["code"] == plan_code
     assert d.cause.key == "doctor.cause.cuda_oom" + ("" if phase == "profiling" else f".{phase}")
+
+
+def test_the_watch_of_a_detached_launch_can_take_the_doctor():
+    from wizard.doctor import start_diagnoses
+    from wizard.launch.watch import StartDiagnosis
+
+    found = start_diagnoses("INFO 05-16 23:06:07 [api_server.py:1043] vLLM API server version 0.8.5\n"
+                            "ERROR 05-16 23:09:36 [core.py:396] ValueError: No available memory for the cache blocks.\n")
+    assert found and isinstance(found[0], StartDiagnosis) and found[0].code == "no_kv_cache_memory"
+    assert "KV cache" in found[0].cause and found[0].fix

@@ -238,3 +238,12 @@ def diagnose_text(lines: Iterable[str], command: LoggedCommand | None = None) ->
     if isinstance(lines, str):
         lines = lines.splitlines()
     return report_for(scan(lines), command)
+
+
+def start_diagnoses(log_text: str):
+    """The doctor as `wizard.launch.watch.watch_launch(diagnose=...)` takes it: a failed detached
+    launch's log → its diagnoses, most decisive first (English text; the edge renders Messages)."""
+    from wizard.launch.watch import StartDiagnosis
+
+    report = diagnose_text(log_text.splitlines())
+    return [StartDiagnosis(d.code, d.evidence, d.cause, d.fix) for d in report.diagnoses]
