@@ -86,3 +86,26 @@ def test_the_log_s_command_is_predicted_as_is(llama_folder):
     assert pins["gpu_memory_utilization"] == 0.9 and pins["enforce_eager"] is False
     plan = make_plan(_request_for(llama_folder, "L4", "0.10.1")(pins))
     assert plan.settings.kv_cache_dtype == "auto" and plan.settings.max_model_len == 65536
+
+
+def test_a_detached_launch_is_re_planned_on_the_gpus_its_record_names(llama_folder, capsys, monkeypatch):
+    """No hardware option and no NVML here: the launch record's GPU stands in."""
+    from wizard.launch.records import LaunchRecord, PlanSummary, new_run_dir, write_record
+
+    from wizard.hardware.facts import HardwareFacts
+
+    monkeypatch.setattr("wizard.hardware.probe.probe", lambda *a, **k: HardwareFacts(source="nvml", gpus=()))
+    run = new_run_dir(8000)
+    log = run / "server.log"
+    log.write_text("\n".join([
+        "(APIServer pid=7) INFO 08-20 12:00:01 [api_server.py:1805] vLLM API server version 0.10.1.1",
+        args_line(llama_folder, max_model_len=131072), V1_KV]) + "\n", encoding="utf-8")
+    write_record(LaunchRecord(
+        run_id=run.name, url="http://127.0.0.1:8000", host="127.0.0.1", port=8000, pid=1, log_path=str(log),
+        pid_path=str(run / "server.pid"), run_dir=str(run), started_at="2025-01-01T00:00:00Z",
+        argv=["vllm", "serve", str(llama_folder)], env={}, predicted=PlanSummary(
+            vllm_version="0.10.1", model_id="meta-llama/Llama-3.1-8B-Instruct", model_ref=str(llama_folder),
+            gpu_name="L4", gpu_count=1, settings={"max_model_len": 131072, "gpu_memory_utilization": 0.9})))
+    assert main(["doctor"]) == 3
+    out = capsys.readouterr().out
+    assert "--max-model-len 37920" in out and "re-planned with the log's settings" in out

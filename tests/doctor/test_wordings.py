@@ -265,3 +265,16 @@ def test_the_watch_of_a_detached_launch_can_take_the_doctor():
                             "ERROR 05-16 23:09:36 [core.py:396] ValueError: No available memory for the cache blocks.\n")
     assert found and isinstance(found[0], StartDiagnosis) and found[0].code == "no_kv_cache_memory"
     assert "KV cache" in found[0].cause and found[0].fix
+
+
+@pytest.mark.parametrize("line,code", [
+    ("ValueError: No available memory for the cache blocks. Try increasing `VLLM_CPU_KVCACHE_SPACE` when "
+     "initializing the engine.", "no_kv_cache_memory"),
+    ("ValueError: The model's max seq len (32768) is larger than the maximum number of tokens that can be stored in "
+     "KV cache (8192). Try increasing `VLLM_CPU_KVCACHE_SPACE` or decreasing `max_model_len` when initializing the "
+     "engine.", "max_model_len_exceeds_kv_cache"),
+])
+def test_the_cpu_back_end_is_told_about_its_own_knob(line, code):
+    """vLLM 0.8.5 worker/cpu_worker.py:297 and :304 (and 0.6.4 worker/cpu_worker.py:265)."""
+    d = diagnose_text([line]).diagnoses[0]
+    assert d.code == code and "VLLM_CPU_KVCACHE_SPACE" in d.fix

@@ -42,10 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _source(args: argparse.Namespace):
-    """(what to read, its name for messages, the launch record's command or None)."""
+    """(what to read, its name for messages, the wizard's launch record of that log or None)."""
     from pathlib import Path
 
-    from wizard.doctor.replan import command_of_record
     from wizard.errors import InputError
     from wizard.i18n import localize, msg
     from wizard.launch.records import latest_launch, launch_for_log
@@ -54,16 +53,16 @@ def _source(args: argparse.Namespace):
         record = latest_launch()
         if record is None:
             raise InputError(localize(msg("doctor.input.no_launch")))
-        return record.log_path, record.log_path, command_of_record(record)
+        return record.log_path, record.log_path, record
     if args.logfile == "-":
         return "-", "standard input", None
-    record = launch_for_log(Path(args.logfile).expanduser())
-    return args.logfile, args.logfile, command_of_record(record) if record is not None else None
+    return args.logfile, args.logfile, launch_for_log(Path(args.logfile).expanduser())
 
 
-def _request_factory(args: argparse.Namespace, report):
-    """pins → PlanRequest for the log's model on the given (or detected) GPUs, or None when either is
-    unknown here. The doctor never downloads: a hub id is planned only when named with --model."""
+def _request_factory(args: argparse.Namespace, report, record=None):
+    """pins → PlanRequest for the log's model on the given GPUs, else the detected ones, else the GPUs
+    the wizard's launch record planned for; None when the model or GPUs are unknown here. The doctor
+    never downloads: a hub id is planned only when named with --model."""
     from pathlib import Path
 
     from wizard.errors import WizardError
@@ -84,24 +83,32 @@ def _request_factory(args: argparse.Namespace, report):
     try:
         base = build_request(plan_args)
     except (WizardError, OSError, ValueError):
-        return None  # no GPU detected, an old release, an unreadable folder: give the setting unverified
+        gpu = record.predicted.gpu_name if record is not None and not args.gpu else None
+        if gpu is None:
+            return None  # no GPU detected, an old release, an unreadable folder: give the setting unverified
+        plan_args.gpu, plan_args.gpu_count = gpu, record.predicted.gpu_count
+        try:
+            base = build_request(plan_args)
+        except (WizardError, OSError, ValueError):
+            return None
     return lambda pins: base.model_copy(update={"pinned": pins, "measured": None})
 
 
 def run(args: argparse.Namespace) -> int:
     from wizard.doctor.diagnose import diagnose_text
     from wizard.doctor.render import render_report
-    from wizard.doctor.replan import replan_report
+    from wizard.doctor.replan import command_of_record, replan_report
     from wizard.errors import InputError
     from wizard.i18n import detect_language, localize, msg, set_language
     from wizard.logtext import iter_log_lines
 
     lang = set_language(args.lang or detect_language(os.environ))
-    source, what, recorded = _source(args)
-    report = diagnose_text(iter_log_lines(source, what="LOGFILE"), recorded)
+    source, what, record = _source(args)
+    report = diagnose_text(iter_log_lines(source, what="LOGFILE"),
+                           command_of_record(record) if record is not None else None)
     if not report.conclusive:
         raise InputError(localize(msg("doctor.input.inconclusive", what=what), lang))
-    report = replan_report(report, _request_factory(args, report))
+    report = replan_report(report, _request_factory(args, report, record))
     if args.json:
         print(json.dumps(report.contract(), indent=2, ensure_ascii=False))
     else:

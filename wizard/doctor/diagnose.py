@@ -203,6 +203,9 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
         params.setdefault("unit", "vllm")
         if code == "process_killed" and values.get("oom_killed"):
             cause_key, fix_key = cause_key + ".oom", fix_key + ".oom"
+    if code in {"no_kv_cache_memory", "max_model_len_exceeds_kv_cache"} and "VLLM_CPU_KVCACHE_SPACE" in found.line.text:
+        # vLLM's CPU back-end sizes its cache from VLLM_CPU_KVCACHE_SPACE (GiB), not a GPU fraction.
+        fix_key = f"doctor.fix.{code}.cpu"
     if settings is not None:
         params["change"] = _change(settings)
     return Diagnosis(code=code, evidence=found.line.shown, cause=msg(cause_key, **params), fix=msg(fix_key, **params),
