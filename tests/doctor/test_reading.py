@@ -182,12 +182,7 @@ def test_the_locale_picks_the_language(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
-    try:
-        assert main(["doctor", str(log)]) == 3
-        assert "KV Cache 一点显存都没分到" in capsys.readouterr().out
-        assert main(["doctor", str(log), "--lang", "en"]) == 3
-        assert "Nothing was left for the KV cache" in capsys.readouterr().out
-    finally:
-        from wizard.i18n import set_language
-
-        set_language("en")
+    assert main(["doctor", str(log)]) == 3
+    assert "KV Cache 一点显存都没分到" in capsys.readouterr().out
+    assert main(["doctor", str(log), "--lang", "en"]) == 3
+    assert "Nothing was left for the KV cache" in capsys.readouterr().out
