@@ -95,6 +95,10 @@ WORDINGS = [
     ("0.4.3 config.py verify_with_parallel_config; 0.34.0 config/model.py:1582",
      "ValueError: Total number of attention heads (28) must be divisible by tensor parallel size (3).",
      "tp_not_divisor", {"heads": "28", "tp": "3"}),
+    ("0.34.0 config/compilation.py:1675",
+     "ValueError: max_num_seqs (256) exceeds available Mamba cache blocks (134). Each decode sequence requires one "
+     "Mamba cache block, so CUDA graph capture cannot proceed. Please lower max_num_seqs to at most 134.",
+     "mamba_cache_blocks", {"seqs": "256", "blocks": "134"}),
     ("Triton runtime/build.py", "RuntimeError: Failed to find C compiler. Please specify via CC environment variable.",
      "no_c_compiler", {}),
     ("gcc via Triton", "/tmp/tmpx/main.c:6:10: fatal error: Python.h: No such file or directory",

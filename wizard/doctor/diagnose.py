@@ -162,6 +162,8 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
             settings = {"gpu_memory_utilization": u}
             fix_key += ".fit"
             params["fit"] = u
+    elif code == "mamba_cache_blocks" and values.get("blocks"):
+        settings = {"max_num_seqs": int(values["blocks"])}
     elif code == "max_model_len_exceeds_model" and values.get("derived"):
         settings = {"max_model_len": int(values["derived"])}
     elif code == "unsupported_dtype":

@@ -93,6 +93,10 @@ RULES: tuple[Rule, ...] = (
         r"Total number of attention heads \((?P<heads>\d+)\) must be divisible by tensor parallel size \((?P<tp>\d+)\)",
     ), ("vLLM 0.4.3 config.py ModelConfig.verify_with_parallel_config (same text through 0.10.1.1 "
         "config/__init__.py)",)),
+    _rule("mamba_cache_blocks", 35, (
+        r"max_num_seqs \((?P<seqs>\d+)\) exceeds available Mamba cache blocks \((?P<blocks>\d+)\)",
+    ), ("vLLM 0.34.0 config/compilation.py:1675 (CUDA graph capture of hybrid Mamba models); quoted from 0.24.0 in "
+        "shared/calibration (Qwen3-Coder-Next on 4x L40S)",)),
     _rule("free_memory_below_request", 40, (
         r"Free memory on device(?: [\w:]{1,20})? \((?P<free>" + _F + ")/(?P<total>" + _F + r") GiB\) on startup is less than "
         r"(?:desired GPU memory utilization|the engine's budget after excluding external process's weights) "
@@ -106,6 +110,8 @@ RULES: tuple[Rule, ...] = (
         r"To serve at least one request with the models?'s max seq len \((?P<max_len>\d+)\), \((?P<needed>" + _F + r") GiB KV cache is "
         r"needed, which is larger than the available KV cache memory \((?P<available>" + _F + r") GiB\)\.(?: ?Based on the "
         r"available memory, the estimated maximum model length is (?P<estimated>\d+)\.)?",
+        # The same message wrapped or cut by a paste (the figures on the next line): the code without a fit.
+        r"To serve at least one request with the models?'s max seq len \((?P<max_len>\d+)\)",
     ), ("V0: vLLM 0.4.3 worker/worker.py raise_if_cache_size_invalid; 0.6.4 worker/worker.py:499 (and "
         "v1/worker/gpu_worker.py:150); 0.8.5 worker/worker.py:566; 0.10.1.1 worker/worker.py:583",
         "V1: vLLM 0.8.5 v1/core/kv_cache_utils.py:546 (\"models's\", no estimate); 0.10.1.1 "
@@ -171,6 +177,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "unsupported_dtype": ("Bfloat16 is only", "bfloat16 is not supported", "does not support float16"),
     "max_model_len_exceeds_model": ("User-specified max_model_len",),
     "tp_not_divisor": ("attention heads",),
+    "mamba_cache_blocks": ("Mamba cache blocks",),
     "free_memory_below_request": ("Free memory on device",),
     "max_model_len_exceeds_kv_cache": ("max seq len",),
     "no_kv_cache_memory": ("cache blocks", "Cannot auto-fit"),
