@@ -19,8 +19,9 @@ EVIDENCE_MAX = 400  # characters of a line shown as evidence
 # CSI (colours, cursor moves), OSC (titles, links) and lone two-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# journald: "May 16 23:06:21 host vllm[1234]: " or "... host systemd[1]: "; ISO form with -o short-iso.
-_JOURNAL = re.compile(r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ ]{0,16}) "
+# journald: "May 16 23:06:21 host vllm[1234]: " or "... host systemd[1]: "; -o short-precise adds
+# microseconds, -o short-iso gives an ISO timestamp.
+_JOURNAL = re.compile(r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,6})?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[^ ]{0,16}) "
                       r"[\w.-]{1,64} ([\w@.:-]{1,128})(?:\[\d{1,10}\])?: ")
 # docker logs -t: "2024-05-16T23:06:21.123456789Z "; compose: "vllm-1  | ".
 _DOCKER_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d) ")
@@ -89,12 +90,12 @@ def normalise(raw: str, number: int = 0) -> LogLine:
     unit = process = level = None
     for _ in range(3):  # wrappers nest at most this deep (journal → docker → worker)
         before = line
+        m = _JOURNAL.match(line)  # before docker's: journald's ISO form starts with a timestamp too
+        if m:
+            unit, line = m.group(1), line[m.end():]
         m = _DOCKER_TS.match(line)
         if m:
             line = line[m.end():]
-        m = _JOURNAL.match(line)
-        if m:
-            unit, line = m.group(1), line[m.end():]
         m = _COMPOSE.match(line)
         if m and not _HEADER.match(line):
             line = line[m.end():]
