@@ -190,3 +190,21 @@ def test_the_locale_picks_the_language(tmp_path, capsys, monkeypatch):
     assert "KV Cache 一点显存都没分到" in capsys.readouterr().out
     assert main(["doctor", str(log), "--lang", "en"]) == 3
     assert "Nothing was left for the KV cache" in capsys.readouterr().out
+
+
+def test_a_pipe_into_the_real_command(cli_env, tmp_path):
+    """`journalctl -u vllm | vllm-wizard doctor -`: a separate process, the log on a pipe, /dev/zero-like junk
+    after it does not hang (reading stops at the byte cap only for huge inputs; here the pipe closes)."""
+    import subprocess
+
+    from support import ROOT
+
+    cli_env["VLLM_WIZARD_STATE_DIR"] = str(tmp_path)
+    log = ("Dec 01 10:00:03 ai-box vllm[3001]: INFO 12-01 10:00:03 [api_server.py:1805] vLLM API server version 0.11.0\n"
+           "Dec 01 10:01:30 ai-box systemd[1]: vllm-9b.service: start operation timed out. Terminating.\n")
+    done = subprocess.run([sys.executable, "-m", "wizard", "doctor", "-", "--json"], input=log.encode() + b"\0" * 4096,
+                          capture_output=True, env=cli_env, timeout=60, cwd=ROOT)
+    assert done.returncode == 3, done.stderr
+    data = json.loads(done.stdout)
+    assert data["diagnoses"][0]["code"] == "startup_timeout"
+    assert "TimeoutStartSec=900" in data["diagnoses"][0]["fix"] and "vllm-9b.service" in data["diagnoses"][0]["fix"]
