@@ -209,6 +209,18 @@ def test_a_restart_after_a_failure_is_judged_by_the_last_attempt():
     assert not again.ok and again.diagnoses[0].code == "no_kv_cache_memory"
 
 
+def test_a_second_engine_starting_after_the_first_failed_is_the_same_attempt():
+    report = diagnose_text([
+        "(APIServer pid=7) INFO 08-20 12:00:01 [api_server.py:1805] vLLM API server version 0.10.1.1",
+        "(EngineCore_DP0 pid=9) INFO 08-20 12:00:02 [core.py:620] Initializing a V1 LLM engine (v0.10.1.1) with "
+        "config: model='m', max_seq_len=8192",
+        "(EngineCore_DP0 pid=9) ERROR 08-20 12:00:30 [core.py:700] ValueError: No available memory for the cache "
+        "blocks.",
+        "(EngineCore_DP1 pid=10) INFO 08-20 12:00:31 [core.py:620] Initializing a V1 LLM engine (v0.10.1.1) with "
+        "config: model='m', max_seq_len=8192"])
+    assert [d.code for d in report.diagnoses] == ["no_kv_cache_memory"]
+
+
 def test_the_most_decisive_failure_comes_first():
     lines = ["torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB.",
              "vllm serve: error: unrecognized arguments: --foo",

@@ -24,7 +24,9 @@ CALIBRATION_LINE = 2048  # characters kept of each: the figures sit near the sta
 
 # Markers are plain substrings (tested at C speed on every line); only the few lines holding one go
 # further.
-_START = ("vLLM API server version", "non-default args:", "args: Namespace(", "LLM engine (v")
+# Printed once per server process (not per engine core: with data parallelism a second engine's config
+# line can follow the first engine's failure).
+_START = ("vLLM API server version", "non-default args:", "args: Namespace(")
 _READY = ("Starting vLLM API server", "Application startup complete", "Uvicorn running on")
 # The start-up phases a CUDA OOM can happen in, by the line that opens each (0.4 through 0.34 wordings).
 _PHASES = (
