@@ -109,3 +109,11 @@ def test_a_detached_launch_is_re_planned_on_the_gpus_its_record_names(llama_fold
     assert main(["doctor"]) == 3
     out = capsys.readouterr().out
     assert "--max-model-len 37920" in out and "re-planned with the log's settings" in out
+
+
+def test_a_wrong_hardware_option_is_exit_2_naming_it(tmp_path, capsys):
+    log = tmp_path / "server.log"
+    log.write_text(V1_KV + "\n", encoding="utf-8")
+    assert main(["doctor", str(log), "--gpu", "NoSuchGPU-9000"]) == 2
+    assert "NoSuchGPU-9000" in capsys.readouterr().err
+    assert main(["doctor", str(log), "--vllm-version", "banana"]) == 2

@@ -59,6 +59,19 @@ def _source(args: argparse.Namespace):
     return args.logfile, args.logfile, launch_for_log(Path(args.logfile).expanduser())
 
 
+def _check_typed_options(args: argparse.Namespace) -> None:
+    """A wrong --gpu or --vllm-version is the user's input: exit 2 naming it, as `plan` does. (What the
+    log names, an unreadable model folder or a release too old to plan, only leaves the fix unverified.)"""
+    if args.vllm_version is not None:
+        from wizard.planner.versions import VllmVersion
+
+        VllmVersion.parse(args.vllm_version)
+    if args.gpu is not None or (args.gpu_memory is not None and args.compute_capability):
+        from wizard.hardware.selection import hardware_for
+
+        hardware_for(args)
+
+
 def _request_factory(args: argparse.Namespace, report, record=None):
     """pins → PlanRequest for the log's model on the given GPUs, else the detected ones, else the GPUs
     the wizard's launch record planned for; None when the model or GPUs are unknown here. The doctor
@@ -67,6 +80,7 @@ def _request_factory(args: argparse.Namespace, report, record=None):
 
     from wizard.errors import WizardError
 
+    _check_typed_options(args)
     if not any(d.set is not None or d.code == "no_kv_cache_memory" for d in report.diagnoses):
         return None
     model = args.model or report.command.model
