@@ -232,3 +232,29 @@ def test_the_demo_offers_no_background_launch():
             assert isinstance(app.screen, ReviewStep)
 
     asyncio.run(drive())
+
+
+def test_a_launch_that_cannot_start_says_why_and_replans_without_a_pin():
+    from wizard.errors import WizardError
+
+    def refuse(*_args):
+        raise WizardError("vllm: not found; install vLLM or set VLLM_WIZARD_VLLM_PYTHON")
+
+    async def drive():
+        app = launch_app()
+        app.config = replace(app.config, services=replace(app.config.services, launch=refuse))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_review(pilot)
+            before = app.state
+            await pilot.press("b")
+            step = app.screen
+            assert isinstance(step, LaunchStep)
+            await until(pilot, lambda: step.check_action("replan", ()), "the failure")
+            text = shown(app)
+            assert "Could not start vLLM: vllm: not found" in text and "Press r to go back to the Plan step" in text
+            await pilot.press("r")
+            await settle(pilot)
+            assert isinstance(app.screen, PlanStep)
+            assert app.state.pins == before.pins and app.state.goals == before.goals
+
+    asyncio.run(drive())
