@@ -111,8 +111,9 @@ class LaunchStep(Screen[None]):
         self.verdict: Verdict | None = None
         self.replan: ReplanPins | None = None
         self.stopped = False
+        self._failed = False  # the launch could not start at all (the worker raised before a record)
+        self._checks: list[str] = []
         self._cancel = threading.Event()
-        self._view: StartupView | None = None
 
     @property
     def wizard(self) -> WizardApp:
@@ -165,17 +166,18 @@ class LaunchStep(Screen[None]):
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == FOLLOW and event.state == WorkerState.ERROR and self.verdict is None:
-            from screens.workers import reason
+        if event.worker.group != FOLLOW or event.state != WorkerState.ERROR or self.verdict is not None:
+            return
+        from screens.workers import reason
 
-            error = event.worker.error
-            self._finish_without_verdict(_t(msg("launch.start_error", reason=reason(error) if error else "-")))
-
-    def _finish_without_verdict(self, text: str) -> None:
-        """The launch could not even start (no vLLM, a port refused): say so, offer the re-plan."""
-        self.set_line("#launch-status", text, "error")
-        self.set_line("#launch-hint", _t(msg("launch.replan_plain")))
-        self._failed = True
+        why = reason(event.worker.error) if event.worker.error is not None else "-"
+        if self.record is None:  # it could not even start (no vLLM, the machine refused): re-plan
+            self._failed = True
+            self.set_line("#launch-status", _t(msg("launch.start_error", reason=why)), "error")
+            self.set_line("#launch-hint", _t(msg("launch.replan_plain")))
+        else:  # following broke (a bug, the disk): vLLM itself may well be running
+            self.set_line("#launch-verdict", _t(msg("launch.follow_error", reason=why)), "error")
+            self.set_line("#launch-hint", _t(msg("launch.running_hint")))
         self.refresh_bindings()
 
     # --- rendering the events ----------------------------------------------------------------------
@@ -199,7 +201,6 @@ class LaunchStep(Screen[None]):
         event = message.event
         view = getattr(event, "view", None)
         if view is not None:
-            self._view = view
             self._show_phase(view)
         if isinstance(event, LogLine):
             self.query_one("#launch-log", Log).write_line(event.line)
@@ -232,11 +233,8 @@ class LaunchStep(Screen[None]):
     def _show_check(self, event) -> None:
         from wizard.verify.report import render_check
 
-        checks = self.query_one("#launch-checks", Static)
-        done = getattr(self, "_checks", [])
-        done.append(render_check(event.check, current_language()).strip("\n"))
-        self._checks = done
-        checks.update(Content("\n".join(done)))
+        self._checks.append(render_check(event.check, current_language()).strip("\n"))
+        self.query_one("#launch-checks", Static).update(Content("\n".join(self._checks)))
 
     def _show_verdict(self, verdict: Verdict) -> None:
         self.verdict = verdict
@@ -264,8 +262,6 @@ class LaunchStep(Screen[None]):
             self.set_line("#launch-hint", _t(msg("launch.replan_offer", pins=message.replan.label)))
 
     # --- keys ----------------------------------------------------------------------------------------
-    _failed = False  # the launch could not start at all (set by the worker's failure)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "replan":
             return self.failed_start or self._failed
@@ -274,8 +270,9 @@ class LaunchStep(Screen[None]):
         return True
 
     def action_leave(self) -> None:
-        """Esc: while vLLM starts, stop waiting (it keeps running); afterwards, back to Review."""
-        if self.verdict is None and self.record is not None and not self._failed:
+        """Esc: while vLLM starts, stop waiting (it keeps running; the verdict says so and offers `s`);
+        afterwards, or pressed again while verify finishes its bounded checks, back to Review."""
+        if self.verdict is None and not self._failed and not self._cancel.is_set():
             self._cancel.set()
             return
         self.app.pop_screen()

@@ -258,3 +258,29 @@ def test_a_launch_that_cannot_start_says_why_and_replans_without_a_pin():
             assert app.state.pins == before.pins and app.state.goals == before.goals
 
     asyncio.run(drive())
+
+
+def test_following_that_breaks_says_so_and_leaves_the_server_to_the_user(monkeypatch):
+    import wizard.launch.watch as watch
+
+    real = watch.watch_launch
+
+    def breaks(record, **kwargs):
+        events = real(record, **kwargs)
+        yield next(events)  # the first phase, then the disk fills up
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(watch, "watch_launch", breaks)
+
+    async def drive():
+        app = launch_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_review(pilot)
+            await pilot.press("b")
+            step = app.screen
+            await until(pilot, lambda: "Stopped following" in shown(app), "the failure")
+            assert "No space left on device" in shown(app) and step.record is not None
+            assert step.check_action("stop", ()) and step.check_action("monitor", ())
+            assert not step.check_action("replan", ())
+
+    asyncio.run(drive())
