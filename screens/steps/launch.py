@@ -1,9 +1,9 @@
 """After Review, for the detached path: vLLM starts in the background and this step follows it to
 one verdict. The flow is `serve --detach`'s own (wizard.launch.detach.start_detached, then
 wizard.launch.watch.watch_launch): this screen only renders its events, which a thread worker posts
-as messages (the event loop never waits on vLLM). A failed start shows the diagnosis
-(wizard.launch.diagnosis) and `r` re-plans with its fix pinned, back on the Plan step with every
-input kept; a running server is one key from the monitor (`m`) and from being stopped (`s`).
+as messages (the event loop never waits on vLLM). A failed start shows the flow's diagnosis with its
+fix, and `r` re-plans with that fix pinned (wizard.launch.diagnosis), back on the Plan step with
+every input kept; a running server is one key from the monitor (`m`) and from being stopped (`s`).
 
 The foreground launch (Review's `l`) is unchanged: it ends the app and vLLM owns the terminal.
 """

@@ -16,10 +16,18 @@ from tui_support import make_app, settle
 from screens.steps.launch import Followed, LaunchJob, LaunchStep, ReplanFound, Started
 from wizard.i18n import msg
 from wizard.launch.calibration.compare import Row
-from wizard.launch.diagnosis import Replan, StartDiagnosis
+from wizard.launch.diagnosis import Replan
 from wizard.launch.phases import Phase
 from wizard.launch.usual import UsualStartup
-from wizard.launch.watch import CheckDone, LogLine, PhaseChanged, StartupFinished, StartupView, Verdict
+from wizard.launch.watch import (
+    CheckDone,
+    LogLine,
+    PhaseChanged,
+    StartDiagnosis,
+    StartupFinished,
+    StartupView,
+    Verdict,
+)
 from wizard.verify.report import CheckResult
 
 LOGS = Path(__file__).parents[1] / "verify" / "fixtures"

@@ -6,8 +6,8 @@ Events, in order: `PhaseChanged` / `LogLine` / `Tick` while vLLM starts (each ca
 `StartupView`: phase, elapsed, the usual start-up time, the log tail), `StartupFinished` with the
 predicted-vs-actual comparison, `CheckDone` for each verify check as it completes, and last a
 `Verdict`: serving correctly at N tokens/s, or what is wrong and the fix. When the start fails the
-log goes to `diagnose` (a parameter); the default is wizard.launch.diagnosis.diagnose_start, the one
-place the doctor's diagnosis plugs in.
+log goes to `diagnose` (a parameter: the doctor's diagnosis plugs in there); the default reads
+vLLM's own error text with wizard.launch.vllm_errors.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.store import CalibrationStore
 from wizard.launch.detach import HealthResult, is_alive, probe_health
-from wizard.launch.diagnosis import Diagnosis, diagnose_start
-from wizard.launch.diagnosis import StartDiagnosis, vllm_error_diagnosis  # noqa: F401 - their old home
 from wizard.launch.phases import Phase, PhaseTracker
 from wizard.launch.records import LaunchRecord
 from wizard.launch.startup import StartupOutcome, conclude_startup, read_log
@@ -38,7 +36,34 @@ TAIL_LINES = 40
 TICK_S = 1.0  # how often a Tick reports the elapsed time while nothing else happens
 
 
+class Diagnosis(Protocol):
+    """What `diagnose` returns for a failed start: the doctor's diagnoses have these fields."""
+
+    code: str
+    evidence: str
+    cause: str
+    fix: str
+
+
 Diagnose = Callable[[str], Sequence[Diagnosis]]
+
+
+@dataclass(frozen=True)
+class StartDiagnosis:
+    code: str
+    evidence: str
+    cause: str
+    fix: str
+
+
+def vllm_error_diagnosis(log_text: str) -> list[StartDiagnosis]:
+    """The default `diagnose`: the first failure vLLM's own error lines name (wizard.launch.vllm_errors)."""
+    from wizard.launch.vllm_errors import explain_log
+
+    found = explain_log(log_text)
+    if found is None:
+        return []
+    return [StartDiagnosis(found.code, found.quote, msg("startup.diagnosis.vllm_said", quote=found.quote), found.fix)]
 
 
 @dataclass(frozen=True)
@@ -157,7 +182,7 @@ def watch_launch(record: LaunchRecord, *, timeout: float = 900, poll: float = 0.
         record_startup(record, health.seconds, {p.value: round(t, 1) for p, t in tracker.entered.items()})
     yield StartupFinished(outcome, view())
     if not health.ok:
-        yield _failed_start(record, health, failed_in, outcome, diagnose or diagnose_start)
+        yield _failed_start(record, health, failed_in, outcome, diagnose or vllm_error_diagnosis)
         return
     if not verify:
         yield Verdict(True, "started", msg("startup.verdict.started", url=record.url, seconds=health.seconds),
