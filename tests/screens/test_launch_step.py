@@ -106,6 +106,7 @@ def test_a_healthy_launch_shows_progress_comparison_checks_and_serving(monkeypat
         app = launch_app()
         async with app.run_test(size=(80, 24)) as pilot:
             await to_review(pilot)
+            assert "b Background" in shown(app)  # Review's footer offers it beside `l Launch`
             step = await launch(pilot)
             assert step.verdict.code == "serving" and step.verdict.ok, step.verdict.headline
             text = shown(app)  # on screen at 80x24: the verdict and what to do next
@@ -226,7 +227,7 @@ def test_the_demo_offers_no_background_launch():
                 await pilot.press("ctrl+n")
                 await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
-            assert "Launch in background" not in shown(app)
+            assert "Background" not in shown(app)
             await pilot.press("b")
             await pilot.pause()
             assert isinstance(app.screen, ReviewStep)
