@@ -197,6 +197,7 @@ class WizardApp(App[Handoff]):
             act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
+            act.LaunchDetached: lambda p: self.action_launch_detached(), act.Replan: self._replan,
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
         }
         handler = actions.get(type(payload))
@@ -372,24 +373,67 @@ class WizardApp(App[Handoff]):
         if done.message:
             self.notify(done.message)
 
-    def action_launch(self) -> None:
+    def _ready_command(self) -> tuple[LaunchCommand, Preparation | None] | None:
+        """The command to launch and its preparation, or None after saying why not."""
         command = self.derived.command
         if command is None:
             self.notify(t("plan.unavailable"), severity="warning")
-            return
+            return None
         prepared = self.state.prep
         if self.config.services.prepare is not None and not self.config.demo:
             if self.state.prep_pending or prepared is None:
                 self.notify(t("review.checking"), severity="warning")
                 self._maybe_prepare()
-                return
+                return None
             if not prepared.ok and not self.config.dry_run:
                 self.notify(t("review.blocked", reason=prepared.blocking[0]), severity="error", timeout=10)
-                return
+                return None
+        return (prepared.command if prepared is not None else command), prepared
+
+    def action_launch(self) -> None:
+        ready = self._ready_command()
+        if ready is None:
+            return
         # Workers are threads: cancel them so the process exits promptly before the exec.
         self._cancel_download.set()
         self.workers.cancel_all()
-        self.exit(Handoff(prepared.command if prepared is not None else command, prepared))
+        self.exit(Handoff(*ready))
+
+    def action_launch_detached(self) -> None:
+        """vLLM in the background, followed to its verdict on the Launch step (screens/steps/launch.py)."""
+        if self.config.demo or self.config.dry_run or self.config.services.launch is None:
+            from screens.i18n import current_language
+            from wizard.i18n import localize, msg
+
+            self.notify(localize(msg("launch.unavailable"), current_language()), severity="warning")
+            return
+        ready, plan = self._ready_command(), self.derived.plan
+        if ready is None or plan is None:
+            return
+        from screens.steps.launch import LaunchJob, LaunchStep
+
+        command, prepared = ready
+        vllm_exe = prepared.vllm_exe if prepared is not None else None
+        self.push_screen(LaunchStep(LaunchJob(plan, command, launch_options(self.state), vllm_exe)))
+
+    def _replan(self, replan: act.Replan) -> None:
+        """From a failed start back to the Plan step, the diagnosis's fix pinned; every input kept."""
+        while not isinstance(self.screen, StepScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if replan.pins:
+            self.dispatch(ApplyFix(replan.pins))
+        self.goto(STEPS.index("plan"))
+
+    def monitor_server(self, record_path: Path) -> None:
+        """The monitor on one launched server (the Launch step's `m`); Esc comes back."""
+        from screens.monitor.screen import MonitorScreen
+        from wizard.monitor.sampler import MonitorConfig
+
+        if self.current_mode != "wizard":
+            return
+        self.remove_mode("monitor")
+        self.add_mode("monitor", lambda: MonitorScreen(MonitorConfig(launch_record=record_path)))
+        self.switch_mode("monitor")
 
     # --- command palette --------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
