@@ -42,6 +42,7 @@ from screens.state import (
     GoTo,
     InspectFinished,
     InspectStarted,
+    PasteRead,
     PrepFinished,
     PrepStarted,
     ProbeFinished,
@@ -54,6 +55,8 @@ from screens.state import (
 from screens.steps import step_class
 from screens.steps.base import StepScreen
 from screens.translate import translate_bindings
+from screens.widgets.paste_command import PasteCommand
+from wizard.errors import WizardError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -112,6 +115,7 @@ class WizardApp(App[Handoff]):
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
+        self._paste_waiting: str | None = None  # a pasted command's model, until its inspection ends
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -198,6 +202,7 @@ class WizardApp(App[Handoff]):
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
+            PasteCommand: lambda p: self.paste(p.text), InspectFinished: self._inspected,
         }
         handler = actions.get(type(payload))
         if handler is not None:
@@ -320,6 +325,38 @@ class WizardApp(App[Handoff]):
             # The weights are on disk now: inspect the local copy (exact headers, no estimates).
             self._start_inspect(self.state.model.text)
 
+    # --- a pasted command: its flags pinned, then the Plan step -------------------------------------
+    def paste(self, text: str) -> str | None:
+        """Read a pasted `vllm serve` command or YAML path (wizard.check) and inspect its model; the
+        Plan step opens once it is inspected. Returns the refusal, in one sentence, or None."""
+        from screens.i18n import current_language
+        from wizard.check.paste import read_paste
+        from wizard.i18n import localize
+
+        try:
+            pasted = read_paste(text, self.state.vllm_version)
+        except WizardError as exc:
+            return localize(exc.message, current_language())
+        self.dispatch(PasteRead(pasted))
+        for note in pasted.notes:
+            self.notify(localize(note, current_language()), severity="warning", timeout=15)
+        model = self.state.model
+        if model.facts is not None and model.text == pasted.model and model.pending is None:
+            self.goto(STEPS.index("plan"))  # the same model is inspected already
+        else:
+            self._paste_waiting = pasted.model
+            self._start_inspect(pasted.model)
+        return None
+
+    def _inspected(self, finished: InspectFinished) -> None:
+        """The pasted command's model is inspected: the Plan step (or the first step still missing
+        input, e.g. the API key a public host needs) shows the command's prediction."""
+        self.dispatch(finished)
+        if self._paste_waiting is not None and finished.text == self._paste_waiting:
+            self._paste_waiting = None
+            if self.state.paste is not None and self.state.model.facts is not None:
+                self.goto(STEPS.index("plan"))
+
     # --- the end: checks, exports and launch ----------------------------------------------------------
     def _maybe_prepare(self, again: bool = False) -> None:
         """On the Review step, run the launcher's preparation once per command (and again when it
@@ -397,6 +434,7 @@ class WizardApp(App[Handoff]):
             yield SystemCommand(t("cmd.goto", step=t(f"step.{name}.name")), t("cmd.goto_help"),
                                 partial(self.goto, index))
         yield SystemCommand(t("cmd.launch"), t("cmd.launch_help"), self.action_launch)
+        yield SystemCommand(t("paste.cmd"), t("paste.cmd_help"), self.action_paste_command)
         for number, fix in enumerate(self.derived.fixes, start=1):
             yield SystemCommand(t("cmd.fix", label=fix.label), fix.result, partial(self._apply_fix, number))
         for group in reversed(self._failed):
@@ -404,6 +442,11 @@ class WizardApp(App[Handoff]):
                                 partial(self.handle, act.Retry(group)))
         yield SystemCommand(t("cmd.monitor"), t("cmd.monitor_help"), self.action_monitor)
         yield from super().get_system_commands(screen)
+
+    def action_paste_command(self) -> None:
+        from screens.widgets.paste_command import PasteCommandDialog
+
+        self.push_screen(PasteCommandDialog())
 
     def _apply_fix(self, number: int) -> None:
         fix = self.derived.fixes[number - 1]
