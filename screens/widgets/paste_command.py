@@ -38,11 +38,12 @@ class PasteInput(Input):
     """An Input that takes a multi-line paste as one command line."""
 
     def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # Input's own handler (first line only) must not run as well
         if event.text:
             # Imported on the first paste: the app's first frame does not wait for wizard.check.
             from wizard.check.paste import one_line
 
-            line = one_line(event.text)
+            line = " ".join(one_line(event.text).split())
             if self.selection.is_empty:
                 self.insert_text_at_cursor(line)
             else:
