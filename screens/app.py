@@ -328,7 +328,8 @@ class WizardApp(App[Handoff]):
     # --- a pasted command: its flags pinned, then the Plan step -------------------------------------
     def paste(self, text: str) -> str | None:
         """Read a pasted `vllm serve` command or YAML path (wizard.check) and inspect its model; the
-        Plan step opens once it is inspected. Returns the refusal, in one sentence, or None."""
+        Plan step opens once it is inspected. Returns the refusal, in one sentence, or None; the
+        screen then keeps the text with its secrets masked (wizard.check.paste.masked)."""
         from screens.i18n import current_language
         from wizard.check.paste import read_paste
         from wizard.i18n import localize

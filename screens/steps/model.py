@@ -127,8 +127,11 @@ class ModelStep(StepScreen):
             # A pasted `vllm serve` command or YAML path: the Plan step opens with its flags pinned.
             refused = self.wizard.paste(text)
             if refused is not None:
-                error.update(refused)  # the input keeps the text: nothing is lost
+                from wizard.check.paste import masked
+
+                error.update(refused)  # the input keeps the text (secrets masked): nothing is lost
                 error.display = True
+                event.input.value = masked(event.value)
             else:
                 event.input.value = self.wizard.state.model.text  # the model, not the command (secrets)
         elif text:

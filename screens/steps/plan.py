@@ -103,7 +103,7 @@ class PlanStep(StepScreen):
         self.query_one("#budget", BudgetBars).show_plan(plan)
         self.set_text("#kv", kv_line(plan) if plan else "")
         warnings = "\n".join(t("plan.warning", message=w.message) for w in plan.warnings) if plan else ""
-        warnings = "\n".join(filter(None, [warnings, *notice_lines(derived)]))
+        warnings = "\n".join(filter(None, [warnings, *notice_lines(state, derived)]))
         self.set_text("#warnings", warnings)
         self.query_one("#warnings").display = bool(warnings)
         if plan is not None:

@@ -25,6 +25,7 @@ from screens.translate import translate_bindings
 if TYPE_CHECKING:
     from screens.app import WizardApp
     from screens.derive import Derived
+    from screens.state import WizardState
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,28 @@ class PasteCommandDialog(ModalScreen[None]):
         if error is None:
             self.dismiss(None)
         else:
+            from wizard.check.paste import masked
+
             self.query_one("#paste-error", Static).update(error)
+            event.input.value = masked(event.value)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def notice_lines(derived: Derived) -> list[str]:
-    """A pasted command's check findings for the Plan step, in the screen's language."""
-    if not derived.notices:
+SHOWN_MAX = 160  # characters of the pasted command repeated on the Plan step
+
+
+def notice_lines(state: WizardState, derived: Derived) -> list[str]:
+    """On the Plan step: which command is predicted (secrets masked), then its check findings the
+    planner does not show, in the screen's language."""
+    if state.paste is None:
         return []
     from screens.i18n import current_language
     from wizard.i18n import localize
 
+    shown = state.paste.shown
+    shown = shown if len(shown) <= SHOWN_MAX else shown[: SHOWN_MAX - 1] + "…"
     lang = current_language()
-    return [t("paste.notice", message=localize(f.message, lang)) for f in derived.notices]
+    return [t("paste.predicting", version=state.vllm_version, command=shown),
+            *(t("paste.notice", message=localize(f.message, lang)) for f in derived.notices)]

@@ -29,6 +29,7 @@ from screens.steps.model import ModelStep
 from screens.steps.plan import PlanStep
 from screens.widgets.paste_command import PasteCommandDialog
 from wizard.check import check_command
+from wizard.check.paste import masked
 from wizard.hardware.fake_backend import FakeBackend
 from wizard.hardware.probe import probe
 from wizard.i18n import msg
@@ -122,6 +123,10 @@ def test_seed004_paste_opens_the_plan_with_the_flags_pinned_the_failure_and_a_fi
             shown = screen_text(app)
             assert t("plan.fails", version=plan.version, code=plan.failure_code, message="").split("(")[0].strip() in shown
             assert "GPU 0" in shown and "32768" in shown
+            # Under the bars (scrolled to at 80x24): which command is predicted, then the notices.
+            notes = str(app.screen.query_one("#warnings").render())
+            assert t("paste.predicting", version=VLLM_VERSION, command=app.state.paste.shown) in notes
+            assert t("paste.notice", message="")[:1] in notes
             fixes = [f.key for f in app.derived.fixes]
             assert "more_gpus" in fixes
             # The fix is one key: TP 2 over both GPUs starts, the command's other pin kept.
@@ -207,7 +212,7 @@ def test_a_public_host_with_a_key_stops_on_goals_for_the_key(qwen15, a6000_x2, t
     run(drive())
 
 
-GARBAGE = ["vllm srve Qwen/Qwen3-8B --tp 2", "vllm serve --max-model-len 8192", "python -m http.server 8000",
+GARBAGE = ["vllm srve Qwen/Qwen3-8B --tp 2", f"HF_TOKEN={HF_SECRET} vllm run Qwen/Qwen3-8B --api-key {SECRET}", "vllm serve --max-model-len 8192", "python -m http.server 8000",
            "missing.yaml", 'vllm serve "Qwen/Qwen3-8B --port 1']
 
 
@@ -225,12 +230,14 @@ def test_a_garbage_paste_is_one_message_and_changes_nothing(size, lang):
             for text in GARBAGE:
                 await paste_into(pilot, "#model-input", text)
                 assert isinstance(app.screen, ModelStep) and app.state == before
-                assert app.screen.query_one("#model-input", Input).value == text  # nothing lost
+                # Nothing lost but the secrets' values, which the app never uses.
+                assert app.screen.query_one("#model-input", Input).value == masked(text)
                 error = app.screen.query_one("#paste-error")
                 message = str(error.render()).strip()
                 assert error.display and message and "\n" not in message  # one sentence
                 assert bool(re.search(r"[\u4e00-\u9fff]", message)) == (lang == "zh_CN")  # in the screen's language
-                assert "Traceback" not in screen_text(app)
+                shown = screen_text(app)
+                assert "Traceback" not in shown and SECRET not in shown and HF_SECRET not in shown
             # A model typed after a refusal is inspected as before, and the message goes.
             await paste_into(pilot, "#model-input", before.model.text)
             assert not app.screen.query_one("#paste-error").display

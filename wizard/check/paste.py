@@ -32,6 +32,12 @@ _SECRETS = {"api_key", "hf_token"}
 # The launcher sets these for the GPUs the plan uses; the command's own value chose those GPUs.
 _PLAN_ENV = {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# A secret's value in raw pasted text (a flag or an env assignment named like one), for `masked`.
+_SECRET_VALUE = re.compile(
+    r"""(?ix)
+    (?P<name>(?<![\w-])--?[a-z0-9_-]*(?:api[-_]?key|token|secret|password|passwd)[a-z0-9_-]*(?:=|\s+)
+      | (?<![\w-])[a-z_][a-z0-9_]*(?:token|api_key|_key|secret|password|passwd)[a-z0-9_]*=)
+    (?P<value>"[^"]*"?|'[^']*'?|(?!-)\S+)""")
 _COMMAND_START = re.compile(r"^(env\s+|[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(\S*/)?(vllm|python[0-9.]*)(\s|$)")
 
 
@@ -59,6 +65,12 @@ class Paste:
 def one_line(text: str) -> str:
     """A multi-line paste as one command line: `\\` continuations joined, other line breaks spaces."""
     return re.sub(r"\s*\r?\n\s*", " ", re.sub(r"\\\r?\n", " ", text)).strip()
+
+
+def masked(text: str) -> str:
+    """The pasted text with every secret's value replaced by ***: what a refused paste leaves in the
+    input (the app never uses a pasted secret, so nothing the user needs is lost)."""
+    return _SECRET_VALUE.sub(lambda m: m.group("name") + MASK, text)
 
 
 def looks_like_command(text: str) -> bool:
