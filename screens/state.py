@@ -285,7 +285,8 @@ def _reduce_paste(state: WizardState, intent: PasteRead) -> WizardState:
     paste, hw = intent.paste, state.hardware
     if paste.gpu_indices:
         if hw.detected is not None and not hw.use_catalog:
-            hw = _reduce_hardware(hw, ChooseGpus(paste.gpu_indices))
+            chosen = _reduce_hardware(hw, ChooseGpus(paste.gpu_indices))
+            hw = chosen if chosen.selected else hw  # none of them here: the GPUs chosen before stay
         else:
             hw = replace(hw, catalog_count=len(paste.gpu_indices))
     exposure = replace(state.exposure,

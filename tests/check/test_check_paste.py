@@ -21,7 +21,7 @@ def test_commands_and_yaml_paths_are_recognised(text):
 
 
 @pytest.mark.parametrize("text", ["Qwen/Qwen3-8B", "hf:Qwen/Qwen3-8B", "ms:qwen/Qwen3-8B", "/models/Qwen3-8B",
-                                  "./Qwen3-8B", "", "vllm-project/some-model"])
+                                  "./Qwen3-8B", "", "vllm-project/some-model", "someorg/vllm", "/models/my python"])
 def test_model_ids_and_folders_are_not_commands(text):
     assert not looks_like_command(text)
 

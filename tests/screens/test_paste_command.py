@@ -268,3 +268,57 @@ def test_the_command_palette_pastes_too(qwen15, a6000_x2, lang):
             assert app.derived.plan.failure_code == "max_model_len_exceeds_kv_cache"
 
     run(drive())
+
+
+# --- the state and the plan without a terminal ---------------------------------------------------------
+
+
+def _state_with_demo_gpus():
+    from screens.demo import demo_probe
+    from screens.state import ProbeFinished, SetPin, WizardState, reduce
+
+    state = reduce(WizardState(vllm_version=VLLM_VERSION), ProbeFinished(facts=demo_probe()))
+    return reduce(state, SetPin("enforce_eager", True))
+
+
+def test_a_paste_replaces_the_pins_and_sets_gpus_and_exposure():
+    from screens.state import InspectStarted, reduce
+    from wizard.check.paste import read_paste
+
+    state = _state_with_demo_gpus()
+    pasted = read_paste("CUDA_VISIBLE_DEVICES=1 vllm serve org/m --max-model-len 8192 --host 0.0.0.0 --port 7000",
+                        VLLM_VERSION)
+    after = reduce(state, pasted_intent(pasted))
+    assert after.pinned == {"max_model_len": 8192}  # the earlier enforce_eager pin is not the command's
+    assert after.hardware.selected == (1,) and after.exposure.all_interfaces and after.exposure.port == 7000
+    assert reduce(after, InspectStarted("org/m")).paste is pasted  # its own model: still that command
+    assert reduce(after, InspectStarted("org/other")).paste is None  # another model typed by hand
+    elsewhere = read_paste("CUDA_VISIBLE_DEVICES=6,7 vllm serve org/m", VLLM_VERSION)
+    assert reduce(state, pasted_intent(elsewhere)).hardware.selected == (0, 1)  # no such GPUs: kept
+
+
+def pasted_intent(pasted):
+    from screens.state import PasteRead
+
+    return PasteRead(pasted)
+
+
+def test_derive_predicts_a_paste_exactly_and_the_chooser_otherwise():
+    from screens.demo import demo_inspect
+    from screens.derive import derive
+    from screens.state import InspectFinished, InspectStarted, reduce
+    from wizard.check.paste import read_paste
+
+    found = demo_inspect("Qwen/Qwen3-14B")
+    state = reduce(_state_with_demo_gpus(), InspectStarted("Qwen/Qwen3-14B"))
+    state = reduce(state, InspectFinished("Qwen/Qwen3-14B", found.facts, found.ref))
+    pasted = read_paste("vllm serve Qwen/Qwen3-14B -tp 2 --max-model-len 4096 --disable-log-stats", VLLM_VERSION)
+    state = reduce(state, pasted_intent(pasted))
+    derived = derive(state)
+    checked = check_command(["vllm", "serve", "Qwen/Qwen3-14B", "-tp", "2", "--max-model-len", "4096"],
+                            derived.hardware, vllm_version=VLLM_VERSION, model=found.facts)
+    assert derived.plan.settings == checked.plan.settings  # release defaults, nothing chosen
+    assert derived.command.argv[-1] == "--disable-log-stats"
+    # The same pins typed by hand are planned by the chooser: it picks what the command left out.
+    by_hand = derive(replace(reduce(state, InspectStarted("Qwen/Qwen3-14B-other")), model=state.model))
+    assert by_hand.plan.settings != derived.plan.settings and "--disable-log-stats" not in by_hand.command.argv

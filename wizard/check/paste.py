@@ -38,7 +38,7 @@ _SECRET_VALUE = re.compile(
     (?P<name>(?<![\w-])--?[a-z0-9_-]*(?:api[-_]?key|token|secret|password|passwd)[a-z0-9_-]*(?:=|\s+)
       | (?<![\w-])[a-z_][a-z0-9_]*(?:token|api_key|_key|secret|password|passwd)[a-z0-9_]*=)
     (?P<value>"[^"]*"?|'[^']*'?|(?!-)\S+)""")
-_COMMAND_START = re.compile(r"^(env\s+|[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(\S*/)?(vllm|python[0-9.]*)(\s|$)")
+_COMMAND_START = re.compile(r"^(env\s+|[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(\S*/)?(vllm|python[0-9.]*)\s")
 
 
 @dataclass(frozen=True)
