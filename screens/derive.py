@@ -91,11 +91,15 @@ def derive(state: WizardState) -> Derived:
         exact = state.paste is not None
         plan = make_plan(request, exact=exact)
         command, notices = build_command(plan, launch_options(state)), ()
+        fixes = tuple(suggest_fixes(plan, exact=exact))
         if state.paste is not None:
-            from wizard.check.paste import extend_command, paste_notices
+            from screens.i18n import current_language
+            from wizard.check.paste import extend_command, paste_review
 
-            command, notices = extend_command(command, state.paste), paste_notices(state.paste, plan)
-        return Derived(hardware=hardware, plan=plan, fixes=tuple(suggest_fixes(plan, exact=exact)), command=command,
-                       notices=notices)
+            notices, more = paste_review(state.paste, plan, current_language())
+            command = extend_command(command, state.paste)
+            # check's own suggestions (a parser, ...) after the planner's, none twice.
+            fixes += tuple(f for f in more if all(f.pins != g.pins for g in fixes))
+        return Derived(hardware=hardware, plan=plan, fixes=fixes, command=command, notices=notices)
     except WizardError as exc:
         return Derived(error=exc.message)

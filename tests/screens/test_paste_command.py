@@ -322,3 +322,28 @@ def test_derive_predicts_a_paste_exactly_and_the_chooser_otherwise():
     # The same pins typed by hand are planned by the chooser: it picks what the command left out.
     by_hand = derive(replace(reduce(state, InspectStarted("Qwen/Qwen3-14B-other")), model=state.model))
     assert by_hand.plan.settings != derived.plan.settings and "--disable-log-stats" not in by_hand.command.argv
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_check_suggestion_is_a_one_key_fix_too(lang):
+    """The demo's Qwen3-14B (a thinking model) pasted without --reasoning-parser starts, and check's
+    suggestion is offered as a fix (labelled with the flag, described in the screen's language)."""
+    set_language(lang)
+
+    async def drive():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_model_step(pilot)
+            await paste_into(pilot, "#model-input", "vllm serve Qwen/Qwen3-14B -tp 2 --max-model-len 8192")
+            assert isinstance(app.screen, PlanStep) and app.derived.plan.ok
+            assert "missing_reasoning_parser" in {f.code for f in app.derived.notices}
+            fix = app.derived.fixes[0]
+            assert fix.pins == {"reasoning_parser": "qwen3"}
+            assert fix.result == msg("check.suggest.reasoning_parser", parser="qwen3").render(lang)
+            assert "1 --reasoning-parser qwen3" in screen_text(app)
+            await press(pilot, "1")
+            assert app.state.pinned["reasoning_parser"] == "qwen3" and app.derived.plan.ok
+            assert "missing_reasoning_parser" not in {f.code for f in app.derived.notices}
+            assert "--reasoning-parser" in app.derived.command.argv
+
+    run(drive())

@@ -24,6 +24,7 @@ from wizard.i18n import Message, msg
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
+    from wizard.planner.fixes import Fix
     from wizard.planner.plan import Plan
 
 # Flags the wizard holds elsewhere (its exposure) or never holds (secrets), not as kept flags.
@@ -171,12 +172,30 @@ def _written(parsed: ParsedCommand, dest: str, value: Any) -> list[str]:
     return [option.option, str(value)]
 
 
-def paste_notices(paste: Paste, plan: Plan) -> tuple[Finding, ...]:
-    """The check findings about the pasted command that the Plan step does not already show: not the
-    predicted failure, not the planner's own warnings."""
+def paste_review(paste: Paste, plan: Plan, lang: str | None = None) -> tuple[tuple[Finding, ...], tuple[Fix, ...]]:
+    """For the Plan step of a pasted command (`plan`: its exact prediction with the pins as they are
+    now): the check findings it does not already show (not the predicted failure, not the planner's
+    own warnings), and check's suggestions that are settings to pin, as one-key fixes (each verified
+    by predicting again; labelled with the flag, described in `lang`)."""
+    from wizard.check.fixes import suggest
+    from wizard.planner.fixes import Fix
+    from wizard.planner.settings import SETTINGS
+
     planner = {w.code for w in plan.warnings} | ({plan.failure_code} if plan.failure_code else set())
     found = collect(paste.parsed, paste.command_pins, plan, paste.table)
-    return tuple(f for f in found if f.code not in planner)
+    fixes: list[Fix] = []
+    for s in suggest(paste.parsed, plan, found):
+        # Flags to drop are not pins (the app already leaves refused flags out of the command).
+        if s.unset or not s.set or not set(s.set) <= SETTINGS.keys() or not plan.ok and not s.predicted.ok:
+            continue
+        label = " ".join(_flag_text(name, value) for name, value in s.set.items())
+        fixes.append(Fix(f"check.{s.code}", label, dict(s.set), s.message.render(lang)))
+    return tuple(f for f in found if f.code not in planner), tuple(fixes)
+
+
+def _flag_text(name: str, value: Any) -> str:
+    flag = "--" + name.replace("_", "-")
+    return flag if value is True else f"{flag} {value}"
 
 
 def extend_command(command: LaunchCommand, paste: Paste) -> LaunchCommand:
