@@ -96,7 +96,7 @@ def derive(state: WizardState) -> Derived:
             from screens.i18n import current_language
             from wizard.check.paste import extend_command, paste_review
 
-            notices, more = paste_review(state.paste, plan, current_language())
+            notices, more = paste_review(state.paste, plan, current_language(), planner_fixes=bool(fixes))
             command = extend_command(command, state.paste)
             # check's own suggestions (a parser, ...) after the planner's, none twice.
             fixes += tuple(f for f in more if all(f.pins != g.pins for g in fixes))

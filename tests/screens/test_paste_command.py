@@ -128,7 +128,7 @@ def test_seed004_paste_opens_the_plan_with_the_flags_pinned_the_failure_and_a_fi
             assert t("paste.predicting", version=VLLM_VERSION, command=app.state.paste.shown) in notes
             assert t("paste.notice", message="")[:1] in notes
             fixes = [f.key for f in app.derived.fixes]
-            assert "more_gpus" in fixes
+            assert "more_gpus" in fixes and "check.use_all_gpus" not in fixes  # the same fix, offered once
             # The fix is one key: TP 2 over both GPUs starts, the command's other pin kept.
             await press(pilot, str(fixes.index("more_gpus") + 1))
             assert app.state.pinned["tensor_parallel_size"] == 2 and app.state.pinned["max_model_len"] == 32768

@@ -172,12 +172,15 @@ def _written(parsed: ParsedCommand, dest: str, value: Any) -> list[str]:
     return [option.option, str(value)]
 
 
-def paste_review(paste: Paste, plan: Plan, lang: str | None = None) -> tuple[tuple[Finding, ...], tuple[Fix, ...]]:
+def paste_review(paste: Paste, plan: Plan, lang: str | None = None, *,
+                 planner_fixes: bool = False) -> tuple[tuple[Finding, ...], tuple[Fix, ...]]:
     """For the Plan step of a pasted command (`plan`: its exact prediction with the pins as they are
     now): the check findings it does not already show (not the predicted failure, not the planner's
     own warnings), and check's suggestions that are settings to pin, as one-key fixes (each verified
-    by predicting again; labelled with the flag, described in `lang`)."""
-    from wizard.check.fixes import suggest
+    by predicting again; labelled with the flag, described in `lang`). `planner_fixes`: the planner
+    offers memory fixes already, so check's own (the same trades: GPUs, utilization, length, fp8 KV)
+    are left out rather than shown twice."""
+    from wizard.check.fixes import MEMORY_CODES, suggest
     from wizard.planner.fixes import Fix
     from wizard.planner.settings import SETTINGS
 
@@ -187,6 +190,8 @@ def paste_review(paste: Paste, plan: Plan, lang: str | None = None) -> tuple[tup
     for s in suggest(paste.parsed, plan, found):
         # Flags to drop are not pins (the app already leaves refused flags out of the command).
         if s.unset or not s.set or not set(s.set) <= SETTINGS.keys() or not plan.ok and not s.predicted.ok:
+            continue
+        if planner_fixes and s.code in MEMORY_CODES:
             continue
         label = " ".join(_flag_text(name, value) for name, value in s.set.items())
         fixes.append(Fix(f"check.{s.code}", label, dict(s.set), s.message.render(lang)))
