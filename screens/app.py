@@ -61,6 +61,7 @@ from wizard.errors import WizardError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from wizard.check.paste import Paste
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent
@@ -115,7 +116,7 @@ class WizardApp(App[Handoff]):
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
-        self._paste_waiting: str | None = None  # a pasted command's model, until its inspection ends
+        self._paste_waiting: Paste | None = None  # a pasted command, until its model is inspected
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -338,25 +339,31 @@ class WizardApp(App[Handoff]):
             pasted = read_paste(text, self.state.vllm_version)
         except WizardError as exc:
             return localize(exc.message, current_language())
-        self.dispatch(PasteRead(pasted))
         for note in pasted.notes:
             self.notify(localize(note, current_language()), severity="warning", timeout=15)
         model = self.state.model
         if model.facts is not None and model.text == pasted.model and model.pending is None:
-            self.goto(STEPS.index("plan"))  # the same model is inspected already
+            self._paste_waiting = None
+            self._use_paste(pasted)  # the same model is inspected already
         else:
-            self._paste_waiting = pasted.model
+            # Pins, GPUs and exposure change only once the model is found: a model that cannot be
+            # inspected leaves them as they were (the step shows why, as for a typed model).
+            self._paste_waiting = pasted
             self._start_inspect(pasted.model)
         return None
 
     def _inspected(self, finished: InspectFinished) -> None:
-        """The pasted command's model is inspected: the Plan step (or the first step still missing
-        input, e.g. the API key a public host needs) shows the command's prediction."""
         self.dispatch(finished)
-        if self._paste_waiting is not None and finished.text == self._paste_waiting:
+        waiting = self._paste_waiting
+        if waiting is not None and finished.text == waiting.model and self.state.model.pending is None:
             self._paste_waiting = None
-            if self.state.paste is not None and self.state.model.facts is not None:
-                self.goto(STEPS.index("plan"))
+            self._use_paste(waiting)
+
+    def _use_paste(self, pasted: Paste) -> None:
+        """The command's flags become the pins; the Plan step (or the first step still missing input,
+        e.g. the API key a public host needs) shows its prediction."""
+        self.dispatch(PasteRead(pasted))
+        self.goto(STEPS.index("plan"))
 
     # --- the end: checks, exports and launch ----------------------------------------------------------
     def _maybe_prepare(self, again: bool = False) -> None:

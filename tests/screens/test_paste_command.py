@@ -24,6 +24,7 @@ from tui_support import VLLM_VERSION, make_app, press, screen_text, settle
 
 from screens.demo import demo_services
 from screens.i18n import set_language, t
+from screens.state import SetPin
 from screens.steps.goals import GoalsStep
 from screens.steps.model import ModelStep
 from screens.steps.plan import PlanStep
@@ -345,5 +346,22 @@ def test_a_check_suggestion_is_a_one_key_fix_too(lang):
             assert app.state.pinned["reasoning_parser"] == "qwen3" and app.derived.plan.ok
             assert "missing_reasoning_parser" not in {f.code for f in app.derived.notices}
             assert "--reasoning-parser" in app.derived.command.argv
+
+    run(drive())
+
+
+def test_a_command_whose_model_cannot_be_inspected_changes_no_pin(tmp_path):
+    async def drive():
+        app = make_app()
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_model_step(pilot)
+            app.dispatch(SetPin("enforce_eager", True))
+            before = (app.state.pins, app.state.hardware, app.state.exposure)
+            missing = tmp_path / "no-such-model"
+            await paste_into(pilot, "#model-input", f"vllm serve {missing} -tp 2 --port 9000")
+            assert isinstance(app.screen, ModelStep) and app.state.model.error  # the step says why
+            assert (app.state.pins, app.state.hardware, app.state.exposure) == before and app.state.paste is None
+            await paste_into(pilot, "#model-input", "Qwen/Qwen3-14B")  # and nothing is waiting for it
+            assert isinstance(app.screen, ModelStep) and app.state.pinned == {"enforce_eager": True}
 
     run(drive())
