@@ -42,6 +42,7 @@ from screens.state import (
     GoTo,
     InspectFinished,
     InspectStarted,
+    PasteRead,
     PrepFinished,
     PrepStarted,
     ProbeFinished,
@@ -54,10 +55,13 @@ from screens.state import (
 from screens.steps import step_class
 from screens.steps.base import StepScreen
 from screens.translate import translate_bindings
+from screens.widgets.paste_command import PasteCommand
+from wizard.errors import WizardError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from wizard.check.paste import Paste
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent
@@ -112,6 +116,7 @@ class WizardApp(App[Handoff]):
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
+        self._paste_waiting: Paste | None = None  # a pasted command, until its model is inspected
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -199,6 +204,7 @@ class WizardApp(App[Handoff]):
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
             act.LaunchDetached: lambda p: self.action_launch_detached(), act.Replan: self._replan,
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
+            PasteCommand: lambda p: self.paste(p.text), InspectFinished: self._inspected,
         }
         handler = actions.get(type(payload))
         if handler is not None:
@@ -321,6 +327,45 @@ class WizardApp(App[Handoff]):
             # The weights are on disk now: inspect the local copy (exact headers, no estimates).
             self._start_inspect(self.state.model.text)
 
+    # --- a pasted command: its flags pinned, then the Plan step -------------------------------------
+    def paste(self, text: str) -> str | None:
+        """Read a pasted `vllm serve` command or YAML path (wizard.check) and inspect its model; the
+        Plan step opens once it is inspected. Returns the refusal, in one sentence, or None; the
+        screen then keeps the text with its secrets masked (wizard.check.paste.masked)."""
+        from screens.i18n import current_language
+        from wizard.check.paste import read_paste
+        from wizard.i18n import localize
+
+        try:
+            pasted = read_paste(text, self.state.vllm_version)
+        except WizardError as exc:
+            return localize(exc.message, current_language())
+        for note in pasted.notes:
+            self.notify(localize(note, current_language()), severity="warning", timeout=15)
+        model = self.state.model
+        if model.facts is not None and model.text == pasted.model and model.pending is None:
+            self._paste_waiting = None
+            self._use_paste(pasted)  # the same model is inspected already
+        else:
+            # Pins, GPUs and exposure change only once the model is found: a model that cannot be
+            # inspected leaves them as they were (the step shows why, as for a typed model).
+            self._paste_waiting = pasted
+            self._start_inspect(pasted.model)
+        return None
+
+    def _inspected(self, finished: InspectFinished) -> None:
+        self.dispatch(finished)
+        waiting = self._paste_waiting
+        if waiting is not None and finished.text == waiting.model and self.state.model.pending is None:
+            self._paste_waiting = None
+            self._use_paste(waiting)
+
+    def _use_paste(self, pasted: Paste) -> None:
+        """The command's flags become the pins; the Plan step (or the first step still missing input,
+        e.g. the API key a public host needs) shows its prediction."""
+        self.dispatch(PasteRead(pasted))
+        self.goto(STEPS.index("plan"))
+
     # --- the end: checks, exports and launch ----------------------------------------------------------
     def _maybe_prepare(self, again: bool = False) -> None:
         """On the Review step, run the launcher's preparation once per command (and again when it
@@ -441,6 +486,7 @@ class WizardApp(App[Handoff]):
             yield SystemCommand(t("cmd.goto", step=t(f"step.{name}.name")), t("cmd.goto_help"),
                                 partial(self.goto, index))
         yield SystemCommand(t("cmd.launch"), t("cmd.launch_help"), self.action_launch)
+        yield SystemCommand(t("paste.cmd"), t("paste.cmd_help"), self.action_paste_command)
         for number, fix in enumerate(self.derived.fixes, start=1):
             yield SystemCommand(t("cmd.fix", label=fix.label), fix.result, partial(self._apply_fix, number))
         for group in reversed(self._failed):
@@ -448,6 +494,11 @@ class WizardApp(App[Handoff]):
                                 partial(self.handle, act.Retry(group)))
         yield SystemCommand(t("cmd.monitor"), t("cmd.monitor_help"), self.action_monitor)
         yield from super().get_system_commands(screen)
+
+    def action_paste_command(self) -> None:
+        from screens.widgets.paste_command import PasteCommandDialog
+
+        self.push_screen(PasteCommandDialog())
 
     def _apply_fix(self, number: int) -> None:
         fix = self.derived.fixes[number - 1]
