@@ -197,7 +197,7 @@ class WizardApp(App[Handoff]):
 
     def handle(self, payload: object) -> None:
         """An action (side effects: workers, screens, the end) or a state intent (folded)."""
-        actions: dict[type, Callable[[Any], None]] = {
+        actions: dict[type, Callable[[Any], object]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
             act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),

@@ -90,7 +90,8 @@ def derive(state: WizardState) -> Derived:
         # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
         exact = state.paste is not None
         plan = make_plan(request, exact=exact)
-        command, notices = build_command(plan, launch_options(state)), ()
+        command = build_command(plan, launch_options(state))
+        notices: tuple[Finding, ...] = ()
         fixes = tuple(suggest_fixes(plan, exact=exact))
         if state.paste is not None:
             from screens.i18n import current_language
