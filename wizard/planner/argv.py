@@ -90,6 +90,8 @@ def build_argv(
             argv += [_flag(name), s[name]]
     if s["quantization"]:
         argv += ["--quantization", s["quantization"]]
+        if s["quantization"] == "bitsandbytes" and version.bnb_needs_load_format:
+            argv += ["--load-format", "bitsandbytes"]
     for name in ("enforce_eager", "trust_remote_code", "disable_custom_all_reduce"):
         if s[name]:
             argv.append(_flag(name))

@@ -129,6 +129,12 @@ class VllmVersion:
         return not self.at_least(0, 28)
 
     @property
+    def bnb_needs_load_format(self) -> bool:
+        """In-flight bitsandbytes also needs --load-format bitsandbytes before 0.8.5 (0.8.0's
+        EngineArgs.create_load_config raises without it; 0.8.5's sets it from the quantization)."""
+        return not self.at_least(0, 8, 5)
+
+    @property
     def gptq_act_order(self) -> bool:
         """Act-order (desc_act=True) GPTQ checkpoints load; vLLM 0.32 refuses them (seen in 0.32.0)."""
         return not self.at_least(0, 32)

@@ -53,11 +53,13 @@ def _role_bytes(model: ModelFacts, dtype: str, online_quant: str | None) -> dict
         cast = sum(b * target / _FLOAT_BYTES[d] if d in _FLOAT_BYTES else b for d, b in weights.bytes_by_dtype.items())
         if raw:
             roles = {role: b * cast / raw for role, b in roles.items()}
-    if online_quant == "fp8" and model.quantization is None:
+    if online_quant in {"fp8", "bitsandbytes"} and model.quantization is None:
+        # fp8: one byte per weight; in-flight bitsandbytes: NF4 plus its block absmax (wizard.perf.shape)
+        per_param = 1.0 if online_quant == "fp8" else 0.5 + 1 / 64
         bytes_per = DTYPE_BYTES.get(dtype, 2)
         for role in _ONLINE_QUANT_ROLES:
             if role in roles:
-                roles[role] = roles[role] / bytes_per
+                roles[role] = roles[role] / bytes_per * per_param
     return roles
 
 
