@@ -176,3 +176,32 @@ def test_pins_are_never_changed_by_the_search():
     p = plan(catalog_hardware("A10", 2), qwen15_14b(), "0.11.0", goals=Goals(context=32768), **pins)
     for name, value in pins.items():
         assert getattr(p.settings, name) == value
+
+
+def test_pinned_tp1_on_two_gpus_offers_using_both():
+    from wizard.planner.fixes import suggest_fixes
+
+    p = plan(catalog_hardware("A10", 2), qwen15_14b(), "0.11.0", goals=Goals(context=32768),
+             tensor_parallel_size=1, pipeline_parallel_size=1)
+    assert p.settings.tensor_parallel_size == 1 and p.settings.pipeline_parallel_size == 1
+    if p.settings.quantization:  # never silently: a lossy setting comes with its warning
+        assert {"online_fp8", "online_bnb"} & codes(p)
+    fixes = suggest_fixes(p)
+    assert fixes and fixes[0].key == "more_gpus" and fixes[0].label == "use all 2 GPUs"
+    assert fixes[0].pins == {"tensor_parallel_size": 2, "pipeline_parallel_size": 1}
+    fixed = make_plan(p.request.model_copy(update={"pinned": {**p.request.pinned, **fixes[0].pins}}))
+    assert fixed.ok and fixed.settings.max_model_len == 32768
+
+
+def test_pinned_tp_below_gpus_offers_tp_over_all_even_when_pipeline_covers_them():
+    from wizard.planner.fixes import suggest_fixes
+
+    p = plan(catalog_hardware("A10", 2), qwen15_14b(), "0.11.0", tensor_parallel_size=1)
+    fixes = suggest_fixes(p)
+    assert [f.key for f in fixes] == ["more_gpus"] and fixes[0].pins["tensor_parallel_size"] == 2
+
+
+def test_a_working_plan_with_nothing_pinned_needs_no_fixes():
+    from wizard.planner.fixes import suggest_fixes
+
+    assert suggest_fixes(plan(catalog_hardware("A10", 2), qwen15_14b(), "0.11.0")) == []

@@ -84,11 +84,13 @@ def order(cands: list[Scored], request: PlanRequest) -> list[Scored]:
     best_single = max(single) if single else None
 
     def key(c: Scored) -> tuple:
-        n_lossy = len(lossy(c.pred.settings.model_dump(), model))
+        # 4-bit weights cost more accuracy than fp8 weights or an fp8 KV cache
+        n_lossy = sum(2 if x == "bitsandbytes" else 1 for x in lossy(c.pred.settings.model_dump(), model))
         lossy_first = n_lossy if priority in {"quality", "balanced"} else 0
         offload = c.pred.settings.cpu_offload_gb
         return (
             not c.meets_context, not c.meets_concurrency, c.extreme, lossy_first, offload > 0,
+            0 if c.meets_context else -c.pred.settings.max_model_len,
             _bucket(values[id(c)], best),
             _bucket(c.perf.decode_single if c.perf else None, best_single) if priority == "balanced" else 0,
             -c.gpus, n_lossy, c.stage, -c.pred.kv_tokens,

@@ -202,9 +202,10 @@ class _Search:
                 trial.choose("quantization", "bitsandbytes", msg("chooser.quant.bnb"))
                 trial.warnings.append(("online_bnb", msg("chooser.warn.online_bnb")))
             p = self.predict(trial)
-            if q and p.ok:
-                yield trial
-                continue
+            if q:
+                yield trial  # evaluated even when KV-short: capping its context may beat offloading
+                if p.ok:
+                    continue
             yield from self._offload(p, trial)
 
     def _offload(self, pred: Prediction, d: Draft):
