@@ -108,8 +108,10 @@ class _Search:
         if self._met():
             return self._finish()
         lossless = dict(frontier)
+        # Weights that exceed a GPU's free memory: no KV remedy helps; only stage 4 can.
+        kv_shapes = [sh for sh in shapes if not _weights_too_big(frontier[sh][0])]
         for stage, step in ((1, self._free), (2, self._fp8_kv), (3, self._slower)):
-            for shape in shapes:
+            for shape in kv_shapes:
                 pred, d = frontier[shape]
                 for nd in step(pred, d):
                     p2, d2 = self.evaluate(nd, stage)
@@ -120,7 +122,9 @@ class _Search:
             if stage == 1:
                 lossless = dict(frontier)
         if not any(c.pred.max_fitting_len >= 1024 or c.pred.ok for c in self.evaluated):
-            for shape in shapes:
+            # Quantizing or offloading on fewer GPUs than the most a shape can use is never better.
+            most = max(a * b for a, b in shapes)
+            for shape in [sh for sh in shapes if sh[0] * sh[1] == most]:
                 pred, d = lossless[shape]
                 for nd in self._weights(pred, d):
                     self.evaluate(nd, 4)
@@ -339,6 +343,10 @@ _MEMORY_FAILURES = {"weights_exceed_memory", "free_memory_below_request", "no_kv
 def _memory_only(p: Prediction) -> bool:
     """Predicted to start, or failing only for memory (a setting vLLM refuses is no base to build on)."""
     return p.failure is None or p.failure.code in _MEMORY_FAILURES
+
+
+def _weights_too_big(p: Prediction) -> bool:
+    return p.failure is not None and p.failure.code == "weights_exceed_memory"
 
 
 def _better_base(new: Prediction, old: Prediction) -> bool:
