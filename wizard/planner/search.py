@@ -1,7 +1,8 @@
 """The chooser's search: enumerate candidate settings, predict each, drop the failing ones, rank.
 
 Stages of rising cost (wizard.planner.candidates) run over every shape at once; the search stops
-at the first stage where some candidate meets the goals, so a cheaper remedy on more GPUs always
+at the first stage where some candidate meets the goals (stages 0 and 1 count as one: raising the
+utilization is free), so a cheaper remedy on more GPUs always
 beats a costlier one on fewer. Within a stage, wizard.planner.rank orders the survivors by the
 user's priority with the performance model. Pins are never changed: every variant goes through
 Draft.choose, which leaves pinned settings alone.
@@ -105,8 +106,6 @@ class _Search:
         for shape in shapes:
             d = _base(req, self.gpus, self.version, *shape)
             frontier[shape] = self.evaluate(d, 0)
-        if self._met():
-            return self._finish()
         lossless = dict(frontier)
         # Weights that exceed a GPU's free memory: no KV remedy helps; only stage 4 can.
         kv_shapes = [sh for sh in shapes if not _weights_too_big(frontier[sh][0])]
@@ -117,6 +116,8 @@ class _Search:
                     p2, d2 = self.evaluate(nd, stage)
                     if _better_base(p2, frontier[shape][0]):
                         frontier[shape] = (p2, d2)
+            # Stage 1 costs nothing (utilization the free memory allows), so stages 0 and 1 compete
+            # as one: a faster shape that needs it beats a slower one that does not.
             if self._met():
                 return self._finish()
             if stage == 1:
