@@ -205,3 +205,17 @@ def test_a_working_plan_with_nothing_pinned_needs_no_fixes():
     from wizard.planner.fixes import suggest_fixes
 
     assert suggest_fixes(plan(catalog_hardware("A10", 2), qwen15_14b(), "0.11.0")) == []
+
+
+def test_fewer_gpus_only_when_strictly_better_and_the_reason_says_why():
+    small = _model("test/llama-1b", 2048, 16, 32, 8, 8192, 128256, 131072)
+    hw = catalog_hardware("H100", 2).model_copy(update={"links": (GpuLink(a=0, b=1, p2p=False),), "source": "nvml"})
+    fast = plan(hw, small, "0.11.0", goals=Goals(priority="latency"))
+    # A 1B model on H100s without P2P: splitting it only adds a pipeline stage or host all-reduces.
+    s = fast.settings
+    assert s.tensor_parallel_size * s.pipeline_parallel_size == 1
+    why = fast.reasons["tensor_parallel_size"]
+    assert "All 2 GPUs were predicted to give" in why and "tokens/s for one request" in why
+    # The same model under throughput at a long context goal: every GPU's KV cache counts.
+    wide = plan(hw, small, "0.11.0", goals=Goals(priority="throughput", context=131072, concurrency=64))
+    assert wide.settings.tensor_parallel_size * wide.settings.pipeline_parallel_size == 2
