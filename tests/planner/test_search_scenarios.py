@@ -219,3 +219,11 @@ def test_fewer_gpus_only_when_strictly_better_and_the_reason_says_why():
     # The same model under throughput at a long context goal: every GPU's KV cache counts.
     wide = plan(hw, small, "0.11.0", goals=Goals(priority="throughput", context=131072, concurrency=64))
     assert wide.settings.tensor_parallel_size * wide.settings.pipeline_parallel_size == 2
+
+
+def test_a_full_gpu_says_to_free_it_not_that_others_allow_0_00():
+    p = plan(catalog_hardware("A10", 1, used_gib=21.5), qwen15_14b(), "0.11.0")
+    assert not p.ok and "nothing_fits" in codes(p)
+    assert "Other processes hold 21.5 GiB" in p.failure_message and "2× NVIDIA A10" in p.failure_message
+    assert "at most 0.00" not in p.reasons["gpu_memory_utilization"]
+    assert "No memory is free" in p.reasons["gpu_memory_utilization"]

@@ -19,7 +19,7 @@ import math
 from wizard.hardware.facts import GpuFacts
 from wizard.i18n import msg
 from wizard.planner import candidates as cand
-from wizard.planner import parallel
+from wizard.planner import checks, parallel
 from wizard.planner.choose import (
     UTIL_CEILING,
     Draft,
@@ -327,6 +327,9 @@ class _Search:
         if "cpu_offload_gb" not in d.pinned:
             d.reasons["cpu_offload_gb"] = msg("chooser.offload.no_room", host=(self.host_limit or 0) / GIB) \
                 if self.host_limit is not None else msg("chooser.offload.too_much")
+        held = max(checks.others_bytes(g) for g in self.gpus)
+        if held > GIB:
+            text = msg("chooser.nothing_fits_busy", text=text, held=held / GIB)
         code = pred.failure.code if pred.failure else "other"
         pred = dataclasses.replace(pred, failure=Failure(code, text))
         d.warnings.append(("nothing_fits", text))
@@ -390,10 +393,11 @@ def smallest_hardware(request: PlanRequest, version: VllmVersion, gpus: list[Gpu
     model = request.model
     heads = model.arch.num_attention_heads
     template = gpus[0]
-    for n in (2, 4, 8, 16, 32, 64):
-        if n <= len(gpus):
-            continue
-        more = [template.model_copy(update={"index": i}) for i in range(n)]
+    for n in (1, 2, 4, 8, 16, 32, 64):
+        if n < len(gpus) or n == len(gpus) and not any(checks.others_bytes(g) > GIB for g in gpus):
+            continue  # the same count only helps once the other processes' memory is free
+        more = [template.model_copy(update={"index": i, "used_bytes": 0, "free_bytes": template.total_bytes,
+                                            "processes": ()}) for i in range(n)]
         hw = request.hardware.model_copy(update={"gpus": tuple(more), "links": ()})
         sub = request.model_copy(update={"hardware": hw, "gpu_indices": None, "pinned": {}})
         tp = n if heads % n == 0 and parallel._kv_fits(model, n) else math.gcd(n, heads)
