@@ -227,3 +227,10 @@ def test_a_full_gpu_says_to_free_it_not_that_others_allow_0_00():
     assert "Other processes hold 21.5 GiB" in p.failure_message and "2× NVIDIA A10" in p.failure_message
     assert "at most 0.00" not in p.reasons["gpu_memory_utilization"]
     assert "No memory is free" in p.reasons["gpu_memory_utilization"]
+
+
+def test_unmet_context_on_a_t4_says_why_fp8_kv_was_not_used():
+    p = plan(catalog_hardware("T4", 1), qwen15_14b(), "0.11.0", goals=Goals(context=32768), host=64 * GIB)
+    assert "goal_context_unmet" in codes(p)  # 26 GiB of bf16 weights on a 15 GiB card: 4-bit, short context
+    assert p.settings.kv_cache_dtype == "auto" and "compute capability 7.5" in p.reasons["kv_cache_dtype"]
+    assert "online_bnb" in codes(p) and p.settings.quantization == "bitsandbytes"

@@ -243,6 +243,11 @@ class _Search:
         self._explain(best, ranked)
         if self.request.goals.context and pred.settings.max_model_len < min(
                 self.request.goals.context, pred.derived_max_len):
+            cc = self.gpus[0].cc_tuple
+            if pred.settings.kv_cache_dtype == "auto" and "fp8" not in self.version.kv_cache_dtypes:
+                d.choose("kv_cache_dtype", "auto", msg("chooser.kv.no_fp8_release", version=str(self.version)))
+            elif pred.settings.kv_cache_dtype == "auto" and cc is not None and cc < (8, 0):
+                d.choose("kv_cache_dtype", "auto", msg("chooser.kv.no_fp8_gpu", cc=f"{cc[0]}.{cc[1]}"))
             d.warnings.append(("goal_context_unmet", msg(
                 "chooser.warn.context_unmet", got=pred.settings.max_model_len, want=self.request.goals.context,
                 fit=pred.max_fitting_len)))
