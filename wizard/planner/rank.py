@@ -1,14 +1,15 @@
 """Rank candidate plans by the user's priority, with the performance model.
 
 Every candidate that reaches here is predicted to start. The key, most important first:
-goals met (context, then concurrency), then the priority's measure:
-- throughput: aggregate decode tokens/s at the goal concurrency (else what the KV cache holds);
-- latency: one request's decode tokens/s;
-- context: the longest max-model-len, then KV tokens;
-- quality: fewest lossy settings, then throughput;
-- balanced: fewest lossy settings, then throughput, then single-request speed.
-Figures within TIE of each other count as equal, and then more GPUs win (the user rented them),
-then more KV cache.
+1. goals met: the context (a pinned max-model-len, the goal, or the priority's length), then the
+   concurrency;
+2. no extreme CPU offload (past half a GPU's weights: a 4-bit load is offered instead);
+3. for balanced and quality: the fewest lossy settings (fp8 KV or fp8 weights count 1, 4-bit 2);
+4. no offload at all; then, when the context goal is missed, the longest context;
+5. the priority's measure, in TIE-wide buckets: throughput and balanced score aggregate decode
+   tokens/s at the goal concurrency (else what the KV cache holds), latency one request's
+   decode tokens/s, context the longest max-model-len; balanced then one request's speed;
+6. ties: more GPUs (the user rented them), fewer lossy settings, cheaper stage, more KV cache.
 """
 
 from __future__ import annotations

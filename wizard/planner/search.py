@@ -41,6 +41,8 @@ from wizard.planner.versions import VllmVersion
 GIB = 1 << 30
 # Offload is "extreme" (and a 4-bit load is offered instead) past this share of a GPU's weights.
 EXTREME_SHARE = 0.5
+# Below this many tokens per request a plan is not worth serving: quantize or offload instead.
+MIN_USEFUL_LEN = 1024
 
 
 class _Search:
@@ -122,7 +124,7 @@ class _Search:
                 return self._finish()
             if stage == 1:
                 lossless = dict(frontier)
-        if not any(c.pred.max_fitting_len >= 1024 or c.pred.ok for c in self.evaluated):
+        if not self._usable():
             # Quantizing or offloading on fewer GPUs than the most a shape can use is never better.
             most = max(a * b for a, b in shapes)
             for shape in [sh for sh in shapes if sh[0] * sh[1] == most]:
@@ -130,6 +132,13 @@ class _Search:
                 for nd in self._weights(pred, d):
                     self.evaluate(nd, 4)
         return self._finish()
+
+    def _usable(self) -> bool:
+        """Something starts with a context worth serving (or will, once capped to what fits)."""
+        if any(c.pred.settings.max_model_len >= min(MIN_USEFUL_LEN, self.target(c.pred)) for c in self.evaluated):
+            return True
+        return any(_kv_short(p) and p.max_fitting_len >= MIN_USEFUL_LEN and "max_model_len" not in d.pinned
+                   for p, d, _ in self.failing)
 
     def _met(self) -> bool:
         return any(c.meets for c in self.evaluated)
