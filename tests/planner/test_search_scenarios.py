@@ -115,6 +115,7 @@ def test_70b_on_one_32gb_card_gets_a_working_4bit_plan(version):
     assert "holds the whole model" not in p.reasons["tensor_parallel_size"]
     assert "fit without online quantization" not in p.reasons["quantization"]
     assert "offloading would slow" not in p.reasons["cpu_offload_gb"]
+    assert "tokens/s for one request" in p.reasons["cpu_offload_gb"]  # the reason states the speed
 
 
 def test_70b_offload_never_exceeds_host_memory_and_says_what_would_fit():

@@ -267,6 +267,10 @@ class _Search:
                 want=goal_c)))
         if pred.settings.cpu_offload_gb and not any(c == "cpu_offload_slow" for c, _ in d.warnings):
             single = best.perf.decode_single if best.perf else None
+            d.choose("cpu_offload_gb", pred.settings.cpu_offload_gb, msg(
+                "chooser.offload.reason_speed", gb=pred.settings.cpu_offload_gb, speed=_speed(single),
+                host=(self.host_limit or 0) / GIB) if self.host_limit is not None else msg(
+                "chooser.offload.reason_speed_unknown_host", gb=pred.settings.cpu_offload_gb, speed=_speed(single)))
             d.warnings.append(("cpu_offload_slow", msg(
                 "chooser.warn.offload", gb=pred.settings.cpu_offload_gb,
                 speed=_speed(single))))
