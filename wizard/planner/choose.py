@@ -109,6 +109,8 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     d.choose("kv_cache_dtype", "auto", "The KV cache keeps the model's precision; capacity is sufficient without fp8.")
     d.choose("block_size", default_block_size(model.arch, cc),
              "vLLM's default block size for this attention backend.")
+    # 0.8-0.10 fall back to V0 for some setups; the fallback's defaults apply (wizard.releases.engine).
+    version, _ = version.resolve_engine(model, chosen, d.settings())
     tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
     _choose_len(d, request, version)
     length = d.values["max_model_len"]
@@ -309,7 +311,7 @@ def _score(pred: Prediction) -> tuple:
 
 
 def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
-    version = VllmVersion.parse(request.vllm_version)
+    version = VllmVersion.parse(request.vllm_version).with_env(request.vllm_env)
     gpus = select_gpus(request)
     if request.nodes > 1:
         shapes = parallel.multinode_candidates(request.model, request.nodes, len(gpus) // request.nodes,

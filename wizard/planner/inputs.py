@@ -51,6 +51,8 @@ class PlanRequest(Frozen):
     # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
     rdma: bool | None = None
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
+    # Environment variables the server starts with that change what vLLM does (VLLM_USE_V1).
+    vllm_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -138,7 +138,8 @@ def make_plan(request: PlanRequest) -> Plan:
         argv += ["--distributed-executor-backend", "ray"]  # the head's command; see wizard.launch.multinode
     env = build_env(indices, s, no_p2p=no_p2p, detected=request.hardware.source != "catalog")
     warnings = [Warning_(code=c, message=m) for c, m in draft.warnings]
-    warnings += [Warning_(code=c, message=m) for c, m in plan_warnings.collect(request, pred, version, used, no_p2p)]
+    warnings += [Warning_(code=c, message=m)
+                 for c, m in plan_warnings.collect(request, pred, pred.version or version, used, no_p2p)]
     return Plan(
         request=request, version=str(version), settings=s, pinned=tuple(sorted(pinned)), reasons=draft.reasons,
         ranks=pred.ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,

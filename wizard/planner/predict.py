@@ -16,6 +16,7 @@ from wizard.planner import overheads as oh
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases.engine import EngineChoice
 from wizard.planner.weights import DTYPE_BYTES, plan_weights, pp_layer_split
 from wizard.planner import checks
 
@@ -58,6 +59,8 @@ class Prediction:
     derived_max_len: int
     failure: Failure | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    engine: EngineChoice | None = None  # the engine this start-up runs and the oracle rule behind it
+    version: VllmVersion | None = None  # the release, with that engine fixed
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,7 @@ def predict(
 ) -> Prediction:
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     arch = model.arch
+    version, engine = version.resolve_engine(model, gpus, settings)
     cc = gpus[0].cc_tuple if gpus else None
     dtype = checks.resolve_dtype(settings.dtype, model, cc)
     model_bytes = DTYPE_BYTES.get(dtype, 2)
@@ -122,7 +126,7 @@ def predict(
     return Prediction(
         settings=settings, ranks=tuple(ranks), worst=worst, layout=layout, num_blocks=num_blocks,
         kv_tokens=cap.tokens, concurrency=cap.concurrency, max_fitting_len=max_fit, derived_max_len=derived,
-        failure=failure, notes=weights.notes,
+        failure=failure, notes=weights.notes, engine=engine, version=version,
     )
 
 
