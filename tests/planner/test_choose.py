@@ -181,9 +181,12 @@ def test_parser_missing_in_old_release_is_left_out_with_a_warning():
 
 
 def test_v0_engine_uses_whole_prompt_prefill_and_v0_message():
+    # Above 32K, 0.6.x's EngineArgs turns chunked prefill on (512-token budget up to 0.6.4).
     p = plan(hardware(gpu(**L4)), version="0.6.3", max_model_len=131072)
-    assert p.settings.enable_chunked_prefill is False
-    assert p.settings.max_num_batched_tokens == 131072  # V0 profiles a whole max-length prompt
+    assert p.settings.enable_chunked_prefill is True and p.settings.max_num_batched_tokens == 512
+    whole = plan(hardware(gpu(**L4)), version="0.6.3", max_model_len=32768)
+    assert whole.settings.enable_chunked_prefill is False
+    assert whole.settings.max_num_batched_tokens == 32768  # V0 profiles a whole max-length prompt
     assert p.failure_code in {"max_model_len_exceeds_kv_cache", "no_kv_cache_memory"}
     if p.failure_code == "max_model_len_exceeds_kv_cache":
         assert "larger than the maximum number of tokens that can be stored in KV cache" in p.failure_message

@@ -19,6 +19,7 @@ from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
 
 GIB = 1 << 30
 UTIL_CEILING = 0.95  # above this, runtime spikes (sampler, prefill peaks) OOM in practice
@@ -91,6 +92,22 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
     return max(0.0, math.floor(min(ratios) * 100) / 100)
 
 
+def scheduler_defaults_for(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion,
+                           values: dict, pinned: frozenset[str]) -> SchedulerDefaults:
+    """The release's scheduler defaults (wizard.releases.scheduler), honouring pinned values."""
+    arch = request.model.arch
+    return scheduler_defaults(version.key, str(version), SchedulerInputs(
+        engine=version.engine, max_model_len=values["max_model_len"],  # type: ignore[arg-type]
+        gpu_total_gib=min(g.total_bytes or 0 for g in gpus) / GIB, gpu_name=gpus[0].name,
+        usage=request.usage, multimodal=arch.has_vision or arch.has_audio,
+        sliding_window=bool(arch.sliding_window and arch.sliding_window_layers), lora=bool(values.get("enable_lora")),
+        mla=arch.mla is not None, speculative=bool(values.get("speculative_model") or values.get("speculative_config")),
+        chunked_prefill=values["enable_chunked_prefill"] if "enable_chunked_prefill" in pinned else None,
+        max_num_batched_tokens=values["max_num_batched_tokens"] if "max_num_batched_tokens" in pinned else None,
+        max_num_seqs=values["max_num_seqs"] if "max_num_seqs" in pinned else None,
+    ))
+
+
 def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int) -> Draft:
     model, pins, goals = request.model, dict(request.pinned), request.goals
     d = Draft(values={**Settings().model_dump(), **pins}, reasons={}, pinned=frozenset(pins))
@@ -111,17 +128,11 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
              "vLLM's default block size for this attention backend.")
     # 0.8-0.10 fall back to V0 for some setups; the fallback's defaults apply (wizard.releases.engine).
     version, _ = version.resolve_engine(model, chosen, d.settings())
-    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
     _choose_len(d, request, version)
-    length = d.values["max_model_len"]
-    if version.engine == "V0":
-        d.choose("enable_chunked_prefill", False, "The V0 engine prefills whole prompts by default.")
-        tokens = max(length, tokens)
-    else:
-        d.choose("enable_chunked_prefill", True, "Chunked prefill is the V1 engine's default and bounds the profile batch.")
-        if version.at_least(0, 11, 2):
-            tokens = min(tokens, seqs * length)
-            seqs = min(seqs, tokens)
+    sched = scheduler_defaults_for(request, chosen, version, d.values, d.pinned)
+    tokens, seqs = sched.max_num_batched_tokens, sched.max_num_seqs
+    d.choose("enable_chunked_prefill", sched.chunked_prefill,
+             f"vLLM {version}'s {version.engine} engine default for this model and context length.")
     d.vllm_defaults.update(max_num_batched_tokens=tokens, max_num_seqs=seqs, block_size=d.values["block_size"],
                            cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
     d.choose("max_num_batched_tokens", tokens, f"vLLM {version}'s default for this GPU class; it sets the profiled activation peak.")

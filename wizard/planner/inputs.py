@@ -53,6 +53,8 @@ class PlanRequest(Frozen):
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
     # Environment variables the server starts with that change what vLLM does (VLLM_USE_V1).
     vllm_env: dict[str, str] = field(default_factory=dict)
+    # How vLLM is started: `vllm serve` or the offline LLM class (their V1 batch defaults differ).
+    usage: Literal["serve", "llm"] = "serve"
 
     def __post_init__(self) -> None:
         super().__post_init__()
