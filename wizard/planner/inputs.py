@@ -35,6 +35,7 @@ class MeasuredOverheads(Frozen):
     activation_bytes: int | None = None
     non_torch_bytes: int | None = None
     cuda_graph_bytes: int | None = None
+    context_bytes: int | None = None  # CUDA context before vLLM's snapshot (total - free at start, idle GPU)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +56,8 @@ class PlanRequest(Frozen):
     vllm_env: dict[str, str] = field(default_factory=dict)
     # How vLLM is started: `vllm serve` or the offline LLM class (their V1 batch defaults differ).
     usage: Literal["serve", "llm"] = "serve"
+    # FlashInfer installed where vLLM runs (V1 samples with it; the vLLM docker images ship it).
+    flashinfer: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
