@@ -188,14 +188,15 @@ def evaluate(record: dict, workdir: Path) -> Outcome:
             pins.pop("max_model_len")
     usage = extras.get("usage") or ("llm" if offline(record) else "serve")
     try:
-        plan = make_plan(PlanRequest(hardware=hw, model=model, vllm_version=version_text, pinned=pins,
-                                     vllm_env=extras.get("env", {}), usage=usage,
-                                     flashinfer=bool(extras.get("flashinfer")), nodes=1))
+        wanted = dict(vllm_env=extras.get("env", {}), usage=usage, flashinfer=bool(extras.get("flashinfer")))
+        # Older planners (the "before" run on main) lack these inputs: pass what the planner knows.
+        known = {k: v for k, v in wanted.items() if k in PlanRequest.__dataclass_fields__}
+        plan = make_plan(PlanRequest(hardware=hw, model=model, vllm_version=version_text, pinned=pins, **known))
         plan = _with_nodes(plan, hw, model, version_text, pins, extras, usage)
     except WizardError as exc:
         return Outcome(rid, False, f"planner refused the record: {exc}", era=era)
     out = Outcome(rid, True, "" if spec.faithful else f"approximate model: {spec.reason}", faithful=spec.faithful,
-                  era=era, engine=plan.engine)
+                  era=era, engine=getattr(plan, "engine", VllmVersion.parse(version_text).engine))
     _compare(out, plan, record)
     if unknown_gpu:
         out.kv_gib = out.kv_tokens = out.concurrency = None
@@ -208,18 +209,18 @@ def evaluate(record: dict, workdir: Path) -> Outcome:
 
 
 def _with_nodes(plan: Plan, hw, model, version_text, pins, extras, usage) -> Plan:
-    """Ranks spread over several machines (one GPU per node in these records): the same plan, with
-    the communication buffers of a multi-node group."""
+    """Ranks spread over several machines (one GPU per node in these records): the same settings,
+    predicted with the communication buffers of a multi-node group."""
     nodes = int(extras.get("nodes") or 1)
-    if nodes == 1:
+    if nodes == 1 or not hasattr(VllmVersion, "with_startup"):
         return plan
-    from wizard.planner.predict import StartupEnv, predict
-
-    gpus = list(hw.gpus)
-    pred = predict(model, gpus, plan.settings, VllmVersion.parse(version_text).with_env(extras.get("env")),
-                   env=StartupEnv(nodes=nodes, flashinfer=bool(extras.get("flashinfer"))))
     from dataclasses import replace
 
+    from wizard.planner.predict import predict
+
+    version = VllmVersion.parse(version_text).with_startup(env=extras.get("env"), nodes=nodes,
+                                                           flashinfer=bool(extras.get("flashinfer")))
+    pred = predict(model, list(hw.gpus), plan.settings, version)
     return replace(plan, ranks=pred.ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,
                    max_concurrency=pred.concurrency, failure_code=pred.failure.code if pred.failure else None)
 

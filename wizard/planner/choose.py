@@ -16,7 +16,7 @@ from wizard.model.facts import ModelFacts
 from wizard.planner import checks, parallel
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.kv import default_block_size
-from wizard.planner.predict import Prediction, StartupEnv, predict
+from wizard.planner.predict import Prediction, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
@@ -90,10 +90,6 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
     ratios = [((g.total_bytes or 0) - checks.others_bytes(g) - ctx - FREE_MARGIN - outside) / (g.total_bytes or 1)
               for g in gpus]
     return max(0.0, math.floor(min(ratios) * 100) / 100)
-
-
-def startup_env(request: PlanRequest) -> StartupEnv:
-    return StartupEnv(nodes=request.nodes, flashinfer=request.flashinfer)
 
 
 def scheduler_defaults_for(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion,
@@ -266,7 +262,7 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
         seqs = max(1, pred.num_blocks // 8 * 8 or pred.num_blocks)
         if trial.choose("max_num_seqs", seqs, f"Each decoding sequence of this hybrid model needs one of the "
                                               f"{pred.num_blocks} recurrent-state blocks that fit, so at most {seqs}."):
-            pred, d = predict(request.model, gpus, trial.settings(), version, request.measured, startup_env(request)), trial
+            pred, d = predict(request.model, gpus, trial.settings(), version, request.measured), trial
     if request.goals.context or "max_model_len" in d.pinned or not _kv_short(pred):
         return pred, d
     length = _round_len(pred.max_fitting_len)
@@ -277,7 +273,7 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
     trial = d.copy()
     trial.choose("max_model_len", length, f"Capped at {length:,} tokens: the most the KV cache holds for one request "
                                           f"on these GPUs (the model allows {pred.derived_max_len:,}).")
-    return predict(request.model, gpus, trial.settings(), version, request.measured, startup_env(request)), trial
+    return predict(request.model, gpus, trial.settings(), version, request.measured), trial
 
 
 def _kv_short(pred: Prediction) -> bool:
@@ -326,7 +322,9 @@ def _score(pred: Prediction) -> tuple:
 
 
 def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
-    version = VllmVersion.parse(request.vllm_version).with_env(request.vllm_env)
+    # The release, with what the server's start-up context changes in it (VLLM_USE_V1, nodes, FlashInfer).
+    version = VllmVersion.parse(request.vllm_version).with_startup(
+        env=request.vllm_env, nodes=request.nodes, flashinfer=request.flashinfer)
     gpus = select_gpus(request)
     if request.nodes > 1:
         shapes = parallel.multinode_candidates(request.model, request.nodes, len(gpus) // request.nodes,
@@ -346,14 +344,14 @@ def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
 
     for tp, pp, trade_offs in [(tp, pp, False) for tp, pp in shapes] + [(tp, pp, True) for tp, pp in shapes]:
         draft = _base(request, gpus, version, tp, pp)
-        pred = predict(request.model, gpus, draft.settings(), version, request.measured, startup_env(request))
+        pred = predict(request.model, gpus, draft.settings(), version, request.measured)
         pred, draft = _settle(pred, draft, request, gpus, version)
         if meets_goals(pred, request):
             return pred, draft
         remember(pred, draft, False)
         remedies = _kv_short(pred) or (pred.ok and request.goals.concurrency)
         for step in [] if not remedies else _ladder(draft, pred, request, gpus, version, trade_offs=trade_offs):
-            step_pred = predict(request.model, gpus, step.settings(), version, request.measured, startup_env(request))
+            step_pred = predict(request.model, gpus, step.settings(), version, request.measured)
             step_pred, step = _settle(step_pred, step, request, gpus, version)
             if meets_goals(step_pred, request):
                 return step_pred, step
@@ -380,7 +378,7 @@ def _last_resorts(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[G
                                                    "fit the chosen GPUs without CPU offload."):
                 trial.warnings.append(("online_fp8", "Weights are quantized to fp8 at load time: small quality loss; a "
                                                      "pre-quantized checkpoint is usually better."))
-                trial_pred = predict(model, gpus, trial.settings(), version, request.measured, startup_env(request))
+                trial_pred = predict(model, gpus, trial.settings(), version, request.measured)
                 if trial_pred.ok or _score(trial_pred) > _score(pred):
                     pred, d = trial_pred, trial
         if not pred.ok and pred.failure.code in {"weights_exceed_memory", "no_kv_cache_memory"}:
@@ -392,7 +390,7 @@ def _last_resorts(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[G
         trial = d.copy()
         if trial.choose("max_model_len", target, f"Capped at {target:,} tokens: the most the KV cache can hold for one "
                                                  "request on these GPUs."):
-            trial_pred = predict(model, gpus, trial.settings(), version, request.measured, startup_env(request))
+            trial_pred = predict(model, gpus, trial.settings(), version, request.measured)
             if request.goals.context and target < request.goals.context:
                 trial.warnings.append(("goal_context_unmet", f"Only {target:,} of the {request.goals.context:,} "
                                                              "tokens wanted per request fit."))
@@ -412,7 +410,7 @@ def _len_for_concurrency(pred, request, gpus, version, d) -> int | None:
         mid = (lo + hi) // 2
         trial = d.copy()
         trial.values["max_model_len"] = mid * 1024
-        p = predict(request.model, gpus, trial.settings(), version, request.measured, startup_env(request))
+        p = predict(request.model, gpus, trial.settings(), version, request.measured)
         if p.ok and p.concurrency >= want:
             best, lo = mid * 1024, mid + 1
         else:
@@ -433,5 +431,5 @@ def _offload(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFac
         return pred, d
     trial.warnings.append(("cpu_offload_slow", f"cpu-offload-gb={gb}: every forward pass copies {gb} GiB over PCIe; "
                                                "expect far slower generation. More GPUs or a quantized checkpoint avoid it."))
-    trial_pred = predict(request.model, gpus, trial.settings(), version, request.measured, startup_env(request))
+    trial_pred = predict(request.model, gpus, trial.settings(), version, request.measured)
     return trial_pred, trial

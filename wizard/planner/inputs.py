@@ -47,17 +47,17 @@ class PlanRequest(Frozen):
     pinned: dict[str, Any] = field(default_factory=dict)
     goals: Goals = field(default_factory=Goals)
     measured: MeasuredOverheads | None = None
-    # Multi-node: `hardware` describes one node; every node is assumed to hold the same GPUs.
-    nodes: int = 1
-    # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
-    rdma: bool | None = None
-    model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
     # Environment variables the server starts with that change what vLLM does (VLLM_USE_V1).
     vllm_env: dict[str, str] = field(default_factory=dict)
     # How vLLM is started: `vllm serve` or the offline LLM class (their V1 batch defaults differ).
     usage: Literal["serve", "llm"] = "serve"
     # FlashInfer installed where vLLM runs (V1 samples with it; the vLLM docker images ship it).
     flashinfer: bool = False
+    # Multi-node: `hardware` describes one node; every node is assumed to hold the same GPUs.
+    nodes: int = 1
+    # InfiniBand / RoCE between the nodes: True, False, or None when unknown.
+    rdma: bool | None = None
+    model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -10,17 +10,17 @@ import math
 from dataclasses import dataclass, field
 
 from wizard.hardware.facts import GpuFacts
+from wizard.i18n import msg
+from wizard.releases import profile as rp
+from wizard.releases.engine import EngineChoice
 from wizard.model.facts import ModelFacts
 from wizard.planner import kv as kvmath
 from wizard.planner import overheads as oh
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
-from wizard.releases import profile as rp
-from wizard.releases.engine import EngineChoice
 from wizard.planner.weights import DTYPE_BYTES, plan_weights, pp_layer_split
 from wizard.planner import checks
-from wizard.i18n import msg
 
 GIB = 1 << 30
 
@@ -80,21 +80,12 @@ class EmpiricalTerm:
     label: str
 
 
-@dataclass(frozen=True)
-class StartupEnv:
-    """Facts about where vLLM starts that change what it measures."""
-
-    nodes: int = 1  # machines the ranks span (NCCL over the network when > 1)
-    flashinfer: bool = False  # FlashInfer installed (V1 then samples with it; vLLM docker images ship it)
-
-
 def predict(
     model: ModelFacts,
     gpus: list[GpuFacts],
     settings: Settings,
     version: VllmVersion,
     measured: MeasuredOverheads | None = None,
-    env: StartupEnv | None = None,
 ) -> Prediction:
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     arch = model.arch
@@ -111,11 +102,10 @@ def predict(
     failure = checks.config_failure(model, gpus, settings, version, derived)
 
     split = pp_layer_split(arch.num_layers, pp) if pp > 1 else [arch.num_layers]
-    env = env or StartupEnv()
     batch = rp.profile_batch(version.engine, max_num_seqs=settings.max_num_seqs,
-                             max_num_batched_tokens=settings.max_num_batched_tokens, flashinfer=env.flashinfer)
+                             max_num_batched_tokens=settings.max_num_batched_tokens, flashinfer=version.flashinfer)
     link = oh.link_kind(gpus[0].name if gpus else "", custom_all_reduce=not settings.disable_custom_all_reduce,
-                        nodes=env.nodes)
+                        nodes=version.nodes)
     ranks: list[RankMemory] = []
     layouts: list[kvmath.KvLayout] = []
     worst_est: list[oh.Overheads] = []

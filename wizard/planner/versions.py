@@ -32,6 +32,9 @@ class VllmVersion:
     engine_override: str | None = field(default=None, compare=False)
     # VLLM_USE_V1 in the server's environment (None: unset); wrappers such as Unsloth set it to 0.
     use_v1_env: bool | None = field(default=None, compare=False)
+    # Where the start-up happens: machines the ranks span, and FlashInfer installed (V1 samples with it).
+    nodes: int = field(default=1, compare=False)
+    flashinfer: bool = field(default=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> VllmVersion:
@@ -80,6 +83,9 @@ class VllmVersion:
         if value is None:
             return self
         return replace(self, use_v1_env=value.strip().lower() in ("1", "true", "yes"))
+
+    def with_startup(self, *, env: dict[str, str] | None = None, nodes: int = 1, flashinfer: bool = False) -> VllmVersion:
+        return replace(self.with_env(env), nodes=nodes, flashinfer=flashinfer)
 
     def with_engine(self, engine: str) -> VllmVersion:
         return self if engine == self.engine else replace(self, engine_override=engine)
