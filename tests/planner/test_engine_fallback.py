@@ -37,3 +37,13 @@ def test_a_v0_fallback_gets_the_v0_scheduler_defaults():
     plan = _plan("0.9.2", cc="8.0", total=80 * GIB, name="NVIDIA A100-SXM4-80GB", env={"VLLM_USE_V1": "0"})
     assert plan.settings.enable_chunked_prefill is False
     assert plan.settings.max_num_batched_tokens >= 4096  # V0 without chunked prefill: max(len, 2048)
+
+
+def test_the_plan_shows_the_engine_and_the_empirical_terms():
+    from wizard.planner.report import render_plan
+
+    plan = _plan("0.9.2", cc="7.5")
+    text = render_plan(plan)
+    assert plan.engine == "V0" and "Engine: V0." in text and "compute capability 8.0" in text
+    assert [t.name for t in plan.empirical_terms] == ["cuda_context"] and "CUDA context" in text
+    assert "calibrate" in text  # an estimate, replaced by a measured value when one exists
