@@ -679,6 +679,8 @@ RECORD_EXTRAS: dict[str, dict] = {
     "pub-qwen2-7b-a100-80g-util025-len16k-v01011": dict(flashinfer=True),
     "pub-qwen2-7b-a100-80g-util050-len16k-v01011": dict(flashinfer=True),
     "pub-qwen3-06b-a100-flashinfer-bf16-pr24577": dict(flashinfer=True),
+    "pub-qwen25-7b-awq-rtx4080-wsl-v0260": dict(env={"VLLM_USE_FLASHINFER_SAMPLER": "0"}),
+    "pub-qwen3coder30b-a3b-4xl40s-tp4-v0240": dict(env={"VLLM_USE_FLASHINFER_SAMPLER": "0"}),
     # A Turing GPU printing V1's "To serve at least one request": 0.10.2+ (0.10.1 falls back to V0 below CC 8.0).
     "pub-mineru-vlm-rtx2080ti-11gb-util050-len16k-kv-error": dict(version="0.10.2"),
     "pub-llama31-8b-l40s-v1-085dev-pr17122": dict(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wizard.releases.profile import budget_era, comm_inside_budget, profile_batch, samples_on
+from wizard.releases.profile import budget_era, comm_inside_budget, profile_batch, sampler_impl, samples_on
 
 
 def test_v0_batch_is_max_num_seqs_sequences_and_samples_every_one():
@@ -16,12 +16,27 @@ def test_v0_multimodal_caps_the_sequences_at_one_item_each():
     assert profile_batch("V0", max_num_seqs=256, max_num_batched_tokens=5120, mm_tokens_per_item=16384).sequences == 1
 
 
-def test_v1_samples_min_of_seqs_and_tokens_and_uses_flashinfer_when_installed():
+def test_v1_samples_min_of_seqs_and_tokens():
     b = profile_batch("V1", max_num_seqs=1024, max_num_batched_tokens=512)
     assert b.sampler_rows == 512 and b.sampler_bytes_per_entry == 36
-    assert profile_batch("V1", max_num_seqs=256, max_num_batched_tokens=2048, flashinfer=True).sampler_bytes_per_entry == 12
-    # V0 ignores FlashInfer for sampling unless VLLM_USE_FLASHINFER_SAMPLER=1.
-    assert profile_batch("V0", max_num_seqs=256, max_num_batched_tokens=2048, flashinfer=True).sampler_impl == "torch"
+    old = profile_batch("V1", max_num_seqs=256, max_num_batched_tokens=2048, impl="flashinfer", key=(0, 10, 1))
+    new = profile_batch("V1", max_num_seqs=256, max_num_batched_tokens=2048, impl="flashinfer", key=(0, 28, 0))
+    assert (old.sampler_bytes_per_entry, new.sampler_bytes_per_entry) == (12, 36)
+
+
+def test_which_sampler_runs_by_release_and_environment():
+    # 0.8.0-0.11.0: FlashInfer when installed (optional extra), unless VLLM_USE_FLASHINFER_SAMPLER=0.
+    assert sampler_impl("V1", (0, 10, 2)) == "torch"
+    assert sampler_impl("V1", (0, 10, 2), flashinfer_installed=True) == "flashinfer"
+    assert sampler_impl("V1", (0, 10, 2), flashinfer_installed=True, use_flashinfer_env=False) == "torch"
+    # 0.11.1-0.20.x: opt-in.
+    assert sampler_impl("V1", (0, 20, 2), flashinfer_installed=True) == "torch"
+    assert sampler_impl("V1", (0, 14, 0), flashinfer_installed=True, use_flashinfer_env=True) == "flashinfer"
+    # 0.21.0 on: the default, unless switched off.
+    assert sampler_impl("V1", (0, 21, 0), flashinfer_installed=True) == "flashinfer"
+    assert sampler_impl("V1", (0, 26, 0), flashinfer_installed=True, use_flashinfer_env=False) == "torch"
+    # V0 samples with torch unless the variable is 1.
+    assert sampler_impl("V0", (0, 8, 5), flashinfer_installed=True) == "torch"
 
 
 def test_who_samples():

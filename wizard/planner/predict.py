@@ -102,8 +102,10 @@ def predict(
     failure = checks.config_failure(model, gpus, settings, version, derived)
 
     split = pp_layer_split(arch.num_layers, pp) if pp > 1 else [arch.num_layers]
+    impl = rp.sampler_impl(version.engine, version.key, flashinfer_installed=version.flashinfer_installed,
+                           use_flashinfer_env=version.use_flashinfer_sampler)
     batch = rp.profile_batch(version.engine, max_num_seqs=settings.max_num_seqs,
-                             max_num_batched_tokens=settings.max_num_batched_tokens, flashinfer=version.flashinfer)
+                             max_num_batched_tokens=settings.max_num_batched_tokens, impl=impl, key=version.key)
     link = oh.link_kind(gpus[0].name if gpus else "", custom_all_reduce=not settings.disable_custom_all_reduce,
                         nodes=version.nodes)
     ranks: list[RankMemory] = []

@@ -35,6 +35,7 @@ class VllmVersion:
     # Where the start-up happens: machines the ranks span, and FlashInfer installed (V1 samples with it).
     nodes: int = field(default=1, compare=False)
     flashinfer: bool = field(default=False, compare=False)
+    use_flashinfer_sampler: bool | None = field(default=None, compare=False)  # VLLM_USE_FLASHINFER_SAMPLER
 
     @classmethod
     def parse(cls, text: str) -> VllmVersion:
@@ -79,10 +80,16 @@ class VllmVersion:
         return choose_engine(self.key, inputs)
 
     def with_env(self, env: dict[str, str] | None) -> VllmVersion:
-        value = (env or {}).get("VLLM_USE_V1")
-        if value is None:
-            return self
-        return replace(self, use_v1_env=value.strip().lower() in ("1", "true", "yes"))
+        def flag(name: str) -> bool | None:
+            value = (env or {}).get(name)
+            return None if value is None else value.strip().lower() in ("1", "true", "yes")
+
+        return replace(self, use_v1_env=flag("VLLM_USE_V1"), use_flashinfer_sampler=flag("VLLM_USE_FLASHINFER_SAMPLER"))
+
+    @property
+    def flashinfer_installed(self) -> bool:
+        """FlashInfer is a dependency of the CUDA wheels from 0.11.1; before, only if installed."""
+        return self.flashinfer or self.at_least(0, 11, 1)
 
     def with_startup(self, *, env: dict[str, str] | None = None, nodes: int = 1, flashinfer: bool = False) -> VllmVersion:
         return replace(self.with_env(env), nodes=nodes, flashinfer=flashinfer)

@@ -24,9 +24,17 @@ and 8 more: V0 (vllm/model_executor/layers/sampler.py `_apply_top_k_top_p`, then
 fp32 log_softmax it always computes and the probabilities; V1
 (vllm/v1/sample/ops/topk_topp_sampler.py `forward_native`, then `random_sample`) the logits
 scattered back out of sort order and the exponential noise it divides the probabilities by: 36
-bytes either way. V1 uses FlashInfer's sampler when FlashInfer is installed (an optional extra
-of the pip wheels, present in the vLLM docker images; `VLLM_USE_FLASHINFER_SAMPLER` unset means
-"use it" in V1, "do not" in V0): it keeps only the fp32 logits and probabilities in place.
+bytes either way. Which implementation V1 samples with (vllm/v1/sample/ops/topk_topp_sampler.py
+`TopKTopPSampler.__init__`, vllm/envs.py VLLM_USE_FLASHINFER_SAMPLER): 0.8.0-0.11.0 FlashInfer
+when it is installed (an optional extra of the pip wheels, present in the vLLM docker images) and
+the variable is not 0; 0.11.1-0.20.x torch unless the variable is 1 (FlashInfer is a dependency
+from 0.11.1 but opt-in); 0.21.0 on FlashInfer unless it is 0. V0 samples with torch unless the
+variable is 1. What the FlashInfer path holds is read off the logs rather than the source (it
+lives in FlashInfer's kernels and the copies around them): up to 0.20 it keeps the fp32 logits and
+probabilities, about 12 bytes per entry (0.10.1 with FlashInfer installed; the Qwen3-0.6B
+FlashInfer run); the 0.21+ path (`flashinfer_sample`) peaks like the torch one, about 36 bytes
+(0.28.0 on L40S and L4). 0.27.1's Model Runner V2 path (activation = the forward alone) is not
+modelled.
 
 The budget formula (memory model §3, release rules §4):
 * "v0-total" (V0 up to 0.6.4, vllm/worker/worker.py `determine_num_available_blocks`):
@@ -50,7 +58,8 @@ BudgetEra = Literal["v0-total", "v0-snapshot", "v1-early", "v1"]
 SamplerImpl = Literal["torch", "flashinfer"]
 V0_TORCH_SAMPLER_BYTES = 36
 V1_TORCH_SAMPLER_BYTES = 36
-FLASHINFER_SAMPLER_BYTES = 12  # fp32 logits + fp32 probabilities + the kernel's small workspace
+FLASHINFER_SAMPLER_BYTES = 12  # up to 0.20: fp32 logits + probabilities (see the module docstring)
+FLASHINFER_SAMPLE_BYTES_021 = 36  # 0.21+ flashinfer_sample: peaks like the torch path
 V0_PROFILE = "vllm/worker/model_runner.py GPUModelRunnerBase.profile_run"
 V1_PROFILE = "vllm/v1/worker/gpu_model_runner.py GPUModelRunner.profile_run/_dummy_sampler_run"
 
@@ -64,24 +73,38 @@ class ProfileBatch:
     source: str
     engine: str = "V1"
 
+    new_flashinfer_path: bool = False  # 0.21+
+
     @property
     def sampler_bytes_per_entry(self) -> int:
         if self.sampler_impl == "flashinfer":
-            return FLASHINFER_SAMPLER_BYTES
+            return FLASHINFER_SAMPLE_BYTES_021 if self.new_flashinfer_path else FLASHINFER_SAMPLER_BYTES
         return V0_TORCH_SAMPLER_BYTES if self.engine == "V0" else V1_TORCH_SAMPLER_BYTES
 
 
+def sampler_impl(engine: str, key: Key, *, flashinfer_installed: bool = False,
+                 use_flashinfer_env: bool | None = None) -> SamplerImpl:
+    """The top-k/top-p implementation the dummy sampler runs (see the module docstring)."""
+    if engine == "V0":
+        return "flashinfer" if use_flashinfer_env and flashinfer_installed else "torch"
+    if key < (0, 11, 1):
+        return "flashinfer" if flashinfer_installed and use_flashinfer_env is not False else "torch"
+    if key < (0, 21, 0):
+        return "flashinfer" if use_flashinfer_env else "torch"
+    return "torch" if use_flashinfer_env is False else "flashinfer"
+
+
 def profile_batch(engine: str, *, max_num_seqs: int, max_num_batched_tokens: int,
-                  mm_tokens_per_item: int | None = None, flashinfer: bool = False) -> ProfileBatch:
+                  mm_tokens_per_item: int | None = None, impl: SamplerImpl = "torch",
+                  key: Key = (0, 0, 0)) -> ProfileBatch:
     tokens = max_num_batched_tokens
     if engine == "V0":
         seqs = max_num_seqs
         if mm_tokens_per_item:
             seqs = max(1, min(seqs, tokens // mm_tokens_per_item))
-        # VLLM_USE_FLASHINFER_SAMPLER unset means torch in the V0 sampler.
-        return ProfileBatch(tokens, seqs, seqs, "torch", V0_PROFILE, "V0")
+        return ProfileBatch(tokens, seqs, seqs, impl, V0_PROFILE, "V0")
     reqs = max(1, min(max_num_seqs, tokens))
-    return ProfileBatch(tokens, reqs, reqs, "flashinfer" if flashinfer else "torch", V1_PROFILE, "V1")
+    return ProfileBatch(tokens, reqs, reqs, impl, V1_PROFILE, "V1", key >= (0, 21, 0))
 
 
 def samples_on(engine: str, *, tp_rank: int, pp_stage: int, pp_size: int) -> bool:
