@@ -47,3 +47,15 @@ def test_the_plan_shows_the_engine_and_the_empirical_terms():
     assert plan.engine == "V0" and "Engine: V0." in text and "compute capability 8.0" in text
     assert [t.name for t in plan.empirical_terms] == ["cuda_context"] and "CUDA context" in text
     assert "calibrate" in text  # an estimate, replaced by a measured value when one exists
+
+
+def test_speculative_settings_reach_the_oracle_in_either_spelling():
+    from types import SimpleNamespace
+
+    from wizard.planner.versions import speculative_method
+
+    assert speculative_method(SimpleNamespace(speculative_config='{"method": "eagle", "model": "x"}')) == "eagle"
+    assert speculative_method(SimpleNamespace(speculative_config='{"model": "[ngram]"}')) == "ngram"
+    assert speculative_method(SimpleNamespace(speculative_model="meta-llama/Llama-3.2-1B")) == "draft_model"
+    assert speculative_method(SimpleNamespace(speculative_config=None, speculative_model=None)) is None
+    assert speculative_method(Settings()) is None

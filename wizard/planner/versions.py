@@ -6,6 +6,7 @@ planner asks these questions instead of comparing version numbers itself.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -233,9 +234,7 @@ def engine_inputs(model: Any, gpus: Any, settings: Any, use_v1_env: bool | None 
     ccs = [g.cc_tuple for g in gpus if g.cc_tuple is not None] if gpus else []
     quant = getattr(settings, "quantization", None) or (model.quantization.method if model.quantization else None)
     load_format = getattr(settings, "load_format", "auto") or "auto"
-    spec = getattr(settings, "speculative_method", None)
-    if spec is None and getattr(settings, "speculative_model", None):
-        spec = "draft_model"
+    spec = speculative_method(settings)
     return EngineInputs(
         compute_capability=min(ccs) if ccs else None,
         quantization=quant, load_format=load_format,
@@ -252,3 +251,25 @@ def engine_inputs(model: Any, gpus: Any, settings: Any, use_v1_env: bool | None 
         attention_backend=getattr(settings, "attention_backend", None),
         use_v1_env=getattr(settings, "use_v1_env", use_v1_env),
     )
+
+
+def speculative_method(settings: Any) -> str | None:
+    """The speculative method the oracle sees: `--speculative-config` JSON's "method" (or its
+    "model"), or the legacy `--speculative-model` ("[ngram]" is n-gram; anything else a draft model)."""
+    method, model = getattr(settings, "speculative_method", None), None
+    config = getattr(settings, "speculative_config", None)
+    if isinstance(config, str) and config.strip():
+        try:
+            data = json.loads(config)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            method, model = method or data.get("method"), data.get("model")
+    elif config is not None:
+        method, model = method or getattr(config, "method", None), getattr(config, "model", None)
+    model = model or getattr(settings, "speculative_model", None)
+    if method:
+        return str(method)
+    if model:
+        return "ngram" if str(model).strip("[]") == "ngram" else "draft_model"
+    return None
