@@ -83,9 +83,12 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
     Before 0.20 CUDA graphs are captured after the KV cache, outside the request: `graphs` bytes
     must stay free too.
     """
-    from wizard.planner.overheads import context_bytes
+    from wizard.planner.overheads import context_bytes, link_kind
 
-    ctx = context_bytes(version=version, tp=tp, pp=pp)
+    # Custom all-reduce is assumed where the board has NVLink: the link sets the NCCL buffers that
+    # sit outside the request from 0.11.
+    link = link_kind(gpus[0].name if gpus else "", custom_all_reduce=True, nodes=version.nodes)
+    ctx = context_bytes(version=version, tp=tp, pp=pp, link=link)
     outside = 0 if version.subtracts_cuda_graphs else graphs
     ratios = [((g.total_bytes or 0) - checks.others_bytes(g) - ctx - FREE_MARGIN - outside) / (g.total_bytes or 1)
               for g in gpus]
