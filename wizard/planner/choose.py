@@ -22,6 +22,7 @@ from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
 
 GIB = 1 << 30
 UTIL_CEILING = 0.95  # above this, runtime spikes (sampler, prefill peaks) OOM in practice
@@ -85,13 +86,32 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
     Before 0.20 CUDA graphs are captured after the KV cache, outside the request: `graphs` bytes
     must stay free too.
     """
-    from wizard.planner.overheads import context_bytes
+    from wizard.planner.overheads import context_bytes, link_kind
 
-    ctx = context_bytes(version=version, tp=tp, pp=pp)
+    # Custom all-reduce is assumed where the board has NVLink: the link sets the NCCL buffers that
+    # sit outside the request from 0.11.
+    link = link_kind(gpus[0].name if gpus else "", custom_all_reduce=True, nodes=version.nodes)
+    ctx = context_bytes(version=version, tp=tp, pp=pp, link=link)
     outside = 0 if version.subtracts_cuda_graphs else graphs
     ratios = [((g.total_bytes or 0) - checks.others_bytes(g) - ctx - FREE_MARGIN - outside) / (g.total_bytes or 1)
               for g in gpus]
     return max(0.0, math.floor(min(ratios) * 100) / 100)
+
+
+def scheduler_defaults_for(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion,
+                           values: dict, pinned: frozenset[str]) -> SchedulerDefaults:
+    """The release's scheduler defaults (wizard.releases.scheduler), honouring pinned values."""
+    arch = request.model.arch
+    return scheduler_defaults(version.key, str(version), SchedulerInputs(
+        engine=version.engine, max_model_len=values["max_model_len"],  # type: ignore[arg-type]
+        gpu_total_gib=min(g.total_bytes or 0 for g in gpus) / GIB, gpu_name=gpus[0].name,
+        usage=request.usage, multimodal=arch.has_vision or arch.has_audio,
+        sliding_window=bool(arch.sliding_window and arch.sliding_window_layers), lora=bool(values.get("enable_lora")),
+        mla=arch.mla is not None, speculative=bool(values.get("speculative_model") or values.get("speculative_config")),
+        chunked_prefill=values["enable_chunked_prefill"] if "enable_chunked_prefill" in pinned else None,
+        max_num_batched_tokens=values["max_num_batched_tokens"] if "max_num_batched_tokens" in pinned else None,
+        max_num_seqs=values["max_num_seqs"] if "max_num_seqs" in pinned else None,
+    ))
 
 
 def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int) -> Draft:
@@ -113,17 +133,13 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     d.choose("kv_cache_dtype", "auto", msg("chooser.kv.auto"))
     d.choose("block_size", default_block_size(model.arch, cc),
              "vLLM's default block size for this attention backend.")
-    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
+    # 0.8-0.10 fall back to V0 for some setups; the fallback's defaults apply (wizard.releases.engine).
+    version, _ = version.resolve_engine(model, chosen, d.settings())
     _choose_len(d, request, version)
-    length = d.values["max_model_len"]
-    if version.engine == "V0":
-        d.choose("enable_chunked_prefill", False, "The V0 engine prefills whole prompts by default.")
-        tokens = max(length, tokens)
-    else:
-        d.choose("enable_chunked_prefill", True, "Chunked prefill is the V1 engine's default and bounds the profile batch.")
-        if version.at_least(0, 11, 2):
-            tokens = min(tokens, seqs * length)
-            seqs = min(seqs, tokens)
+    sched = scheduler_defaults_for(request, chosen, version, d.values, d.pinned)
+    tokens, seqs = sched.max_num_batched_tokens, sched.max_num_seqs
+    d.choose("enable_chunked_prefill", sched.chunked_prefill,
+             f"vLLM {version}'s {version.engine} engine default for this model and context length.")
     d.vllm_defaults.update(max_num_batched_tokens=tokens, max_num_seqs=seqs, block_size=d.values["block_size"],
                            cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
     d.choose("max_num_batched_tokens", tokens, f"vLLM {version}'s default for this GPU class; it sets the profiled activation peak.")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks
-from wizard.planner.choose import Draft, select_gpus
+from wizard.planner.choose import Draft, scheduler_defaults_for, select_gpus
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
-GIB = 1 << 30
 
 
 def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersion, pins: dict) -> tuple[dict, dict]:
@@ -51,19 +50,16 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     put("cpu_offload_gb", 0.0, f"{release}: no CPU offload.")
     put("enforce_eager", False, f"{release}: CUDA graphs are captured.")
     put("block_size", default_block_size(model.arch, cc), f"{release} for this attention backend.")
-    length = pins.get("max_model_len", derived)
-    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
-    if version.engine == "V0":
-        put("enable_chunked_prefill", False, f"{release}: the V0 engine prefills whole prompts.")
-        chunked = pins.get("enable_chunked_prefill", False)
-        tokens = tokens if chunked else max(length, tokens)
-    else:
-        put("enable_chunked_prefill", True, f"{release}: the V1 engine always chunks prefill.")
-        if version.at_least(0, 11, 2):
-            tokens = min(tokens, seqs * length)
-            seqs = min(seqs, tokens)
-    put("max_num_batched_tokens", tokens, f"{release} for this GPU class.")
-    put("max_num_seqs", seqs, f"{release} for this GPU class.")
+    # The engine this setup runs on (0.8-0.10 fall back to V0 for some) and its scheduler defaults:
+    # the same release rules the chooser starts from (wizard.releases.engine / .scheduler).
+    merged = {**values, **pins}
+    probe = Draft(values=merged, reasons={}, pinned=frozenset(pins))
+    version, _ = version.resolve_engine(model, chosen, probe.settings())
+    sched = scheduler_defaults_for(request, chosen, version, merged, frozenset(pins))
+    put("enable_chunked_prefill", sched.chunked_prefill,
+        f"{release}: the {version.engine} engine's default for this model and context length.")
+    put("max_num_batched_tokens", sched.max_num_batched_tokens, f"{release} for this GPU class.")
+    put("max_num_seqs", sched.max_num_seqs, f"{release} for this GPU class.")
     put("enable_prefix_caching", None, f"{release} for this model type.")
     put("kv_cache_memory_bytes", None, f"{release}: the KV cache is sized from gpu-memory-utilization.")
     put("reasoning_parser", None, f"{release}: no reasoning parser unless one is named.")
@@ -76,7 +72,8 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
 
 def exact_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
     """The prediction for the pins exactly as given, unpinned settings at the release defaults."""
-    version = VllmVersion.parse(request.vllm_version)
+    version = VllmVersion.parse(request.vllm_version).with_startup(
+        env=request.vllm_env, nodes=request.nodes, flashinfer=request.flashinfer)
     gpus = select_gpus(request)
     pins = dict(request.pinned)
     values, reasons = release_defaults(request.model, request, version, pins)

@@ -23,6 +23,8 @@ def render_plan(plan: Plan, fixes: list | None = None) -> str:
     lines += [verdict]
     if not plan.ok:
         lines += [f"  {plan.failure_message}"]
+    if plan.engine_reason:
+        lines += [f"Engine: {plan.engine}. {plan.engine_reason}"]
     lines += ["", "Settings (* pinned by you)"]
     width = max(len(k) for k in s)
     quiet = quiet_inputs(plan.settings, frozenset(plan.pinned))
@@ -39,6 +41,8 @@ def render_plan(plan: Plan, fixes: list | None = None) -> str:
     for r in plan.ranks:
         lines.append(f"  {r.gpu_index:>3} {_gib(r.total)} {_gib(r.others)} {_gib(r.requested):>7} {_gib(r.weights):>7} "
                      f"{_gib(r.activation)} {_gib(r.cuda_graph)} {_gib(r.non_torch)} {_gib(r.kv_cache)}")
+    for term in plan.empirical_terms:
+        lines.append(f"  {term.bytes / GIB:.2f} GiB  {term.label}")
     lines += [
         "",
         f"KV cache: {plan.kv_cache_tokens:,} tokens; {plan.max_concurrency:.2f} requests of "
