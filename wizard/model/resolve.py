@@ -7,9 +7,10 @@ a folder: that is wizard.hub.resolve.load_model_facts, one layer up.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
+from wizard.bounds import shown
 from wizard.errors import InputError
+from wizard.userpath import exists, expand
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ def parse_ref(text: str) -> ModelRef:
         repo = raw[3:]
         _check_repo_id(repo, raw)
         return ModelRef(source, repo)
-    path = Path(raw).expanduser()
-    if path.exists() or raw.startswith(("/", ".", "~")):
+    path = expand(raw, "MODEL")
+    if exists(path) or raw.startswith(("/", ".", "~")):
         return ModelRef("local", str(path))
     _check_repo_id(raw, raw)
     return ModelRef("hf", raw)
@@ -38,4 +39,4 @@ def parse_ref(text: str) -> ModelRef:
 def _check_repo_id(repo: str, raw: str) -> None:
     parts = repo.split("/")
     if len(parts) != 2 or not all(parts) or any(p in (".", "..") or p.strip() != p for p in parts):
-        raise InputError(f"MODEL {raw!r} is neither an existing folder nor a repo id of the form org/name")
+        raise InputError(f"MODEL {shown(raw)} is neither an existing folder nor a repo id of the form org/name")
