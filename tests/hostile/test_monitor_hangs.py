@@ -71,3 +71,13 @@ def test_malformed_url_exits_2(cli, monkeypatch, url):
     code, _, err = cli("monitor", "--once", "--url", url)
     line = one_line(err)
     assert code == 2 and "--url" in line and "http://HOST:PORT" in line
+
+
+@pytest.mark.parametrize(("args", "needle"), [(["--history", "inf"], "--history inf"),
+                                              (["--url", "http://[::1"], "--url http://[::1")])
+def test_live_monitor_refuses_bad_options_in_one_line(monkeypatch, capsys, args, needle):
+    from screens.entry import _run_live_monitor
+
+    monkeypatch.setenv("VLLM_WIZARD_FAKE_GPUS", "rtx4090-x1")
+    assert _run_live_monitor(["monitor", *args]) == 2
+    assert needle in one_line(capsys.readouterr().err)
