@@ -36,6 +36,7 @@ class Bound:
     lo_open: bool = False  # lo itself is refused (a memory size of 0)
 
 
+COUNT = Bound("bounds.what.count", 1, 1 << 30, "1", "bounds.why.count")
 GPUS_PER_NODE = Bound("bounds.what.gpu_count", 1, 64, "8", "bounds.why.gpus_per_node")
 NODES = Bound("bounds.what.nodes", 1, 64, "2", "bounds.why.nodes")
 GPU_MEMORY_GIB = Bound("bounds.what.gpu_memory", 0, 1024, "80", "bounds.why.gpu_memory", lo_open=True)

@@ -7,6 +7,7 @@ a folder: that is wizard.hub.resolve.load_model_facts, one layer up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from wizard.bounds import shown
 from wizard.errors import InputError
@@ -24,12 +25,13 @@ def parse_ref(text: str) -> ModelRef:
     raw = text.strip()
     if not raw:
         raise InputError("MODEL is empty; give a folder, an org/name id, hf:org/name or ms:org/name")
+    expand(raw, "MODEL")  # ~nosuchuser/x or a NUL byte: one line naming it
     if raw.startswith(("hf:", "ms:")):
         source = "hf" if raw.startswith("hf:") else "modelscope"
         repo = raw[3:]
         _check_repo_id(repo, raw)
         return ModelRef(source, repo)
-    path = expand(raw, "MODEL")
+    path = Path(raw).expanduser()
     if exists(path) or raw.startswith(("/", ".", "~")):
         return ModelRef("local", str(path))
     _check_repo_id(raw, raw)

@@ -71,15 +71,21 @@ class MetricsClient:
         self._opener = urllib.request.build_opener(*handlers)
 
     def _get(self, path: str) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers={"User-Agent": "vllm-wizard-monitor"})
+        try:
+            return self._within_timeout(request)
+        except urllib.error.HTTPError as exc:
+            return exc.code, b""
+
+    def _within_timeout(self, request: urllib.request.Request) -> tuple[int, bytes]:
         """One GET, all of it (connect, headers, body) within `timeout`: a server that drips a byte
         at a time resets a socket timeout on every read, so a timer cuts the socket at the deadline."""
-        request = urllib.request.Request(self.url + path, headers={"User-Agent": "vllm-wizard-monitor"})
         deadline = self._cutter.arm(self.timeout)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 status, body = response.status, response.read(MAX_BODY)
-        except urllib.error.HTTPError as exc:
-            status, body = exc.code, b""
+        except urllib.error.HTTPError:
+            raise
         except (OSError, http.client.HTTPException) as exc:
             if deadline.cut:
                 raise TimeoutError(f"no complete answer within {self.timeout:g} s") from None

@@ -15,6 +15,9 @@ from wizard import bounds
 from wizard.errors import InputError
 from wizard.frozen import Frozen
 
+_SUFFIXES = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
 def _bool(text: str) -> bool:
     low = text.strip().lower()
     if low in {"1", "true", "yes", "on"}:
@@ -32,13 +35,14 @@ def _bounded(parse: Callable[[str, bounds.Bound], Any], bound: bounds.Bound) -> 
     return parse_value
 
 
+_positive_int = _bounded(bounds.parse_int, bounds.COUNT)  # a count with no narrower bound of its own
+_human_int = _bounded(bounds.parse_human_int, bounds.KV_CACHE_BYTES)
+_non_negative_float = _bounded(bounds.parse_float, bounds.CPU_OFFLOAD_GIB)
 _parallel = _bounded(bounds.parse_int, bounds.PARALLEL)
 _requests = _bounded(bounds.parse_int, bounds.REQUESTS)
 _tokens = _bounded(bounds.parse_int, bounds.TOKENS)
 _block = _bounded(bounds.parse_int, bounds.BLOCK_TOKENS)
 _fraction = _bounded(bounds.parse_float, bounds.FRACTION)
-_offload_gib = _bounded(bounds.parse_float, bounds.CPU_OFFLOAD_GIB)
-_kv_bytes = _bounded(bounds.parse_human_int, bounds.KV_CACHE_BYTES)
 
 
 def _max_model_len(text: str) -> int:
@@ -87,14 +91,14 @@ SETTINGS: dict[str, SettingSpec] = {
     "kv_cache_dtype": SettingSpec(_name, "KV cache element type (auto, fp8, ...)"),
     "dtype": SettingSpec(_choice(*DTYPES), "compute dtype of the weights and activations"),
     "quantization": SettingSpec(_optional_name, "quantization method; omit for pre-quantized checkpoints"),
-    "cpu_offload_gb": SettingSpec(_offload_gib, "GiB of weights per GPU kept in CPU memory"),
+    "cpu_offload_gb": SettingSpec(_non_negative_float, "GiB of weights per GPU kept in CPU memory"),
     "enforce_eager": SettingSpec(_bool, "skip CUDA graphs (less memory, slower decode)"),
     "max_num_seqs": SettingSpec(_requests, "requests scheduled at once"),
     "max_num_batched_tokens": SettingSpec(_tokens, "tokens per scheduler step (profile batch)"),
     "block_size": SettingSpec(_block, "tokens per KV cache block"),
     "enable_chunked_prefill": SettingSpec(_bool, "split long prompts across steps"),
     "enable_prefix_caching": SettingSpec(_bool, "reuse KV blocks of shared prompt prefixes"),
-    "kv_cache_memory_bytes": SettingSpec(_kv_bytes, "fixed KV cache size in bytes (0.10.2+)"),
+    "kv_cache_memory_bytes": SettingSpec(_human_int, "fixed KV cache size in bytes (0.10.2+)"),
     "reasoning_parser": SettingSpec(_optional_name, "separates thinking text from the answer"),
     "tool_call_parser": SettingSpec(_optional_name, "parses tool calls from the model's output"),
     "enable_auto_tool_choice": SettingSpec(_bool, "let the model decide when to call tools"),
@@ -149,7 +153,7 @@ def parse_pin(text: str) -> tuple[str, Any]:
     except bounds.OutOfBounds as exc:
         raise bounds.flag_error("--set", f"{name.strip()}={value}", exc.reason) from None
     except ValueError as exc:
-        raise InputError(f"--set {bounds.shown(text)}: {exc}") from None
+        raise InputError(f"--set {text!r}: {exc}") from None
 
 
 def parse_pins(items: list[str]) -> dict[str, Any]:
