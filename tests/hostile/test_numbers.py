@@ -27,7 +27,7 @@ NINES = "9" * 400
     (["--gpu-memory", "80", "--compute-capability", "4" * 4400], ["--compute-capability 444", "4400 characters", "8.9"]),
     (["--gpu", "H100", "--compute-capability", "9.0.1"], ["--compute-capability 9.0.1", "X.Y"]),
     (["--gpu", "H100", "--context", NINES], ["--context 999", "token count"]),
-    (["--gpu", "H100", "--concurrency", "nan"], ["--concurrency nan", "not a number"]),
+    (["--gpu", "H100", "--concurrency", "2000000"], ["--concurrency 2000000", "at most 1,048,576"]),
 ])
 def test_plan_numbers_exit_2_with_one_line(cli, llama_folder, args, needles):
     code, out, err = cli("plan", str(llama_folder), *args)
