@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.i18n import msg
 from wizard.launch.calibration.compare import Row, compare
 from wizard.launch.calibration.derive import derive_overheads
 from wizard.launch.calibration.parse import StartupFigures, parse_startup_log
@@ -105,6 +106,7 @@ def conclude_startup(record: LaunchRecord, health: HealthResult, *, store: Calib
             try:
                 (store or CalibrationStore()).save(calibration)
             except StoreWriteError as exc:
-                store_problem = exc.message  # the launch succeeded; not keeping the figures is not fatal
+                # The launch succeeded; not keeping the figures is not fatal, but it is said.
+                store_problem = msg("bounds.store_unwritable", path=exc.path, reason=exc.reason)
     explanation = None if health.ok else explain_log(text)
     return StartupOutcome(health, figures, rows, calibration, explanation, log_tail(record.log_path), store_problem)
