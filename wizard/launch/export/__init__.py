@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.launch.command import LaunchCommand
 from wizard.launch.export.common import ExportContext
 from wizard.launch.export.containers import render_compose, render_docker, render_k8s
@@ -67,7 +68,8 @@ def write_export(path: Path, text: str, *, mode: int = 0o644, secret: bool = Fal
     try:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vllm-wizard-tmp")
     except OSError as exc:
-        raise InputError(f"--out {path}: cannot write in {path.parent} ({exc.strerror or exc})") from None
+        raise InputError(msg("bounds.out_unwritable", path=path, folder=path.parent, reason=exc.strerror or exc)) \
+            from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -100,8 +102,8 @@ def _publish_new(tmp: Path, path: Path) -> None:
 
 
 def _exists_message(path: Path) -> str:
-    kind = "a symbolic link" if path.is_symlink() else "the file"
-    return f"--out {path}: {kind} exists there; pass --force to replace it"
+    key = "bounds.out_link_exists" if path.is_symlink() else "bounds.out_exists"
+    return msg(key, path=path)
 
 
 __all__ = ["FORMATS", "ExportContext", "Format", "export_text", "render_compose", "render_docker", "render_env",
