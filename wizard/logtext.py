@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wizard.errors import InputError
+from wizard.userpath import expand
 
 MAX_LINE = 16 * 1024  # characters kept of one line
 MAX_BYTES = 2 * 1024**3  # bytes read from one log at most
@@ -73,7 +74,7 @@ def iter_log_lines(
     if str(source) == "-":
         yield from _lines(sys.stdin.buffer, max_line, max_bytes, stats)
         return
-    path = Path(source).expanduser()
+    path = expand(source, what)
     try:
         if path.is_dir():
             raise InputError(f"{what} {path}: is a folder; give the log file itself")

@@ -31,13 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from wizard.commands.plan import build_request
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
     from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
     from wizard.planner.plan import make_plan
+    from wizard.userpath import expand
     from wizard.vllm_env import find_vllm
 
     install = None
@@ -66,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         sys.stdout.write(text)
         return 0
-    path = Path(args.out).expanduser()
+    path = expand(args.out, "--out")
     write_export(path, text, mode=FORMATS[args.format].mode, secret=secret, force=args.force,
                  confirm=lambda p: ask(f"{p} exists. Replace it?"))
     note = " (mode 0600: it holds a secret)" if secret else ""
@@ -75,12 +74,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export_multinode(args: argparse.Namespace, plan, options) -> int:
-    from pathlib import Path
-
     from wizard.errors import InputError
     from wizard.launch.args import ask
     from wizard.launch.export import write_export
     from wizard.launch.multinode_export import export_multinode
+    from wizard.userpath import expand
 
     if args.format not in MULTINODE:
         raise InputError(f"--format {args.format} describes one server; for --nodes {plan.request.nodes} use "
@@ -91,7 +89,7 @@ def _export_multinode(args: argparse.Namespace, plan, options) -> int:
     if not args.out:
         sys.stdout.write(text)
         return 0
-    path = Path(args.out).expanduser()
+    path = expand(args.out, "--out")
     write_export(path, text, mode=0o755 if args.format == "ray" else 0o644, secret=False, force=args.force,
                  confirm=lambda p: ask(f"{p} exists. Replace it?"))
     print(f"Wrote {path}", file=sys.stderr)
