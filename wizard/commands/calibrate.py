@@ -67,7 +67,6 @@ def _save(store, record):
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from wizard.errors import InputError
     from wizard.launch.calibration.compare import compare, render_comparison

@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
