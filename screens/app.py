@@ -357,11 +357,12 @@ class WizardApp(App[Handoff]):
         self._run(w.EXPORT, partial(self._write_export, kind, command, force), kind, exclusive=False)
 
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
-        from screens.exporting import export, export_context
+        from screens.exporting import export, export_context, export_paths
 
         folder = self.config.export_dir or Path.cwd()
-        path = export(kind, command, export_context(self.state, self.derived), folder, force=force)
-        self._report(act.Exported(kind, "written", t("review.exported", path=str(path))))
+        export(kind, command, export_context(self.state, self.derived), folder, force=force)
+        written = ", ".join(str(p) for p in export_paths(kind, command, folder.resolve()))
+        self._report(act.Exported(kind, "written", t("review.exported", path=written)))
 
     def _exported(self, done: act.Exported) -> None:
         # A file that exists is replaced only when the user asks for the same export again.

@@ -38,11 +38,15 @@ def parse_port(text: str) -> int:
 
 class GoalsStep(StepScreen):
     STEP = 2
-    BINDINGS = [Binding("ctrl+r", "generate_key", "key.generate_key")]
+    BINDINGS = [Binding("ctrl+r", "generate_key", "key.generate_key"),
+                Binding("ctrl+y", "copy_key", "key.copy_key")]
 
     def __init__(self) -> None:
         super().__init__()
         self._invalid: set[str] = set()
+        # A key this screen generated, shown in full until the user leaves the step or types over it:
+        # the only time it is ever readable (the input, the Review step and the exports mask it).
+        self._revealed: str | None = None
 
     def compose_body(self) -> ComposeResult:
         state = self.wizard.state
@@ -70,6 +74,9 @@ class GoalsStep(StepScreen):
             yield Input(exp.api_key.get_secret_value() if exp.api_key else "", password=True, id="api-key",
                         placeholder=t("goals.api_key_hint"), compact=True)
             yield Button(t("goals.generate"), id="gen-key", compact=True)
+        with Horizontal(classes="field", id="key-reveal-row"):
+            yield Static("", id="key-reveal")
+            yield Button(t("goals.copy_key"), id="copy-key", compact=True)
         with Horizontal(classes="field"):
             yield Static(t("goals.port"), classes="label")
             yield Input(str(exp.port), id="port", compact=True, type="integer")
@@ -80,7 +87,28 @@ class GoalsStep(StepScreen):
 
     def show(self, state: WizardState, derived: Derived) -> None:
         self.query_one("#key-row").display = state.exposure.all_interfaces
+        self.refresh_bindings()
+        key = state.exposure.api_key
+        if self._revealed is not None and (key is None or key.get_secret_value() != self._revealed):
+            self._revealed = None  # the user typed their own key: nothing generated to show
+        shown = self._revealed is not None and state.exposure.all_interfaces
+        self.query_one("#key-reveal-row").display = shown
+        self.set_text("#key-reveal", t("goals.key_reveal", value=self._revealed) if shown else "")
+        if shown:
+            self.query_one("#key-reveal-row").scroll_visible(animate=False)
         super().show(state, derived)
+
+    def on_screen_suspend(self) -> None:
+        # Shown once: after leaving the step the generated key is only ever masked.
+        self._revealed = None
+        self.set_text("#key-reveal", "")
+        self.query_one("#key-reveal-row").display = False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_key":  # in the footer only when there is a key to copy
+            exp = self.wizard.state.exposure
+            return exp.all_interfaces and exp.api_key is not None
+        return True
 
     def local_block(self) -> str | None:
         return "nav.blocked.invalid" if self._invalid else None
@@ -136,5 +164,17 @@ class GoalsStep(StepScreen):
     def action_generate_key(self) -> None:
         if not self.wizard.state.exposure.all_interfaces:
             return
-        # The key goes into the input (masked) and from there into the state, like a typed one.
-        self.query_one("#api-key", Input).value = secrets.token_urlsafe(24)
+        # The key goes into the input (masked) and from there into the state, like a typed one; it
+        # is shown in full here once, so the user can copy it for their clients.
+        key = secrets.token_urlsafe(24)
+        self._revealed = key
+        self.query_one("#api-key", Input).value = key
+
+    @on(Button.Pressed, "#copy-key")
+    def action_copy_key(self) -> None:
+        key = self.wizard.state.exposure.api_key
+        if key is None or not self.wizard.state.exposure.all_interfaces:
+            return
+        # OSC 52: reaches the local clipboard over SSH in most terminals (tmux: set-clipboard on).
+        self.app.copy_to_clipboard(key.get_secret_value())
+        self.notify(t("goals.key_copied"))
