@@ -1,0 +1,40 @@
+"""The app's exports of a hub model: the hub variables the wizard ran with, and docker's --gpus
+naming the planned devices. Files written through the export picker and read back."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+
+import pytest
+from tui_support import make_app, press, settle
+
+from screens.exporting import formats
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_app_exports_keep_the_mirror_and_the_planned_gpus(tmp_path, monkeypatch, size):
+    monkeypatch.setenv("HF_ENDPOINT", "https://hf-mirror.com")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    out = tmp_path / "out"
+    out.mkdir()
+
+    async def drive():
+        app = make_app(export_dir=out)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+            keys = [f.key for f in formats(app.derived.command)]
+            for kind in ("systemd", "docker", "env"):
+                await press(pilot, "x", *["down"] * keys.index(kind), "enter")
+            return {f.key: f.filename for f in formats(app.derived.command)}
+
+    names = asyncio.run(drive())
+    unit = (out / names["systemd"]).read_text()
+    assert "Environment=HF_ENDPOINT=https://hf-mirror.com" in unit
+    assert f"Environment=HF_HOME={tmp_path / 'hf-home'}" in unit
+    assert "HF_ENDPOINT=https://hf-mirror.com" in (out / names["env"]).read_text().splitlines()
+    docker = (out / names["docker"]).read_text()
+    words = shlex.split(docker.split("set -euo pipefail\n", 1)[1].replace("\\\n", " "))
+    assert words[words.index("--gpus") + 1] == '"device=0,1"'  # the demo plan: TP 2 on GPUs 0 and 1
+    assert "HF_ENDPOINT=https://hf-mirror.com" in words and f"HF_HOME={tmp_path / 'hf-home'}" not in docker
