@@ -99,19 +99,29 @@ class WizardApp(App[Handoff]):
         Binding("ctrl+n", "next", "key.next"),
         Binding("m", "monitor", "key.monitor"),
         Binding(w.RETRY_KEY, "retry", "key.retry"),
+        Binding("f1", "help", "key.help"),
+        Binding("ctrl+q", "quit", "key.quit", priority=True),  # Textual's own, but shown in the footer
     ]
 
     def __init__(self, config: AppConfig) -> None:
         super().__init__()
         translate_bindings(self)
+        self._translate_palette_binding()
         self.config = config
-        self.state = WizardState(vllm_version=config.vllm_version, demo=config.demo)
+        self.state = WizardState(vllm_version=config.vllm_version, installed_version=config.vllm_version,
+                                 demo=config.demo)
         self.derived = Derived()
         self._inputs: tuple | None = None
         self._cancel_download = threading.Event()
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
+
+    def _translate_palette_binding(self) -> None:
+        # Textual adds the command palette's binding itself, with the English word "palette".
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=t("key.palette")) if b.action == "command_palette" else b for b in bindings]
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -264,7 +274,15 @@ class WizardApp(App[Handoff]):
         if self.current_mode == "monitor":
             self.switch_mode("wizard")  # Esc leaves the monitor, back to the step it came from
             return
+        if isinstance(self.screen, StepScreen) and self.screen.close_panel():
+            return
         self._navigate(act.Navigate(-1))
+
+    def action_help(self) -> None:
+        from screens.widgets.help_screen import HelpScreen, key_lines
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(key_lines(self, self.screen)))
 
     def action_next(self) -> None:
         if self.current_mode != "monitor":

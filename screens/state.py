@@ -34,6 +34,8 @@ class HardwareState:
     selected: tuple[int, ...] = ()  # detected GPU indices to use
     catalog_key: str = DEFAULT_CATALOG_GPU
     catalog_count: int = 1
+    catalog_memory_gib: float | None = None  # per-GPU memory override for catalog GPUs (None: the catalog's)
+    nodes: int = 1  # nodes with these same GPUs (multi-node: Ray / LWS)
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,14 @@ class Exposure:
     all_interfaces: bool = False
     api_key: SecretStr | None = None
     port: int = 8000
+    served_model_name: str | None = None  # --served-model-name: the name clients ask for
 
 
 @dataclass(frozen=True)
 class WizardState:
     step: int = 0
-    vllm_version: str = ""
+    vllm_version: str = ""  # the release planned for
+    installed_version: str = ""  # the default: the installed vLLM's (or the newest known)
     hardware: HardwareState = HardwareState()
     model: ModelState = ModelState()
     goals: Goals = Goals()
@@ -145,6 +149,13 @@ class InspectFailed:
 
 
 @dataclass(frozen=True)
+class InspectCancelled:
+    """The user stopped waiting (Esc): the worker's late answer is dropped as stale."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class DownloadProgress:
     done: int
     total: int | None = None
@@ -166,6 +177,15 @@ class SetExposure:
     all_interfaces: bool | None = None
     api_key: str | None = None  # "" clears it
     port: int | None = None
+
+
+@dataclass(frozen=True)
+class SetPlanInput:
+    """A plan input that is not a vLLM setting: "vllm_version", "catalog_memory_gib", "nodes",
+    "served_model_name". None restores the default."""
+
+    name: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -200,8 +220,9 @@ class PrepFinished:
 
 
 StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
-               | InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded | SetGoals
-               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished)
+               | InspectStarted | InspectFinished | InspectFailed | InspectCancelled | DownloadProgress | DownloadEnded
+               | SetGoals
+               | SetExposure | SetPlanInput | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished)
 
 
 def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -246,6 +267,10 @@ def _reduce_model(model: ModelState, intent: Any) -> ModelState:
         if intent.text != model.pending:
             return model
         return replace(model, pending=None, facts=None, ref=None, error=intent.message, needs_download=False)
+    if isinstance(intent, InspectCancelled):
+        if intent.text != model.pending:
+            return model
+        return replace(model, pending=None, error=None)
     if isinstance(intent, DownloadProgress):
         return replace(model, download=replace(model.download, done=intent.done, total=intent.total,
                                                running=True, error=None, finished=False))
@@ -263,24 +288,39 @@ def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
     key = exp.api_key
     if intent.api_key is not None:
         key = SecretStr(intent.api_key) if intent.api_key else None
-    return Exposure(
+    return replace(
+        exp,
         all_interfaces=exp.all_interfaces if intent.all_interfaces is None else intent.all_interfaces,
         api_key=key,
         port=exp.port if intent.port is None else intent.port,
     )
 
 
+def _reduce_plan_input(state: WizardState, intent: SetPlanInput, default_version: str) -> WizardState:
+    if intent.name == "vllm_version":
+        return replace(state, vllm_version=intent.value or default_version)
+    if intent.name == "served_model_name":
+        return replace(state, exposure=replace(state.exposure, served_model_name=intent.value or None))
+    if intent.name == "catalog_memory_gib":
+        return replace(state, hardware=replace(state.hardware, catalog_memory_gib=intent.value))
+    if intent.name == "nodes":
+        return replace(state, hardware=replace(state.hardware, nodes=max(1, intent.value or 1)))
+    return state
+
+
 def reduce(state: WizardState, intent: Any) -> WizardState:
     """The state after `intent`; unknown intents leave it unchanged."""
     if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
-    if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | DownloadProgress
-                  | DownloadEnded):
+    if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | InspectCancelled
+                  | DownloadProgress | DownloadEnded):
         return replace(state, model=_reduce_model(state.model, intent))
     if isinstance(intent, SetGoals):
         return replace(state, goals=intent.goals)
     if isinstance(intent, SetExposure):
         return replace(state, exposure=_reduce_exposure(state.exposure, intent))
+    if isinstance(intent, SetPlanInput):
+        return _reduce_plan_input(state, intent, state.installed_version or state.vllm_version)
     if isinstance(intent, SetPin):
         return replace(state, pins=_pins({**state.pinned, intent.name: intent.value}))
     if isinstance(intent, ClearPin):

@@ -74,7 +74,15 @@ def _probe(error: BaseException, ctx: Context) -> Failure:
 
 
 def _inspect(error: BaseException, ctx: Context) -> Failure:
+    from wizard.hub.errors import UnreachableError
+
     text = reason(error) if isinstance(error, WizardError) else t("model.unexpected", error=reason(error))
+    if isinstance(error, UnreachableError):
+        from screens.hub import hf_id
+
+        repo = hf_id(ctx.state.model.pending or "")
+        if repo is not None:  # Hugging Face is blocked or down: ModelScope hosts most open models
+            text += "\n" + t("model.try_modelscope", ref=f"ms:{repo}")
     # The step shows the sentence; a toast only for a bug or the OS, which the user did not cause.
     return Failure(InspectFailed(ctx.state.model.pending or "", text), "" if isinstance(error, WizardError) else text)
 

@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioSet, Static
 
 from screens.derive import Derived
 from screens.i18n import t
-from screens.state import SetExposure, SetGoals, WizardState
+from screens.state import SetExposure, SetGoals, SetPlanInput, WizardState
 from screens.steps.base import StepScreen
+from screens.widgets.toggles import StateRadio
 from wizard.planner.settings import SETTINGS
 
 PRIORITIES = ("balanced", "throughput", "context", "quality")
@@ -64,11 +65,11 @@ class GoalsStep(StepScreen):
         yield Static(t("goals.priority"), classes="subtitle")
         with RadioSet(id="goal-priority", compact=True):
             for name in PRIORITIES:
-                yield RadioButton(t(f"goals.priority.{name}"), value=goals.priority == name, id=f"prio-{name}")
+                yield StateRadio(t(f"goals.priority.{name}"), value=goals.priority == name, id=f"prio-{name}")
         yield Static(t("goals.exposure"), classes="subtitle")
         with RadioSet(id="goal-exposure", compact=True):
-            yield RadioButton(t("goals.exposure.local"), value=not exp.all_interfaces, id="expose-local")
-            yield RadioButton(t("goals.exposure.all"), value=exp.all_interfaces, id="expose-all")
+            yield StateRadio(t("goals.exposure.local"), value=not exp.all_interfaces, id="expose-local")
+            yield StateRadio(t("goals.exposure.all"), value=exp.all_interfaces, id="expose-all")
         with Horizontal(classes="field", id="key-row"):
             yield Static(t("goals.api_key"), classes="label")
             yield Input(exp.api_key.get_secret_value() if exp.api_key else "", password=True, id="api-key",
@@ -80,6 +81,15 @@ class GoalsStep(StepScreen):
         with Horizontal(classes="field"):
             yield Static(t("goals.port"), classes="label")
             yield Input(str(exp.port), id="port", compact=True, type="integer")
+        with Horizontal(classes="field"):
+            yield Static(t("goals.served_name"), classes="label")
+            yield Input(exp.served_model_name or "", id="served-name", compact=True,
+                        placeholder=t("goals.served_name_hint"))
+        with Horizontal(classes="field"):
+            yield Static(t("goals.vllm_version"), classes="label")
+            yield Input("" if state.vllm_version == state.installed_version else state.vllm_version,
+                        id="vllm-version", compact=True,
+                        placeholder=t("goals.vllm_version_hint", version=state.installed_version or "?"))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -159,6 +169,28 @@ class GoalsStep(StepScreen):
             return self._mark("port", False)
         self._mark("port", True)
         self.intend(SetExposure(port=port))
+
+    @on(Input.Changed, "#served-name")
+    def _served_name_changed(self, event: Input.Changed) -> None:
+        name = event.value.strip()
+        ok = not any(c.isspace() for c in name)
+        self._mark("served_name", ok)
+        if ok:
+            self.intend(SetPlanInput("served_model_name", name or None))
+
+    @on(Input.Changed, "#vllm-version")
+    def _version_changed(self, event: Input.Changed) -> None:
+        from wizard.errors import InputError
+        from wizard.planner.versions import VllmVersion
+
+        text = event.value.strip()
+        try:
+            if text:
+                VllmVersion.parse(text)
+        except InputError:
+            return self._mark("version", False)
+        self._mark("version", True)
+        self.intend(SetPlanInput("vllm_version", text or None))
 
     @on(Button.Pressed, "#gen-key")
     def action_generate_key(self) -> None:

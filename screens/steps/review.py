@@ -50,6 +50,10 @@ class ReviewStep(StepScreen):
         Binding("l", "launch", "key.launch"),
         Binding("y", "copy", "key.copy"),
         Binding("x", "export", "key.export"),
+        # The focus sits on Launch: the arrows and page keys scroll the review without Tab first.
+        *(Binding(key, f"scroll_body('{how}')", show=False) for key, how in (
+            ("down", "down"), ("up", "up"), ("pagedown", "page_down"), ("pageup", "page_up"), ("home", "home"),
+            ("end", "end"))),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -104,6 +108,9 @@ class ReviewStep(StepScreen):
             self.set_text("#review-checks", t("review.checking"))
         elif prepared is not None:
             self.set_text("#review-checks", checks_content(prepared))
+
+    def action_scroll_body(self, how: str) -> None:
+        getattr(self.query_one("#body"), f"scroll_{how}")(animate=False)
 
     def next_pressed(self) -> None:
         self.action_launch()
