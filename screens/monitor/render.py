@@ -116,10 +116,17 @@ def _details(gpu: GpuSample) -> list[Piece]:
     return [
         ("  ", ""), (f"{fmt.celsius(gpu.temperature_c):>5}", temp_style), (" ", ""), (power, power_style),
         (" fan ", "dim"), (fmt.pct(gpu.fan_percent), ""),
-        (" clk ", "dim"), (f"{fmt.mhz(gpu.sm_clock_mhz)}/{fmt.mhz(gpu.mem_clock_mhz)}MHz", ""),
+        (" clk ", "dim"), (_clocks(gpu), ""),
         (" PCIe ", "dim"), (fmt.rate_pair(gpu.pcie_tx_bytes_s, gpu.pcie_rx_bytes_s), ""),
         (" ", ""), (fmt.pstate(gpu.pstate), "cyan"),
     ]
+
+
+def _clocks(gpu: GpuSample) -> str:
+    """SM/memory clocks; one N/A when NVML reports neither (not `N/A/N/AMHz`)."""
+    if gpu.sm_clock_mhz is None and gpu.mem_clock_mhz is None:
+        return fmt.NA
+    return f"{fmt.mhz(gpu.sm_clock_mhz)}/{fmt.mhz(gpu.mem_clock_mhz)}MHz"
 
 
 def _history_row(history: dict[str, tuple[float | None, ...]], width: int) -> list[Piece]:

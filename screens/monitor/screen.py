@@ -209,10 +209,13 @@ class MonitorScreen(Screen[None]):
             latest = notices[-1]
             more = f" (+{len(notices) - 1} earlier)" if len(notices) > 1 else ""
             line.show_text(Text(f"! {latest.message}{more}"))
-        for notice in notices:
-            if notice.key not in self._seen_notices:  # each failure is announced once
-                self._seen_notices.add(notice.key)
-                self.notify(notice.message, title="Monitor", severity=_severity(notice))
+        fresh = [n for n in notices if n.key not in self._seen_notices]
+        self._seen_notices.update(n.key for n in fresh)  # each failure is announced once
+        if fresh:
+            # One toast, the newest: a stack of them would cover the panels at 80x24 (the notice
+            # line keeps the count of the earlier ones).
+            self.app.clear_notifications()
+            self.notify(fresh[-1].message, title="Monitor", severity=_severity(fresh[-1]))
 
     # -- actions ---------------------------------------------------------------------------------
 

@@ -101,6 +101,9 @@ COLUMNS = (("GPU", "gpu"), ("PID", "pid"), ("USER", "user"), ("GPU-MEM", "mem"),
            ("%MEM", "rss"), ("TIME", "time"), ("COMMAND", "command"))
 
 
+WIDTHS = {"pid": 7, "gpu": 3}
+
+
 class ProcessTable(DataTable[Text]):
     """GPU processes in the sampler's order (ours first). Rows are updated in place, cell by cell,
     while the set of processes is unchanged; when it changes the table is rebuilt and the cursor
@@ -111,7 +114,9 @@ class ProcessTable(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         # Columns now, not on mount: the first snapshot may arrive before the table is mounted.
         for label, key in COLUMNS:
-            self.add_column(label, key=key)
+            # A PID is up to 7 digits (pid_max 4194304): sized for that from the first frame, so the
+            # column does not start at the header's width and cut the PIDs until it is rebuilt.
+            self.add_column(label, key=key, width=WIDTHS.get(key))
 
     def show(self, rows: tuple[ProcessRow, ...]) -> None:
         keys = [f"{r.gpu_index}:{r.pid}" for r in rows]
@@ -129,5 +134,5 @@ class ProcessTable(DataTable[Text]):
                 old = self._cells.get(key, ())
                 for i, ((_, column), cell) in enumerate(zip(COLUMNS, cells[key])):
                     if i >= len(old) or old[i] != cell:
-                        self.update_cell(key, column, cell)
+                        self.update_cell(key, column, cell, update_width=column == "command")
         self._cells = cells
