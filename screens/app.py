@@ -53,7 +53,7 @@ from screens.state import (
 )
 from screens.steps import step_class
 from screens.steps.base import StepScreen
-from screens.translate import translate_bindings
+from screens.translate import translate_bindings, translate_palette
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -106,7 +106,7 @@ class WizardApp(App[Handoff]):
     def __init__(self, config: AppConfig) -> None:
         super().__init__()
         translate_bindings(self)
-        self._translate_palette_binding()
+        translate_palette(self)
         self.config = config
         self.state = WizardState(vllm_version=config.vllm_version, installed_version=config.vllm_version,
                                  demo=config.demo)
@@ -116,12 +116,6 @@ class WizardApp(App[Handoff]):
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
-
-    def _translate_palette_binding(self) -> None:
-        # Textual adds the command palette's binding itself, with the English word "palette".
-        for key, bindings in self._bindings.key_to_bindings.items():
-            self._bindings.key_to_bindings[key] = [
-                replace(b, description=t("key.palette")) if b.action == "command_palette" else b for b in bindings]
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -52,7 +52,14 @@ def _run_live_monitor(args: list[str]) -> int:
     from wizard.errors import WizardError
     from wizard.monitor.sampler import Sampler
 
-    config = config_from_args(build_parser(only="monitor").parse_args(args))
+    parsed = build_parser(only="monitor").parse_args(args)
+    config = config_from_args(parsed)
+    import os
+
+    from screens.i18n import detect_language, set_language
+
+    # The live monitor speaks the user's language, as the app does (--lang where the CLI has it).
+    set_language(getattr(parsed, "lang", None) or detect_language(os.environ))
     try:
         # Built before the app so a bad --launch-record or GPU fixture is one line, not a toast.
         sampler = Sampler.from_config(config)

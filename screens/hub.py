@@ -71,7 +71,7 @@ def model_text_for(text: str, endpoint: Endpoint) -> str:
 def hf_id(text: str) -> str | None:
     """The Hugging Face id in `text` (org/name or hf:org/name), None for a folder or a ModelScope id."""
     raw = text.strip()
-    if raw.startswith("ms:") or raw.startswith(("/", ".", "~")):
+    if raw.startswith(("ms:", "/", ".", "~")):
         return None
     bare = raw.removeprefix("hf:")
     return bare if bare.count("/") == 1 and " " not in bare else None

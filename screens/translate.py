@@ -22,3 +22,11 @@ def translate_bindings(node: DOMNode) -> None:
             if has_key(b.description) else b
             for b in bindings
         ]
+
+
+def translate_palette(app: DOMNode) -> None:
+    """Textual adds the command palette's binding itself, described with the English word "palette"."""
+    table = app._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [replace(b, description=t("key.palette")) if b.action == "command_palette" else b
+                      for b in bindings]

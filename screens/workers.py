@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.messages import Exported
 from screens.state import (
     CachedModelsFound,
@@ -57,7 +57,7 @@ class Context:
 def reason(error: BaseException) -> str:
     """The failure in one line: the wizard's own sentence, the OS's words, else the exception."""
     if isinstance(error, WizardError):
-        return error.message
+        return core(error.message)  # the core's sentence, in the screen's language
     if isinstance(error, OSError) and error.strerror:
         return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     return f"{type(error).__name__}: {error}"

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from screens.derive import Derived
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
 from screens.state import InspectCancelled, ModelState, WizardState
@@ -217,10 +217,7 @@ class ModelStep(StepScreen):
         try:
             hub.apply(choice)
         except WizardError as exc:
-            from screens.i18n import current_language
-            from wizard.i18n import localize
-
-            self.notify(localize(exc.message, current_language()), severity="error")
+            self.notify(core(exc.message), severity="error")
             return
         lines = [t("hub.saved", where=t(f"hub.endpoint.{choice.endpoint}"))]
         if choice.token.strip():

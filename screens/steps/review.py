@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 
 from screens.derive import Derived
 from screens.exporting import export_context, formats, render
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.messages import Export, Launch
 from screens.state import WizardState
 from screens.steps.base import StepScreen
@@ -32,14 +32,14 @@ def checks_content(prepared: Preparation) -> Content:
     """One line per check (the launcher's words), its fix under a warning or failure."""
     lines: list[Content] = []
     for note in prepared.notes:
-        lines.append(Content.assemble(("· ", "$text-muted"), note))
+        lines.append(Content.assemble(("· ", "$text-muted"), core(note)))
     for problem in prepared.problems:
-        lines.append(Content.assemble(("✘ ", "$text-error"), problem))
+        lines.append(Content.assemble(("✘ ", "$text-error"), core(problem)))
     for check in prepared.checks:
         mark, style = MARKS.get(check.status, ("?", ""))
-        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), check.message))
+        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), core(check.message)))
         if check.fix and check.status in {"warn", "fail"}:
-            lines.append(Content.assemble("  ", (t("review.fix", fix=check.fix), "$text-muted")))
+            lines.append(Content.assemble("  ", (t("review.fix", fix=core(check.fix)), "$text-muted")))
     return Content("\n").join(lines)
 
 

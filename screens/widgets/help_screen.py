@@ -21,7 +21,7 @@ def key_lines(app, screen: Screen) -> list[tuple[str, str]]:
     """(key, what it does) for the app's and `screen`'s bindings, hidden ones included."""
     seen: dict[str, str] = {}
     for node in (screen, app):
-        for key, bindings in node._bindings.key_to_bindings.items():
+        for bindings in node._bindings.key_to_bindings.values():
             for binding in bindings:
                 if binding.system or binding.action == "help_quit" or binding.key.startswith("super+"):
                     continue

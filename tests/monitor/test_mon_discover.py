@@ -58,7 +58,7 @@ def test_a_worker_leads_to_the_serve_process_and_its_port(serve_tree):
 
 
 def test_the_sampler_watches_the_server_it_found(serve_tree):
-    parent, child, server = serve_tree
+    _, child, server = serve_tree
     sampler, clock = scripted_sampler("monitor-h100-x8")
     assert sampler.sample().server.state == "none"  # nothing named, nothing looked for yet
     sampler.discover = lambda rows: target_from_processes([child])

@@ -145,3 +145,30 @@ def test_plan_inputs_catalog_memory_and_nodes(size, lang):
 
     total, nodes, refused = run(drive())
     assert abs(total / GIB - 40) < 1 and nodes == 2 and refused
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_no_label_is_cut_at_80x24(lang):
+    """Only the plan table's "why" cells may end in an ellipsis (the whole reason is shown under
+    the table); every other text on every step fits or wraps."""
+    set_language(lang)
+    cut: list[str] = []
+
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for step in range(5):
+                if step:
+                    await press(pilot, "ctrl+n")
+                settings = app.screen.query("#settings")
+                for widget in settings:
+                    widget.display = False  # the why cells: cut with "…" on purpose
+                await pilot.pause()
+                text = screen_text(app).replace(t("model.hub"), "")
+                cut.extend(f"step {step}: {line.strip()}" for line in text.splitlines() if "…" in line)
+                for widget in settings:
+                    widget.display = True
+
+    run(drive())
+    assert cut == []
