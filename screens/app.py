@@ -198,7 +198,7 @@ class WizardApp(App[Handoff]):
         """An action (side effects: workers, screens, the end) or a state intent (folded)."""
         actions: dict[type, Callable[[object], None]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
-            act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
+            act.StartDownload: lambda p: self._start_download(p.folder), act.CancelDownload: lambda p: self._cancel(),
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
@@ -301,18 +301,18 @@ class WizardApp(App[Handoff]):
         found = self.config.services.inspect(text)
         self._report(InspectFinished(text, found.facts, found.ref, found.needs_download))
 
-    def _start_download(self) -> None:
+    def _start_download(self, folder: str | None = None) -> None:
         ref = self.state.model.ref
         if ref is None or self.config.services.download is None or self.state.model.download.running:
             return
         self._cancel_download = threading.Event()
         self.dispatch(DownloadProgress(0, None))
-        self._run(w.DOWNLOAD, partial(self._download, ref, self._cancel_download), ref)
+        self._run(w.DOWNLOAD, partial(self._download, ref, self._cancel_download, folder), ref)
 
     def _cancel(self) -> None:
         self._cancel_download.set()
 
-    def _download(self, ref: str, cancel: threading.Event) -> None:
+    def _download(self, ref: str, cancel: threading.Event, folder: str | None = None) -> None:
         assert self.config.services.download is not None
         last = 0.0
 
@@ -323,14 +323,16 @@ class WizardApp(App[Handoff]):
                 last = now
                 self._report(DownloadProgress(done, total))
 
-        self.config.services.download(ref, progress, cancel)
-        self._report(DownloadEnded(cancelled=cancel.is_set()))
+        # A chosen folder is passed only when there is one: a service may not take it (the demo's).
+        self.config.services.download(ref, progress, cancel, **({"local_dir": folder} if folder else {}))
+        self._report(DownloadEnded(cancelled=cancel.is_set(), folder=folder))
 
     def _download_ended(self, ended: DownloadEnded) -> None:
         self.dispatch(ended)
         if not ended.cancelled and ended.error is None:
-            # The weights are on disk now: inspect the local copy (exact headers, no estimates).
-            self._start_inspect(self.state.model.text)
+            # The weights are on disk now: inspect the local copy (exact headers, no estimates); one
+            # downloaded into a chosen folder is served from that folder.
+            self._start_inspect(ended.folder or self.state.model.text)
 
     # --- the end: checks, exports and launch ----------------------------------------------------------
     def _maybe_prepare(self, again: bool = False) -> None:

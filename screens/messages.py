@@ -30,7 +30,7 @@ class Inspect:
 
 @dataclass(frozen=True)
 class StartDownload:
-    pass
+    folder: str | None = None  # download into this folder and serve it; None: the hub's cache
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,7 @@ class DownloadProgress:
 class DownloadEnded:
     error: str | None = None  # None: finished; "" : cancelled; text: failed
     cancelled: bool = False
+    folder: str | None = None  # downloaded into a chosen folder: the model is served from there
 
 
 @dataclass(frozen=True)

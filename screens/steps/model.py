@@ -4,6 +4,7 @@ once; a download with a byte progress bar when the weights are not here yet."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -86,6 +87,9 @@ class ModelStep(StepScreen):
             yield Button(t("model.download"), id="download", compact=True)
             yield ProgressBar(total=None, id="download-bar", show_eta=False)
         yield Static("", id="download-status")
+        with Horizontal(id="download-dir-row", classes="field"):
+            yield Static(t("model.download_dir"), classes="label")
+            yield Input("", id="download-dir", compact=True, placeholder=t("model.download_dir_hint"))
         yield Static(t("model.on_disk"), classes="subtitle", id="cached-title")
         yield OptionList(id="cached")
 
@@ -151,6 +155,7 @@ class ModelStep(StepScreen):
         available = self.wizard.config.services.download is not None
         row = self.query_one("#download-row")
         row.display = available and (model.needs_download or d.running or d.finished)
+        self.query_one("#download-dir-row").display = available and model.needs_download and not d.running
         self.query_one("#download", Button).label = t("model.cancel" if d.running else "model.download")
         bar = self.query_one("#download-bar", ProgressBar)
         bar.display = d.running or d.finished  # an idle bar would animate as "indeterminate"
@@ -193,7 +198,8 @@ class ModelStep(StepScreen):
         elif self.wizard.config.services.download is None:
             self.notify(t("model.download_unavailable"), severity="warning")
         elif model.needs_download and model.ref is not None:
-            self.intend(StartDownload())
+            folder = self.query_one("#download-dir", Input).value.strip()
+            self.intend(StartDownload(str(Path(folder).expanduser().absolute()) if folder else None))
         elif model.facts is None:
             self.notify(t("model.nothing_to_download.no_model"), severity="warning")
         elif model.facts.source == "local":

@@ -223,3 +223,54 @@ def test_download_status_shows_speed_while_running():
 
     status = asyncio.run(drive())
     assert "MiB/s" in status and "0.06 of 1.00 GiB" in status
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES, ids=IDS)
+def test_download_into_a_chosen_folder_serves_that_folder(tmp_path, size, lang):
+    set_language(lang)
+    seen: list[str] = []
+    calls: list[dict] = []
+    target = tmp_path / "models" / "name"
+
+    def inspect(text: str):
+        seen.append(text)
+        found = demo_inspect(DEMO_MODEL_ID)
+        return replace(found, needs_download=text == "org/name", ref=text)
+
+    def download(ref, progress, cancel, **kwargs):
+        calls.append({"ref": ref, **kwargs})
+        progress(10, 10)
+
+    async def drive():
+        app = make_app(services=replace(demo_services(), inspect=inspect, download=download), model_text="org/name")
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n")
+            assert app.screen.query_one("#download-dir-row").display
+            app.screen.query_one("#download-dir").focus()
+            await press(pilot, *str(target))
+            await press(pilot, "ctrl+g")
+            return app.state.model.ref
+
+    ref = asyncio.run(drive())
+    assert calls == [{"ref": "org/name", "local_dir": str(target)}]
+    assert seen[-1] == str(target) and ref == str(target)  # vLLM is given the folder
+
+
+def test_download_without_a_folder_uses_the_hub_cache():
+    calls: list[dict] = []
+
+    def inspect(text: str):
+        return replace(demo_inspect(DEMO_MODEL_ID), needs_download=True, ref=text)
+
+    def download(ref, progress, cancel, **kwargs):
+        calls.append({"ref": ref, **kwargs})
+
+    async def drive():
+        app = make_app(services=replace(demo_services(), inspect=inspect, download=download), model_text="org/name")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+g")
+
+    asyncio.run(drive())
+    assert calls[0] == {"ref": "org/name"}
