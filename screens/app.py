@@ -113,6 +113,7 @@ class WizardApp(App[Handoff]):
         self.derived = Derived()
         self._inputs: tuple | None = None
         self._cancel_download = threading.Event()
+        self._export_dir: Path | None = None  # chosen in the export picker
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
@@ -199,7 +200,7 @@ class WizardApp(App[Handoff]):
         actions: dict[type, Callable[[object], None]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
             act.StartDownload: lambda p: self._start_download(p.folder), act.CancelDownload: lambda p: self._cancel(),
-            act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
+            act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind, p.folder),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
         }
@@ -363,7 +364,13 @@ class WizardApp(App[Handoff]):
             self.dispatch(PrepFinished(None))  # stale: the command changed meanwhile; check again
             self._maybe_prepare()
 
-    def _export(self, kind: str) -> None:
+    def export_folder(self) -> Path:
+        """Where exports go: the folder last chosen in the picker, else --export-dir, else the cwd."""
+        return self._export_dir or self.config.export_dir or Path.cwd()
+
+    def _export(self, kind: str, folder: str | None = None) -> None:
+        if folder:
+            self._export_dir = Path(folder).expanduser()
         command = self.derived.command
         if command is None:
             return
@@ -373,7 +380,7 @@ class WizardApp(App[Handoff]):
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
         from screens.exporting import export, export_context, export_paths
 
-        folder = self.config.export_dir or Path.cwd()
+        folder = self.export_folder()
         export(kind, command, export_context(self.state, self.derived), folder, force=force)
         written = ", ".join(str(p) for p in export_paths(kind, command, folder.resolve()))
         self._report(act.Exported(kind, "written", t("review.exported", path=written)))

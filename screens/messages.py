@@ -46,6 +46,7 @@ class Launch:
 @dataclass(frozen=True)
 class Export:
     kind: str  # "yaml", "script", or a launcher export name
+    folder: str | None = None  # where to write it (chosen in the picker); None: the folder used last
 
 
 @dataclass(frozen=True)

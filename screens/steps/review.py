@@ -3,7 +3,6 @@ launcher's checks, exports, and Launch, which ends the app and hands the termina
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -131,10 +130,10 @@ class ReviewStep(StepScreen):
         command = self.wizard.derived.command
         if command is None:
             return
-        folder = str(self.wizard.config.export_dir or Path.cwd())
+        folder = str(self.wizard.export_folder())
 
-        def picked(kind: str | None) -> None:
-            if kind:
-                self.intend(Export(kind))
+        def picked(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.intend(Export(*choice))
 
         self.app.push_screen(ExportPicker(formats(command), folder), picked)

@@ -38,3 +38,23 @@ def test_app_exports_keep_the_mirror_and_the_planned_gpus(tmp_path, monkeypatch,
     words = shlex.split(docker.split("set -euo pipefail\n", 1)[1].replace("\\\n", " "))
     assert words[words.index("--gpus") + 1] == '"device=0,1"'  # the demo plan: TP 2 on GPUs 0 and 1
     assert "HF_ENDPOINT=https://hf-mirror.com" in words and f"HF_HOME={tmp_path / 'hf-home'}" not in docker
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_the_export_folder_is_chosen_in_the_picker_and_kept(tmp_path, size):
+    first, chosen = tmp_path / "first", tmp_path / "chosen"
+    first.mkdir()
+    chosen.mkdir()
+
+    async def drive():
+        app = make_app(export_dir=first)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+            await press(pilot, "x", "tab", "ctrl+u", *str(chosen), "enter")  # the first format, elsewhere
+            await press(pilot, "x", "down", "enter")  # the next export goes to the same folder
+            return {f.key: f.filename for f in formats(app.derived.command)}
+
+    names = asyncio.run(drive())
+    assert (chosen / names["yaml"]).is_file() and (chosen / names["script"]).is_file()
+    assert list(first.iterdir()) == []
