@@ -378,9 +378,14 @@ class WizardApp(App[Handoff]):
         self._run(w.EXPORT, partial(self._write_export, kind, command, force), kind, exclusive=False)
 
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
-        from screens.exporting import export, export_context, export_paths
+        from screens.exporting import MULTINODE, export, export_context, export_multinode_file, export_paths
 
         folder = self.export_folder()
+        if kind in MULTINODE and self.derived.plan is not None:
+            path = export_multinode_file(kind, command, self.derived.plan, launch_options(self.state), folder,
+                                         force=force)
+            self._report(act.Exported(kind, "written", t("review.exported", path=str(path))))
+            return
         export(kind, command, export_context(self.state, self.derived), folder, force=force)
         written = ", ".join(str(p) for p in export_paths(kind, command, folder.resolve()))
         self._report(act.Exported(kind, "written", t("review.exported", path=written)))

@@ -21,6 +21,9 @@ from wizard.launch.export.common import ExportContext, default_name
 from wizard.launch.export.hub_env import hub_env
 
 ORDER = ("yaml", "script", "env", "systemd", "docker", "compose", "k8s")
+# A plan over several nodes is one server started on every node: only these describe it (as the
+# headless `export --format ray|lws`).
+MULTINODE = {"ray": "{name}-ray.sh", "lws": "{name}-lws.yaml"}
 
 
 class ExportExists(Exception):
@@ -37,9 +40,23 @@ class Format:
     filename: str
 
 
-def formats(command: LaunchCommand) -> list[Format]:
+def formats(command: LaunchCommand, nodes: int = 1) -> list[Format]:
     name = default_name(command)
+    if nodes > 1:
+        return [Format(k, filename.format(name=name)) for k, filename in MULTINODE.items()]
     return [Format(k, launcher.FORMATS[k].filename.format(name=name)) for k in ORDER if k in launcher.FORMATS]
+
+
+def export_multinode_file(kind: str, command: LaunchCommand, plan, options, folder: Path, *,
+                          force: bool = False) -> Path:
+    """A Ray script for every node, or a Kubernetes LeaderWorkerSet, as `export --format ray|lws` writes."""
+    from wizard.launch.multinode_export import export_multinode
+
+    path = folder.resolve() / MULTINODE[kind].format(name=default_name(command))
+    text = export_multinode(kind, plan, options, name=default_name(command))
+    if path.exists() and not force and _content(path) != text:
+        raise ExportExists(path)
+    return launcher.write_export(path, text, mode=0o755 if kind == "ray" else 0o644, force=True)
 
 
 def export_context(state: WizardState, derived: Derived, env: Mapping[str, str] | None = None) -> ExportContext:

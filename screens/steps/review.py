@@ -136,4 +136,4 @@ class ReviewStep(StepScreen):
             if choice:
                 self.intend(Export(*choice))
 
-        self.app.push_screen(ExportPicker(formats(command), folder), picked)
+        self.app.push_screen(ExportPicker(formats(command, self.wizard.state.hardware.nodes), folder), picked)

@@ -58,3 +58,29 @@ def test_the_export_folder_is_chosen_in_the_picker_and_kept(tmp_path, size):
     names = asyncio.run(drive())
     assert (chosen / names["yaml"]).is_file() and (chosen / names["script"]).is_file()
     assert list(first.iterdir()) == []
+
+
+def test_a_multi_node_plan_exports_ray_and_lws(tmp_path):
+    import os
+    import stat
+
+    async def drive():
+        app = make_app(export_dir=tmp_path, demo=True)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await press(pilot, "c")
+            app.screen.query_one("#nodes").focus()
+            await press(pilot, "ctrl+u", "2")
+            await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+            assert app.derived.plan.request.nodes == 2
+            await press(pilot, "x")
+            shown = [o.id for o in app.screen.query_one("#export-list")._options]
+            await press(pilot, "enter")
+            await press(pilot, "x", "down", "enter")
+            return shown, formats(app.derived.command, 2)
+
+    shown, names = asyncio.run(drive())
+    assert shown == ["ray", "lws"]
+    ray, lws = (tmp_path / f.filename for f in names)
+    assert "ray start" in ray.read_text() and os.stat(ray).st_mode & stat.S_IXUSR
+    assert "LeaderWorkerSet" in lws.read_text()
