@@ -404,6 +404,10 @@ class WizardApp(App[Handoff]):
         if command is None:
             self.notify(t("plan.unavailable"), severity="warning")
             return
+        if self.state.hardware.nodes > 1:
+            # One node cannot start a multi-node server by itself: Ray must run on every node first.
+            self.notify(t("review.multinode_launch", nodes=self.state.hardware.nodes), severity="warning", timeout=10)
+            return
         prepared = self.state.prep
         if self.config.services.prepare is not None and not self.config.demo:
             if self.state.prep_pending or prepared is None:

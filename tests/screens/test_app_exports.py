@@ -84,3 +84,19 @@ def test_a_multi_node_plan_exports_ray_and_lws(tmp_path):
     ray, lws = (tmp_path / f.filename for f in names)
     assert "ray start" in ray.read_text() and os.stat(ray).st_mode & stat.S_IXUSR
     assert "LeaderWorkerSet" in lws.read_text()
+
+
+def test_launch_refuses_a_multi_node_plan_on_one_node():
+    from screens.i18n import t
+
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await press(pilot, "c")
+            app.screen.query_one("#nodes").focus()
+            await press(pilot, "ctrl+u", "2", "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "l")
+            return app.is_running, [n.message for n in app._notifications]
+
+    running, messages = asyncio.run(drive())
+    assert running and t("review.multinode_launch", nodes=2) in messages
