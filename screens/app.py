@@ -54,7 +54,7 @@ from screens.state import (
 )
 from screens.steps import step_class
 from screens.steps.base import StepScreen
-from screens.translate import translate_bindings
+from screens.translate import translate_bindings, translate_palette
 from screens.widgets.paste_command import PasteCommand
 from wizard.errors import WizardError
 
@@ -103,16 +103,21 @@ class WizardApp(App[Handoff]):
         Binding("ctrl+n", "next", "key.next"),
         Binding("m", "monitor", "key.monitor"),
         Binding(w.RETRY_KEY, "retry", "key.retry"),
+        Binding("f1", "help", "key.help"),
+        Binding("ctrl+q", "quit", "key.quit", priority=True),  # Textual's own, but shown in the footer
     ]
 
     def __init__(self, config: AppConfig) -> None:
         super().__init__()
         translate_bindings(self)
+        translate_palette(self)
         self.config = config
-        self.state = WizardState(vllm_version=config.vllm_version, demo=config.demo)
+        self.state = WizardState(vllm_version=config.vllm_version, installed_version=config.vllm_version,
+                                 demo=config.demo)
         self.derived = Derived()
         self._inputs: tuple | None = None
         self._cancel_download = threading.Event()
+        self._export_dir: Path | None = None  # chosen in the export picker
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._acknowledged: LaunchCommand | None = None  # a warned plan launches on the second ask
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
@@ -200,8 +205,8 @@ class WizardApp(App[Handoff]):
         """An action (side effects: workers, screens, the end) or a state intent (folded)."""
         actions: dict[type, Callable[[Any], object]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
-            act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
-            act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
+            act.StartDownload: lambda p: self._start_download(p.folder), act.CancelDownload: lambda p: self._cancel(),
+            act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind, p.folder),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
             act.LaunchDetached: lambda p: self.action_launch_detached(), act.Replan: self._replan,
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
@@ -272,7 +277,15 @@ class WizardApp(App[Handoff]):
         if self.current_mode == "monitor":
             self.switch_mode("wizard")  # Esc leaves the monitor, back to the step it came from
             return
+        if isinstance(self.screen, StepScreen) and self.screen.close_panel():
+            return
         self._navigate(act.Navigate(-1))
+
+    def action_help(self) -> None:
+        from screens.widgets.help_screen import HelpScreen, key_lines
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(key_lines(self, self.screen)))
 
     def action_next(self) -> None:
         if self.current_mode != "monitor":
@@ -297,18 +310,18 @@ class WizardApp(App[Handoff]):
         found = self.config.services.inspect(text)
         self._report(InspectFinished(text, found.facts, found.ref, found.needs_download))
 
-    def _start_download(self) -> None:
+    def _start_download(self, folder: str | None = None) -> None:
         ref = self.state.model.ref
         if ref is None or self.config.services.download is None or self.state.model.download.running:
             return
         self._cancel_download = threading.Event()
         self.dispatch(DownloadProgress(0, None))
-        self._run(w.DOWNLOAD, partial(self._download, ref, self._cancel_download), ref)
+        self._run(w.DOWNLOAD, partial(self._download, ref, self._cancel_download, folder), ref)
 
     def _cancel(self) -> None:
         self._cancel_download.set()
 
-    def _download(self, ref: str, cancel: threading.Event) -> None:
+    def _download(self, ref: str, cancel: threading.Event, folder: str | None = None) -> None:
         assert self.config.services.download is not None
         last = 0.0
 
@@ -319,14 +332,16 @@ class WizardApp(App[Handoff]):
                 last = now
                 self._report(DownloadProgress(done, total))
 
-        self.config.services.download(ref, progress, cancel)
-        self._report(DownloadEnded(cancelled=cancel.is_set()))
+        # A chosen folder is passed only when there is one: a service may not take it (the demo's).
+        self.config.services.download(ref, progress, cancel, **({"local_dir": folder} if folder else {}))
+        self._report(DownloadEnded(cancelled=cancel.is_set(), folder=folder))
 
     def _download_ended(self, ended: DownloadEnded) -> None:
         self.dispatch(ended)
         if not ended.cancelled and ended.error is None:
-            # The weights are on disk now: inspect the local copy (exact headers, no estimates).
-            self._start_inspect(self.state.model.text)
+            # The weights are on disk now: inspect the local copy (exact headers, no estimates); one
+            # downloaded into a chosen folder is served from that folder.
+            self._start_inspect(ended.folder or self.state.model.text)
 
     # --- a pasted command: its flags pinned, then the Plan step -------------------------------------
     def paste(self, text: str) -> str | None:
@@ -396,7 +411,13 @@ class WizardApp(App[Handoff]):
             self.dispatch(PrepFinished(None))  # stale: the command changed meanwhile; check again
             self._maybe_prepare()
 
-    def _export(self, kind: str) -> None:
+    def export_folder(self) -> Path:
+        """Where exports go: the folder last chosen in the picker, else --export-dir, else the cwd."""
+        return self._export_dir or self.config.export_dir or Path.cwd()
+
+    def _export(self, kind: str, folder: str | None = None) -> None:
+        if folder:
+            self._export_dir = Path(folder).expanduser()
         command = self.derived.command
         if command is None:
             return
@@ -404,11 +425,17 @@ class WizardApp(App[Handoff]):
         self._run(w.EXPORT, partial(self._write_export, kind, command, force), kind, exclusive=False)
 
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
-        from screens.exporting import export, export_context
+        from screens.exporting import MULTINODE, export, export_context, export_multinode_file, export_paths
 
-        folder = self.config.export_dir or Path.cwd()
-        path = export(kind, command, export_context(self.state, self.derived), folder, force=force)
-        self._report(act.Exported(kind, "written", t("review.exported", path=str(path))))
+        folder = self.export_folder()
+        if kind in MULTINODE and self.derived.plan is not None:
+            path = export_multinode_file(kind, command, self.derived.plan, launch_options(self.state), folder,
+                                         force=force)
+            self._report(act.Exported(kind, "written", t("review.exported", path=str(path))))
+            return
+        export(kind, command, export_context(self.state, self.derived), folder, force=force)
+        written = ", ".join(str(p) for p in export_paths(kind, command, folder.resolve()))
+        self._report(act.Exported(kind, "written", t("review.exported", path=written)))
 
     def _exported(self, done: act.Exported) -> None:
         # A file that exists is replaced only when the user asks for the same export again.
@@ -424,6 +451,10 @@ class WizardApp(App[Handoff]):
         command = self.derived.command
         if command is None:
             self.notify(t("plan.unavailable"), severity="warning")
+            return None
+        if self.state.hardware.nodes > 1:
+            # One node cannot start a multi-node server by itself: Ray must run on every node first.
+            self.notify(t("review.multinode_launch", nodes=self.state.hardware.nodes), severity="warning", timeout=10)
             return None
         prepared = self.state.prep
         if self.config.services.prepare is not None and not self.config.demo:

@@ -44,7 +44,7 @@ def hardware_for(state: WizardState) -> HardwareFacts | None:
             return None
         from wizard.hardware.catalog import catalog_hardware
 
-        return catalog_hardware(hw.catalog_key, count=hw.catalog_count)
+        return catalog_hardware(hw.catalog_key, count=hw.catalog_count, memory_gib=hw.catalog_memory_gib)
     return hw.detected
 
 
@@ -61,7 +61,8 @@ def launch_options(state: WizardState) -> LaunchOptions:
     exp = state.exposure
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
                          api_key=exp.api_key if exp.all_interfaces else None,
-                         served_model_name=state.paste.served_model_name if state.paste else None)
+                         served_model_name=(state.paste.served_model_name if state.paste and state.paste.served_model_name
+                                            else exp.served_model_name))
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
@@ -74,7 +75,7 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
 
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
                        gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
-                       host_memory_bytes=host_memory_for(hardware.source, None))
+                       host_memory_bytes=host_memory_for(hardware.source, None), nodes=state.hardware.nodes)
 
 
 def derive(state: WizardState) -> Derived:

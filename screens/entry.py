@@ -47,6 +47,9 @@ def _wants_live_monitor(args: list[str]) -> bool:
 
 
 def _run_live_monitor(args: list[str]) -> int:
+    import os
+
+    from screens.i18n import detect_language, set_language
     from wizard.cli import build_parser
     from wizard.commands.monitor import config_from_args
     from wizard.errors import WizardError
@@ -54,7 +57,10 @@ def _run_live_monitor(args: list[str]) -> int:
 
     try:
         # An option's value refused by wizard.bounds (--history inf) is one line too.
-        config = config_from_args(build_parser(only="monitor").parse_args(args))
+        parsed = build_parser(only="monitor").parse_args(args)
+        config = config_from_args(parsed)
+        # The live monitor speaks the user's language, as the app does (--lang where the CLI has it).
+        set_language(getattr(parsed, "lang", None) or detect_language(os.environ))
         # Built before the app so a bad --launch-record or GPU fixture is one line, not a toast.
         sampler = Sampler.from_config(config)
     except WizardError as exc:

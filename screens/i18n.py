@@ -68,3 +68,11 @@ def t(key: str, **values: Any) -> str:
 
 def has_key(key: str) -> bool:
     return key in catalog(DEFAULT)
+
+
+def core(text: object) -> str:
+    """A text from the headless core (wizard.i18n Message: planner reasons, checks, hub errors) in the
+    screen's language; plain text (an OS error, a path) as it is."""
+    from wizard.i18n import localize
+
+    return localize(text, _current)

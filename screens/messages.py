@@ -30,7 +30,7 @@ class Inspect:
 
 @dataclass(frozen=True)
 class StartDownload:
-    pass
+    folder: str | None = None  # download into this folder and serve it; None: the hub's cache
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Launch:
 @dataclass(frozen=True)
 class Export:
     kind: str  # "yaml", "script", or a launcher export name
+    folder: str | None = None  # where to write it (chosen in the picker); None: the folder used last
 
 
 @dataclass(frozen=True)

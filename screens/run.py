@@ -1,4 +1,5 @@
-"""`vllm-wizard [MODEL] [--demo] [--dry-run] [--lang en|zh_CN] [--vllm-version X.Y.Z] [--no-mouse]`.
+"""`vllm-wizard [MODEL] [--demo] [--dry-run] [--lang en|zh_CN] [--vllm-version X.Y.Z] [--no-mouse]
+[--hf-endpoint URL]`.
 
 Runs the app, then hands the terminal to vLLM: Textual has restored the terminal by the time
 `app.run()` returns, NVML is released, and `os.execvpe` replaces this process. `--dry-run` and
@@ -30,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", metavar="LANG", help=f"screen language ({', '.join(LANGUAGES)})")
     p.add_argument("--vllm-version", metavar="X.Y.Z", help="release to plan for (default: the installed vLLM)")
     p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse (native text selection)")
+    p.add_argument("--hf-endpoint", metavar="URL",
+                   help="Hugging Face endpoint or mirror, e.g. https://hf-mirror.com (default: HF_ENDPOINT)")
     return p
 
 
@@ -53,6 +56,10 @@ def run_app(argv: list[str]) -> int:
 
     try:
         version = _version(args.vllm_version)
+        if args.hf_endpoint:
+            from screens.hub import apply_hf_endpoint
+
+            apply_hf_endpoint(args.hf_endpoint)  # the app's clients, a launched vLLM and the exports use it
     except WizardError as exc:
         print(f"vllm-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code

@@ -78,11 +78,12 @@ def list_cached_models() -> list[CachedModel]:
     return [CachedModel(ref=m.ref, label=m.label) for m in cached_models()]
 
 
-def download_model(ref: str, progress: ProgressFn, cancel: threading.Event) -> None:
-    """The hub's cancellable download, reported as (bytes done, bytes total)."""
+def download_model(ref: str, progress: ProgressFn, cancel: threading.Event, local_dir: str | None = None) -> None:
+    """The hub's cancellable download, reported as (bytes done, bytes total); into `local_dir` when
+    given (a folder vLLM is then given), else into the hub's own cache."""
     from wizard.hub.download import download
 
-    for event in download(ref, cancel=cancel):
+    for event in download(ref, cancel=cancel, local_dir=local_dir):
         progress(event.done_bytes, event.total_bytes or None)
 
 

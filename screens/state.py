@@ -35,6 +35,8 @@ class HardwareState:
     selected: tuple[int, ...] = ()  # detected GPU indices to use
     catalog_key: str = DEFAULT_CATALOG_GPU
     catalog_count: int = 1
+    catalog_memory_gib: float | None = None  # per-GPU memory override for catalog GPUs (None: the catalog's)
+    nodes: int = 1  # nodes with these same GPUs (multi-node: Ray / LWS)
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,14 @@ class Exposure:
     all_interfaces: bool = False
     api_key: SecretStr | None = None
     port: int = 8000
+    served_model_name: str | None = None  # --served-model-name: the name clients ask for
 
 
 @dataclass(frozen=True)
 class WizardState:
     step: int = 0
-    vllm_version: str = ""
+    vllm_version: str = ""  # the release planned for
+    installed_version: str = ""  # the default: the installed vLLM's (or the newest known)
     hardware: HardwareState = HardwareState()
     model: ModelState = ModelState()
     goals: Goals = Goals()
@@ -149,6 +153,13 @@ class InspectFailed:
 
 
 @dataclass(frozen=True)
+class InspectCancelled:
+    """The user stopped waiting (Esc): the worker's late answer is dropped as stale."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class DownloadProgress:
     done: int
     total: int | None = None
@@ -158,6 +169,7 @@ class DownloadProgress:
 class DownloadEnded:
     error: str | None = None  # None: finished; "" : cancelled; text: failed
     cancelled: bool = False
+    folder: str | None = None  # downloaded into a chosen folder: the model is served from there
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,15 @@ class SetExposure:
     all_interfaces: bool | None = None
     api_key: str | None = None  # "" clears it
     port: int | None = None
+
+
+@dataclass(frozen=True)
+class SetPlanInput:
+    """A plan input that is not a vLLM setting: "vllm_version", "catalog_memory_gib", "nodes",
+    "served_model_name". None restores the default."""
+
+    name: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -211,8 +232,9 @@ class PasteRead:
 
 
 StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
-               | InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded | SetGoals
-               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished | PasteRead)
+               | InspectStarted | InspectFinished | InspectFailed | InspectCancelled | DownloadProgress | DownloadEnded
+               | SetGoals | SetExposure | SetPlanInput | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
+               | PasteRead)
 
 
 def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -257,6 +279,10 @@ def _reduce_model(model: ModelState, intent: Any) -> ModelState:
         if intent.text != model.pending:
             return model
         return replace(model, pending=None, facts=None, ref=None, error=intent.message, needs_download=False)
+    if isinstance(intent, InspectCancelled):
+        if intent.text != model.pending:
+            return model
+        return replace(model, pending=None, error=None)
     if isinstance(intent, DownloadProgress):
         return replace(model, download=replace(model.download, done=intent.done, total=intent.total,
                                                running=True, error=None, finished=False))
@@ -274,7 +300,8 @@ def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
     key = exp.api_key
     if intent.api_key is not None:
         key = SecretStr(intent.api_key) if intent.api_key else None
-    return Exposure(
+    return replace(
+        exp,
         all_interfaces=exp.all_interfaces if intent.all_interfaces is None else intent.all_interfaces,
         api_key=key,
         port=exp.port if intent.port is None else intent.port,
@@ -297,6 +324,18 @@ def _reduce_paste(state: WizardState, intent: PasteRead) -> WizardState:
     return replace(state, paste=paste, pins=paste.pins, hardware=hw, exposure=exposure)
 
 
+def _reduce_plan_input(state: WizardState, intent: SetPlanInput, default_version: str) -> WizardState:
+    if intent.name == "vllm_version":
+        return replace(state, vllm_version=intent.value or default_version)
+    if intent.name == "served_model_name":
+        return replace(state, exposure=replace(state.exposure, served_model_name=intent.value or None))
+    if intent.name == "catalog_memory_gib":
+        return replace(state, hardware=replace(state.hardware, catalog_memory_gib=intent.value))
+    if intent.name == "nodes":
+        return replace(state, hardware=replace(state.hardware, nodes=max(1, intent.value or 1)))
+    return state
+
+
 def reduce(state: WizardState, intent: Any) -> WizardState:
     """The state after `intent`; unknown intents leave it unchanged."""
     if isinstance(intent, PasteRead):
@@ -305,13 +344,15 @@ def reduce(state: WizardState, intent: Any) -> WizardState:
         state = replace(state, paste=None)  # another model typed by hand: no longer that command
     if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
-    if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | DownloadProgress
-                  | DownloadEnded):
+    if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | InspectCancelled
+                  | DownloadProgress | DownloadEnded):
         return replace(state, model=_reduce_model(state.model, intent))
     if isinstance(intent, SetGoals):
         return replace(state, goals=intent.goals)
     if isinstance(intent, SetExposure):
         return replace(state, exposure=_reduce_exposure(state.exposure, intent))
+    if isinstance(intent, SetPlanInput):
+        return _reduce_plan_input(state, intent, state.installed_version or state.vllm_version)
     if isinstance(intent, SetPin):
         return replace(state, pins=_pins({**state.pinned, intent.name: intent.value}))
     if isinstance(intent, ClearPin):

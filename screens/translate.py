@@ -37,3 +37,11 @@ def _core_text(binding: Binding) -> Binding:
     if binding.description in catalog("en"):
         return replace(binding, description=localize(msg(binding.description), current_language()))
     return binding
+
+
+def translate_palette(app: DOMNode) -> None:
+    """Textual adds the command palette's binding itself, described with the English word "palette"."""
+    table = app._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [replace(b, description=t("key.palette")) if b.action == "command_palette" else b
+                      for b in bindings]

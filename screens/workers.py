@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.messages import Exported
 from screens.state import (
     CachedModelsFound,
@@ -57,7 +57,7 @@ class Context:
 def reason(error: BaseException) -> str:
     """The failure in one line: the wizard's own sentence, the OS's words, else the exception."""
     if isinstance(error, WizardError):
-        return error.message
+        return core(error.message)  # the core's sentence, in the screen's language
     if isinstance(error, OSError) and error.strerror:
         return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
     return f"{type(error).__name__}: {error}"
@@ -74,7 +74,15 @@ def _probe(error: BaseException, ctx: Context) -> Failure:
 
 
 def _inspect(error: BaseException, ctx: Context) -> Failure:
+    from wizard.hub.errors import UnreachableError
+
     text = reason(error) if isinstance(error, WizardError) else t("model.unexpected", error=reason(error))
+    if isinstance(error, UnreachableError):
+        from screens.hub import hf_id
+
+        repo = hf_id(ctx.state.model.pending or "")
+        if repo is not None:  # Hugging Face is blocked or down: ModelScope hosts most open models
+            text += "\n" + t("model.try_modelscope", ref=f"ms:{repo}")
     # The step shows the sentence; a toast only for a bug or the OS, which the user did not cause.
     return Failure(InspectFailed(ctx.state.model.pending or "", text), "" if isinstance(error, WizardError) else text)
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.content import Content
 
+from screens.i18n import t
 from wizard.monitor import format as fmt
 from wizard.monitor import levels
 from wizard.monitor.snapshot import (
@@ -87,8 +88,8 @@ def gpu_text(gpu: GpuSample, history: dict[str, tuple[float | None, ...]], width
     """Two lines (compact) or three (with a sparkline row) for one GPU. Built as Textual Content
     straight from (text, style) pieces: eight of these render every second."""
     if gpu.lost:
-        return Content.assemble(*_head(gpu), ("  LOST: fell off the bus; the other GPUs keep updating", "bold red"),
-                                "\n   ", ("`dmesg` shows the Xid error; the GPU needs a reset or a reboot", "red"))
+        return Content.assemble(*_head(gpu), ("  " + t("mon.lost"), "bold red"),
+                                "\n   ", (t("mon.lost_fix"), "red"))
     util_style = LEVEL_STYLE[levels.util_level(gpu.util_percent)]
     total = fmt.usable_total(gpu.mem_total_bytes, gpu.mem_reserved_bytes)
     mem_figure = f"{fmt.gib(gpu.mem_used_bytes)}/{fmt.gib(total)} GiB"
@@ -116,10 +117,17 @@ def _details(gpu: GpuSample) -> list[Piece]:
     return [
         ("  ", ""), (f"{fmt.celsius(gpu.temperature_c):>5}", temp_style), (" ", ""), (power, power_style),
         (" fan ", "dim"), (fmt.pct(gpu.fan_percent), ""),
-        (" clk ", "dim"), (f"{fmt.mhz(gpu.sm_clock_mhz)}/{fmt.mhz(gpu.mem_clock_mhz)}MHz", ""),
+        (" clk ", "dim"), (_clocks(gpu), ""),
         (" PCIe ", "dim"), (fmt.rate_pair(gpu.pcie_tx_bytes_s, gpu.pcie_rx_bytes_s), ""),
         (" ", ""), (fmt.pstate(gpu.pstate), "cyan"),
     ]
+
+
+def _clocks(gpu: GpuSample) -> str:
+    """SM/memory clocks; one N/A when NVML reports neither (not `N/A/N/AMHz`)."""
+    if gpu.sm_clock_mhz is None and gpu.mem_clock_mhz is None:
+        return fmt.NA
+    return f"{fmt.mhz(gpu.sm_clock_mhz)}/{fmt.mhz(gpu.mem_clock_mhz)}MHz"
 
 
 def _history_row(history: dict[str, tuple[float | None, ...]], width: int) -> list[Piece]:
@@ -138,7 +146,7 @@ def host_text(host: HostSample, width: int) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("CPU ", "dim").append(f"{fmt.pct(host.cpu_percent):>4}", cpu_style)
     if host.cpu_count:
-        text.append(f" of {host.cpu_count}", "dim")
+        text.append(t("mon.cpu_of", count=host.cpu_count), "dim")
     if host.load_avg:
         text.append("  load ", "dim").append(" ".join(f"{x:.2f}" for x in host.load_avg))
     text.append("  " if width >= 76 else "\n")
@@ -165,7 +173,7 @@ def _window(server: ServerSample) -> str:
     p = server.figures.ttft or server.figures.itl or server.figures.e2e
     if p is None:
         return ""
-    return "since start" if p.window_s is None else f"last {p.window_s:.0f} s"
+    return t("mon.since_start") if p.window_s is None else t("mon.last_seconds", seconds=f"{p.window_s:.0f}")
 
 
 def server_text(server: ServerSample, width: int, compact: bool = False) -> Text:
@@ -174,15 +182,15 @@ def server_text(server: ServerSample, width: int, compact: bool = False) -> Text
     f = server.figures
     style = STATE_STYLE[server.state]
     if server.state == "none":
-        return Text.assemble(("● no server  ", "dim"), "pass ", ("--url http://HOST:PORT", "bold"),
-                             " to watch a vLLM server's health and metrics")
-    text = Text.assemble(("● ", style), (server.state.upper(), f"bold {style}"), "  ", (server.url or "", ""))
+        return Text.assemble((t("mon.no_server") + "  ", "dim"), t("mon.pass_url_before"),
+                             ("--url http://HOST:PORT", "bold"), t("mon.pass_url_after"))
+    text = Text.assemble(("● ", style), (t(f"mon.state.{server.state}"), f"bold {style}"), "  ", (server.url or "", ""))
     if server.model:
         text.append("  " if compact else "\n").append(server.model, "bold")
     if server.detail:
         text.append("\n" + server.detail, "dim" if server.state == "up" else style)
     if server.state in ("down", "unreachable"):
-        retry = f"retry in {server.retry_in_s:.0f} s" if server.retry_in_s else "retrying every sample"
+        retry = t("mon.retry_in", seconds=f"{server.retry_in_s:.0f}") if server.retry_in_s else t("mon.retrying")
         text.append(f" ({retry})" if server.detail else f"\n{retry}", "dim")
     if server.state != "up" or (f.running is None and f.kv_usage_percent is None):
         return text
@@ -191,19 +199,20 @@ def server_text(server: ServerSample, width: int, compact: bool = False) -> Text
     preempt = fmt.number(f.preemptions_total)
     if f.preemptions_recent:
         preempt += f" (+{f.preemptions_recent:.0f})"
-    text.append("\nrequests ", "dim").append(f"{fmt.number(f.running)} running", "bold")
-    text.append(" · ", "dim").append(f"{fmt.number(f.waiting)} waiting", "yellow" if f.waiting else "")
-    text.append(nl).append("preempted ", "dim").append(preempt, "red" if f.preemptions_recent else "")
-    text.append("\nKV cache ", "dim").append_text(level_bar(f.kv_usage_percent, 10 if compact else 20, kv_style))
+    text.append("\n" + t("mon.requests") + " ", "dim").append(t("mon.running", count=fmt.number(f.running)), "bold")
+    text.append(" · ", "dim").append(t("mon.waiting", count=fmt.number(f.waiting)), "yellow" if f.waiting else "")
+    text.append(nl).append(t("mon.preempted") + " ", "dim").append(preempt, "red" if f.preemptions_recent else "")
+    text.append("\n" + t("mon.kv_cache") + " ", "dim").append_text(
+        level_bar(f.kv_usage_percent, 10 if compact else 20, kv_style))
     text.append(f" {fmt.pct(f.kv_usage_percent)}", kv_style)
-    text.append(nl).append("prefix hits ", "dim").append(fmt.pct(f.prefix_hit_percent))
-    text.append(nl).append("tokens/s ", "dim").append("prompt ", "dim").append(fmt.number(f.prompt_tokens_s))
-    text.append(" gen ", "dim").append(fmt.number(f.generation_tokens_s))
+    text.append(nl).append(t("mon.prefix_hits") + " ", "dim").append(fmt.pct(f.prefix_hit_percent))
+    text.append(nl).append("tokens/s ", "dim").append(t("mon.prompt") + " ", "dim").append(fmt.number(f.prompt_tokens_s))
+    text.append(" " + t("mon.gen") + " ", "dim").append(fmt.number(f.generation_tokens_s))
     if compact:
         text.append("\n").append_text(_latency("TTFT", f.ttft)).append(" ").append_text(
             _latency("ITL", f.itl))
     else:
-        text.append(f"\nlatency ({_window(server)})", "dim")
+        text.append("\n" + t("mon.latency", window=_window(server)), "dim")
         for label, p in (("TTFT", f.ttft), ("ITL", f.itl), ("E2E", f.e2e)):
             text.append("\n").append_text(_latency(label, p))
     for advice in server.advice:
@@ -221,18 +230,20 @@ def status_text(snap: MonitorSnapshot | None, paused: bool) -> Text:
     """Most telling first, so an 80-column terminal cuts only the driver details."""
     text = Text(no_wrap=True, overflow="ellipsis").append(" vllm-wizard monitor", "bold")
     if paused:
-        text.append("  ").append(" PAUSED ", "reverse bold yellow")
+        text.append("  ").append(f" {t('mon.paused')} ", "reverse bold yellow")
     if snap is None:
-        return text.append("  sampling…", "dim")
+        return text.append("  " + t("mon.sampling"), "dim")
     if snap.host.hostname:
         text.append("  ").append(snap.host.hostname, "bold")
     text.append("  " + time.strftime("%H:%M:%S", time.localtime(snap.taken_at)))
-    text.append(f" every {snap.interval_s:g} s", "dim")
+    text.append(" " + t("mon.every", seconds=f"{snap.interval_s:g}"), "dim")
     if snap.notices:
-        text.append(f"  {len(snap.notices)} notice{'s' if len(snap.notices) > 1 else ''}", "yellow")
+        key = "mon.notices" if len(snap.notices) > 1 else "mon.notice"
+        text.append("  " + t(key, count=len(snap.notices)), "yellow")
     if snap.gpu_source == "fake":
-        text.append("  fake GPUs", "yellow")
-    text.append(f"  driver {snap.driver_version or fmt.NA} CUDA {snap.cuda_driver_version or fmt.NA}", "dim")
+        text.append("  " + t("mon.fake_gpus"), "yellow")
+    text.append("  " + t("mon.driver", driver=snap.driver_version or fmt.NA, cuda=snap.cuda_driver_version or fmt.NA),
+                "dim")
     return text
 
 
@@ -242,7 +253,7 @@ def process_cells(row: ProcessRow) -> tuple[Text, ...]:
     if row.missing:
         command = Text(row.missing, style="dim italic")
     else:
-        tag = {"ours": "  ◀ our vLLM", "vllm": "  vLLM", "other": ""}[row.role]
+        tag = {"ours": "  ◀ " + t("mon.ours"), "vllm": "  vLLM", "other": ""}[row.role]
         command = Text(row.command or fmt.NA, style=style).append(tag, "bold magenta")
     cells = (str(row.gpu_index), str(row.pid), row.user or fmt.NA, mem, fmt.number(row.cpu_percent, 1),
              fmt.number(row.mem_percent, 1), fmt.duration(row.elapsed_s))

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState
 from screens.i18n import t
 from screens.monitor import render
 from screens.monitor.widgets import GpuList, HostPanel, ProcessTable, ServerPanel, TextPanel
+from screens.translate import translate_bindings
 from wizard.errors import WizardError
 from wizard.monitor.sampler import MonitorConfig, Sampler
 from wizard.monitor.snapshot import MonitorSnapshot, Notice
@@ -70,12 +71,13 @@ class MonitorScreen(Screen[None]):
     """
     # Side by side from 110 columns; stacked below that (80x24 over SSH).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding("p", "toggle_pause", "Pause/resume", id="monitor.pause"),
-                Binding("r", "restart", "Restart sampling", id="monitor.restart")]
+    BINDINGS = [Binding("p", "toggle_pause", "mon.key.pause", id="monitor.pause"),
+                Binding("r", "restart", "mon.key.restart", id="monitor.restart")]
 
     def __init__(self, config: MonitorConfig | None = None, *, sampler: Sampler | None = None,
                  autostart: bool = True, name: str | None = None, id: str | None = None) -> None:
         super().__init__(name=name, id=id)
+        translate_bindings(self)
         self.config = config or MonitorConfig()
         self.sampler = sampler
         self.autostart = autostart
@@ -92,17 +94,17 @@ class MonitorScreen(Screen[None]):
         yield TextPanel(id="notice")
         with Horizontal(id="top"):
             gpus = GpuList(id="gpus")
-            gpus.border_title = "GPUs"
+            gpus.border_title = t("mon.title.gpus")
             yield gpus
             with Vertical(id="side"):
                 host = HostPanel(id="host")
-                host.border_title = "Host"
+                host.border_title = t("mon.title.host")
                 yield host
-                server = ServerPanel(Text("waiting for the first sample…", style="dim"), id="server")
-                server.border_title = "vLLM server"
+                server = ServerPanel(Text(t("mon.waiting_first"), style="dim"), id="server")
+                server.border_title = t("mon.title.server")
                 yield server
         procs = ProcessTable(id="procs")
-        procs.border_title = "GPU processes"
+        procs.border_title = t("mon.title.processes")
         yield procs
         yield Footer()
 
@@ -146,7 +148,7 @@ class MonitorScreen(Screen[None]):
         self.stopped = reason
         self.refresh_bindings()
         if reason is not None:
-            self.notify(t("monitor.stopped", reason=reason), title="Monitor", severity="error", timeout=10)
+            self.notify(t("monitor.stopped", reason=reason), title=t("mon.toast_title"), severity="error", timeout=10)
         if self._ready:
             self._show_notices(self.snapshot.notices if self.snapshot else ())
 
@@ -208,12 +210,15 @@ class MonitorScreen(Screen[None]):
             line.show_text(Text(t("monitor.stopped", reason=self.stopped)))
         elif notices:
             latest = notices[-1]
-            more = f" (+{len(notices) - 1} earlier)" if len(notices) > 1 else ""
+            more = " " + t("mon.earlier", count=len(notices) - 1) if len(notices) > 1 else ""
             line.show_text(Text(f"! {latest.message}{more}"))
-        for notice in notices:
-            if notice.key not in self._seen_notices:  # each failure is announced once
-                self._seen_notices.add(notice.key)
-                self.notify(notice.message, title="Monitor", severity=_severity(notice))
+        fresh = [n for n in notices if n.key not in self._seen_notices]
+        self._seen_notices.update(n.key for n in fresh)  # each failure is announced once
+        if fresh:
+            # One toast, the newest: a stack of them would cover the panels at 80x24 (the notice
+            # line keeps the count of the earlier ones).
+            self.app.clear_notifications()
+            self.notify(fresh[-1].message, title=t("mon.toast_title"), severity=_severity(fresh[-1]))
 
     # -- actions ---------------------------------------------------------------------------------
 

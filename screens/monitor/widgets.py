@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from screens.i18n import t
 from screens.monitor import render
 from wizard.monitor.snapshot import GpuSample, HostSample, MonitorSnapshot, ProcessRow, ServerSample
 
@@ -47,14 +48,14 @@ class GpuList(VerticalScroll):
     """
 
     def compose(self) -> ComposeResult:
-        yield TextPanel("sampling…", id="gpu-message")
+        yield TextPanel(t("mon.sampling"), id="gpu-message")
 
     def show(self, snap: MonitorSnapshot) -> None:
         message = self.query_one("#gpu-message", TextPanel)
         if snap.gpu_error:
             message.show_text(Text(snap.gpu_error, style="red"))
         elif not snap.gpus:
-            message.show_text(Text("No NVIDIA GPU found (NVML sees none).", style="dim"))
+            message.show_text(Text(t("mon.no_gpu"), style="dim"))
         wanted = bool(snap.gpu_error or not snap.gpus)
         if message.display != wanted:
             message.display = wanted
@@ -97,8 +98,11 @@ class ServerPanel(TextPanel):
         self.show_text(render.server_text(server, self.size.width, compact=self.screen.has_class("-narrow")))
 
 
-COLUMNS = (("GPU", "gpu"), ("PID", "pid"), ("USER", "user"), ("GPU-MEM", "mem"), ("%CPU", "cpu"),
-           ("%MEM", "rss"), ("TIME", "time"), ("COMMAND", "command"))
+COLUMNS = (("GPU", "gpu"), ("PID", "pid"), ("mon.col.user", "user"), ("mon.col.mem", "mem"), ("%CPU", "cpu"),
+           ("%MEM", "rss"), ("mon.col.time", "time"), ("mon.col.command", "command"))
+
+
+WIDTHS = {"pid": 7, "gpu": 3}
 
 
 class ProcessTable(DataTable[Text]):
@@ -111,7 +115,9 @@ class ProcessTable(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         # Columns now, not on mount: the first snapshot may arrive before the table is mounted.
         for label, key in COLUMNS:
-            self.add_column(label, key=key)
+            # A PID is up to 7 digits (pid_max 4194304): sized for that from the first frame, so the
+            # column does not start at the header's width and cut the PIDs until it is rebuilt.
+            self.add_column(t(label) if label.startswith("mon.") else label, key=key, width=WIDTHS.get(key))
 
     def show(self, rows: tuple[ProcessRow, ...]) -> None:
         keys = [f"{r.gpu_index}:{r.pid}" for r in rows]
@@ -129,5 +135,5 @@ class ProcessTable(DataTable[Text]):
                 old = self._cells.get(key, ())
                 for i, ((_, column), cell) in enumerate(zip(COLUMNS, cells[key])):
                     if i >= len(old) or old[i] != cell:
-                        self.update_cell(key, column, cell)
+                        self.update_cell(key, column, cell, update_width=column == "command")
         self._cells = cells

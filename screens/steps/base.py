@@ -73,6 +73,11 @@ class StepScreen(Screen[None]):
         reason = self.local_block() or self.wizard.blocked_reason()
         self.set_text("#nav-status", t(reason) if reason and reason != "nav.blocked.last_step" else "")
 
+    def close_panel(self) -> bool:
+        """Esc: close whatever this step has open (or stop what it waits for); True when it did, so
+        Esc steps back only when there is nothing to close."""
+        return False
+
     def local_block(self) -> str | None:
         """A catalog key when this screen holds input that is not valid yet (blocks Next)."""
         return None

@@ -7,13 +7,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, Select, SelectionList, Static
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from screens.derive import Derived
 from screens.i18n import t
-from screens.state import ChooseCatalog, ChooseGpus, UseCatalog, WizardState
+from screens.state import ChooseCatalog, ChooseGpus, SetPlanInput, UseCatalog, WizardState
 from screens.steps.base import StepScreen
+from screens.widgets.toggles import StateCheckbox, StateSelectionList
 from wizard.hardware.catalog import catalog_entries
 from wizard.hardware.facts import GpuFacts, HardwareFacts
 
@@ -43,12 +44,16 @@ class HardwareStep(StepScreen):
     STEP = 0
     BINDINGS = [Binding("c", "toggle_catalog", "key.catalog")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._invalid: set[str] = set()
+
     def compose_body(self) -> ComposeResult:
         yield Static(t("step.hardware.title"), classes="title")
         yield Static("", id="hw-status")
-        yield SelectionList[int](id="gpu-list")
+        yield StateSelectionList(id="gpu-list")
         yield Static("", id="gpu-processes")
-        yield Checkbox(t("hardware.use_catalog"), id="use-catalog", compact=True)
+        yield StateCheckbox(t("hardware.use_catalog"), id="use-catalog", compact=True)
         hw = self.wizard.state.hardware
         with Horizontal(id="catalog-row"):
             # Labels start with the catalog key so typing "h100" or "rtx-4090" in the open list finds it.
@@ -57,6 +62,14 @@ class HardwareStep(StepScreen):
             yield Select([(t("hardware.count", count=n), n) for n in COUNTS], id="catalog-count",
                          allow_blank=False, compact=True,
                          value=hw.catalog_count if hw.catalog_count in COUNTS else COUNTS[0])
+        with Horizontal(id="memory-row", classes="field"):
+            yield Static(t("hardware.memory"), classes="label")
+            yield Input("" if hw.catalog_memory_gib is None else f"{hw.catalog_memory_gib:g}", id="catalog-memory",
+                        compact=True, placeholder=t("hardware.memory_hint"))
+        with Horizontal(id="nodes-row", classes="field"):
+            yield Static(t("hardware.nodes"), classes="label")
+            yield Input(str(hw.nodes), id="nodes", compact=True, type="integer")
+        yield Static("", id="hw-input-error", classes="error")
         yield Static("", id="hw-summary")
 
     def on_mount(self) -> None:
@@ -80,9 +93,15 @@ class HardwareStep(StepScreen):
         box.display = hw.detected is not None
         if box.value != hw.use_catalog:
             box.value = hw.use_catalog
-        self.query_one("#gpu-list").disabled = catalog
+        gpu_list = self.query_one("#gpu-list")
+        gpu_list.disabled = catalog
+        if not catalog and not self._shown.get("list_focused"):
+            # Disabled while probing, the list lost the focus on_mount gave it: give it once it is usable.
+            self._shown["list_focused"] = True
+            gpu_list.focus()
         row = self.query_one("#catalog-row")
         row.display = catalog and not hw.probing
+        self.query_one("#memory-row").display = catalog and not hw.probing
         gpu_select, count_select = self.query_one("#catalog-gpu", Select), self.query_one("#catalog-count", Select)
         if gpu_select.value != hw.catalog_key:
             gpu_select.value = hw.catalog_key
@@ -142,6 +161,39 @@ class HardwareStep(StepScreen):
     def _catalog_count(self, event: Select.Changed) -> None:
         if isinstance(event.value, int):
             self.intend(ChooseCatalog(count=event.value))
+
+    def local_block(self) -> str | None:
+        return "nav.blocked.invalid" if self._invalid else None
+
+    def _mark(self, field: str, ok: bool) -> None:
+        (self._invalid.discard if ok else self._invalid.add)(field)
+        self.set_text("#hw-input-error", " ".join(t(f"hardware.invalid.{f}") for f in sorted(self._invalid)))
+        self.show(self.wizard.state, self.wizard.derived)
+
+    @on(Input.Changed, "#catalog-memory")
+    def _memory_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip().lower().removesuffix("gib").removesuffix("gb").strip()
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            return self._mark("memory", False)
+        if value is not None and not 1 <= value <= 4096:
+            return self._mark("memory", False)
+        self._mark("memory", True)
+        self.intend(SetPlanInput("catalog_memory_gib", value))
+
+    @on(Input.Changed, "#nodes")
+    def _nodes_changed(self, event: Input.Changed) -> None:
+        from wizard.planner.inputs import MAX_NODES
+
+        try:
+            nodes = int(event.value.strip() or "1")
+        except ValueError:
+            return self._mark("nodes", False)
+        if not 1 <= nodes <= MAX_NODES:
+            return self._mark("nodes", False)
+        self._mark("nodes", True)
+        self.intend(SetPlanInput("nodes", nodes))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_catalog":  # nothing to toggle back to without detected GPUs

@@ -3,6 +3,9 @@ once; a download with a byte progress bar when the weights are not here yet."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,15 +14,38 @@ from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from screens.derive import Derived
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
-from screens.state import ModelState, WizardState
+from screens.state import InspectCancelled, ModelState, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.paste_command import PasteInput
 from wizard.model.facts import ModelFacts
 
 GIB = 1 << 30
+MIB = 1 << 20
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+TICK = 0.2  # seconds between spinner frames while inspecting
+
+
+def duration_text(seconds: float) -> str:
+    """A remaining time as people say it: 45 s, 12 min, 2 h 05 min."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def rate_text(start: tuple[float, int], now: tuple[float, int], total: int | None) -> str:
+    """Speed since the download started and the time left at that speed ("" until measurable)."""
+    elapsed, done = now[0] - start[0], now[1] - start[1]
+    if elapsed < 0.5 or done <= 0:
+        return ""
+    speed = done / elapsed
+    eta = duration_text((total - now[1]) / speed) if total is not None and total >= now[1] else "?"
+    return t("model.download_rate", speed=f"{speed / MIB:.1f}", eta=eta)
 
 
 def facts_lines(facts: ModelFacts) -> list[str]:
@@ -44,11 +70,18 @@ def facts_lines(facts: ModelFacts) -> list[str]:
 
 class ModelStep(StepScreen):
     STEP = 1
-    BINDINGS = [Binding("ctrl+g", "download", "key.download")]
+    BINDINGS = [Binding("ctrl+g", "download", "key.download"), Binding("ctrl+o", "hub", "key.hub")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending_since: tuple[str, float] | None = None  # (text, monotonic start) while inspecting
+        self._download_start: tuple[float, int] | None = None  # (monotonic, bytes) when it started
 
     def compose_body(self) -> ComposeResult:
         yield Static(t("step.model.title"), classes="title")
-        yield PasteInput(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
+        with Horizontal(id="model-row"):
+            yield PasteInput(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
+            yield Button(t("model.hub"), id="hub", compact=True)
         refusal = Static("", id="paste-error", classes="error")
         refusal.display = False  # a refused paste's one sentence, shown under the input
         yield refusal
@@ -58,12 +91,37 @@ class ModelStep(StepScreen):
             yield Button(t("model.download"), id="download", compact=True)
             yield ProgressBar(total=None, id="download-bar", show_eta=False)
         yield Static("", id="download-status")
+        with Horizontal(id="download-dir-row", classes="field"):
+            yield Static(t("model.download_dir"), classes="label")
+            yield Input("", id="download-dir", compact=True, placeholder=t("model.download_dir_hint"))
         yield Static(t("model.on_disk"), classes="subtitle", id="cached-title")
         yield OptionList(id="cached")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#model-input").focus()
+        self.set_interval(TICK, self._tick)
+
+    def _inspecting_text(self, pending: str) -> str:
+        if self._pending_since is None or self._pending_since[0] != pending:
+            self._pending_since = (pending, time.monotonic())
+        elapsed = time.monotonic() - self._pending_since[1]
+        return t("model.inspecting_for", spinner=SPINNER[int(elapsed / TICK) % len(SPINNER)], text=pending,
+                 seconds=int(elapsed))
+
+    def _tick(self) -> None:
+        pending = self.wizard.state.model.pending
+        if pending is not None and self.is_current:
+            self.set_text("#model-status", self._inspecting_text(pending))
+
+    def close_panel(self) -> bool:
+        """Esc while inspecting stops waiting for the hub (instead of leaving the step)."""
+        pending = self.wizard.state.model.pending
+        if pending is None:
+            return False
+        self.intend(InspectCancelled(pending))
+        self.notify(t("model.inspect_cancelled", text=pending))
+        return True
 
     def _show_cached(self, found: tuple[CachedModel, ...]) -> None:
         # The app lists the caches in a worker at start (screens/app.py); shown once they change.
@@ -82,11 +140,13 @@ class ModelStep(StepScreen):
         model = state.model
         self.query_one("#model-status").set_class(bool(model.error) and model.pending is None, "error")
         if model.pending is not None:
-            status = t("model.inspecting", text=model.pending)
+            status = self._inspecting_text(model.pending)
         elif model.error:
             status = model.error
         else:
             status = t("model.inspected" if model.facts is not None else "model.hint")
+        if model.pending is None:
+            self._pending_since = None
         self.set_text("#model-status", status)
         self.set_text("#model-facts",
                       "\n".join(facts_lines(model.facts)) if model.facts and model.pending is None else "")
@@ -99,14 +159,22 @@ class ModelStep(StepScreen):
         available = self.wizard.config.services.download is not None
         row = self.query_one("#download-row")
         row.display = available and (model.needs_download or d.running or d.finished)
+        self.query_one("#download-dir-row").display = available and model.needs_download and not d.running
         self.query_one("#download", Button).label = t("model.cancel" if d.running else "model.download")
         bar = self.query_one("#download-bar", ProgressBar)
         bar.display = d.running or d.finished  # an idle bar would animate as "indeterminate"
         bar.update(total=d.total, progress=d.done)
         text = ""
+        if not d.running:
+            self._download_start = None
+        elif self._download_start is None or d.done < self._download_start[1]:
+            self._download_start = (time.monotonic(), d.done)
         if d.running:
             total = "?" if d.total is None else f"{d.total / GIB:.2f}"
             text = t("model.downloading", done=f"{d.done / GIB:.2f}", total=total)
+            assert self._download_start is not None
+            rate = rate_text(self._download_start, (time.monotonic(), d.done), d.total)
+            text += f" · {rate}" if rate else ""
         elif d.error:
             text = d.error
         elif d.finished:
@@ -145,7 +213,47 @@ class ModelStep(StepScreen):
 
     @on(Button.Pressed, "#download")
     def action_download(self) -> None:
-        if self.wizard.config.services.download is None:
+        model = self.wizard.state.model
+        if model.download.running:
+            self.intend(CancelDownload())
+        elif self.wizard.config.services.download is None:
+            self.notify(t("model.download_unavailable"), severity="warning")
+        elif model.needs_download and model.ref is not None:
+            folder = self.query_one("#download-dir", Input).value.strip()
+            self.intend(StartDownload(str(Path(folder).expanduser().absolute()) if folder else None))
+        elif model.facts is None:
+            self.notify(t("model.nothing_to_download.no_model"), severity="warning")
+        elif model.facts.source == "local":
+            self.notify(t("model.nothing_to_download.local", text=model.text))
+        else:
+            self.notify(t("model.nothing_to_download", text=model.text))
+
+    @on(Button.Pressed, "#hub")
+    def action_hub(self) -> None:
+        from screens.hub import current_endpoint
+        from screens.widgets.hub_dialog import HubDialog
+
+        self.app.push_screen(HubDialog(current_endpoint(model_text=self.wizard.state.model.text)), self._hub_chosen)
+
+    def _hub_chosen(self, choice) -> None:
+        from screens import hub
+        from wizard.errors import WizardError
+
+        if choice is None:
             return
-        running = self.wizard.state.model.download.running
-        self.intend(CancelDownload() if running else StartDownload())
+        try:
+            hub.apply(choice)
+        except WizardError as exc:
+            self.notify(core(exc.message), severity="error")
+            return
+        lines = [t("hub.saved", where=t(f"hub.endpoint.{choice.endpoint}"))]
+        if choice.token.strip():
+            from wizard.locations import hf_token_path
+
+            lines.append(t("hub.token_session") if choice.endpoint == "modelscope"
+                         else t("hub.token_saved", path=str(hf_token_path())))
+        self.notify(" ".join(lines))
+        text = hub.model_text_for(self.wizard.state.model.text, choice.endpoint)
+        if text:
+            self.query_one("#model-input", Input).value = text
+            self.intend(Inspect(text))  # the same model, from where it now comes

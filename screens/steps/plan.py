@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +13,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
 from screens.derive import Derived
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.state import ApplyFix, ClearPin, SetPin, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.budget import BudgetBars
@@ -94,16 +94,16 @@ class PlanStep(StepScreen):
         verdict.set_class(plan is not None and not plan.ok, "error")
         verdict.set_class(plan is not None and plan.ok, "ok")
         if plan is None:
-            self.set_text("#verdict", derived.error or t("plan.unavailable"))
+            self.set_text("#verdict", core(derived.error) if derived.error else t("plan.unavailable"))
         elif plan.ok:
             self.set_text("#verdict", t("plan.starts", version=plan.version))
         else:
             self.set_text("#verdict", t("plan.fails", version=plan.version, code=plan.failure_code,
-                                        message=plan.failure_message or ""))
+                                        message=core(plan.failure_message or "")))
         self._show_fixes(derived.fixes)
         self.query_one("#budget", BudgetBars).show_plan(plan)
         self.set_text("#kv", kv_line(plan) if plan else "")
-        warnings = "\n".join(t("plan.warning", message=w.message) for w in plan.warnings) if plan else ""
+        warnings = "\n".join(t("plan.warning", message=core(w.message)) for w in plan.warnings) if plan else ""
         warnings = "\n".join(filter(None, [warnings, *notice_lines(state, derived)]))
         self.set_text("#warnings", warnings)
         self.query_one("#warnings").display = bool(warnings)
@@ -119,7 +119,7 @@ class PlanStep(StepScreen):
             button.display = fix is not None
             if fix is not None:
                 button.label = f"{i} {fix_label(fix)}"
-                button.tooltip = fix.result
+                button.tooltip = core(fix.result)
 
     def _show_settings(self, plan: Plan) -> None:
         """Update the table in place (keyed rows) so the cursor stays where the user left it."""
@@ -142,9 +142,9 @@ class PlanStep(StepScreen):
         # The reason column is cut to the room left (no sideways scrolling at 80 columns); the
         # highlighted row's whole reason is shown under the table.
         room = max(12, self.size.width - REASON_OFFSET)
-        reason = plan.reasons.get(name) or (t("plan.pinned_reason") if name in plan.pinned else "")
+        reason = core(plan.reasons.get(name) or "") or (t("plan.pinned_reason") if name in plan.pinned else "")
         if cell_len(reason) > room:
-            reason = reason[: room - 1] + "…"
+            reason = set_cell_size(reason, room - 1) + "…"  # by cells: a Chinese character is two
         mark = "*" if name in plan.pinned else ""
         return mark, name.replace("_", "-"), shown(value) or "-", reason
 
@@ -163,7 +163,7 @@ class PlanStep(StepScreen):
         text = ""
         if name and plan:
             pinned = t("plan.pinned") if name in plan.pinned else ""
-            reason = plan.reasons.get(name) or ""
+            reason = core(plan.reasons.get(name) or "")
             text = f"{name.replace('_', '-')}: {reason} {pinned}".replace("  ", " ").strip()
         self.set_text("#setting-reason", text)
 

@@ -4,7 +4,6 @@ launcher's checks, exports, and Launch, which ends the app and hands the termina
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -16,7 +15,7 @@ from textual.widgets import Button, Static
 
 from screens.derive import Derived
 from screens.exporting import export_context, formats, render
-from screens.i18n import current_language, t
+from screens.i18n import core, current_language, t
 from screens.messages import Export, Launch, LaunchDetached
 from screens.state import WizardState
 from screens.steps.base import StepScreen
@@ -33,14 +32,14 @@ def checks_content(prepared: Preparation) -> Content:
     """One line per check (the launcher's words), its fix under a warning or failure."""
     lines: list[Content] = []
     for note in prepared.notes:
-        lines.append(Content.assemble(("· ", "$text-muted"), note))
+        lines.append(Content.assemble(("· ", "$text-muted"), core(note)))
     for problem in prepared.problems:
-        lines.append(Content.assemble(("✘ ", "$text-error"), problem))
+        lines.append(Content.assemble(("✘ ", "$text-error"), core(problem)))
     for check in prepared.checks:
         mark, style = MARKS.get(check.status, ("?", ""))
-        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), check.message))
+        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), core(check.message)))
         if check.fix and check.status in {"warn", "fail"}:
-            lines.append(Content.assemble("  ", (t("review.fix", fix=check.fix), "$text-muted")))
+            lines.append(Content.assemble("  ", (t("review.fix", fix=core(check.fix)), "$text-muted")))
     return Content("\n").join(lines)
 
 
@@ -65,6 +64,10 @@ class ReviewStep(StepScreen):
         Binding("b", "launch_detached", "launch.key.background"),
         Binding("y", "copy", "key.copy"),
         Binding("x", "export", "key.export"),
+        # The focus sits on Launch: the arrows and page keys scroll the review without Tab first.
+        *(Binding(key, f"scroll_body('{how}')", show=False) for key, how in (
+            ("down", "down"), ("up", "up"), ("pagedown", "page_down"), ("pageup", "page_up"), ("home", "home"),
+            ("end", "end"))),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -128,6 +131,9 @@ class ReviewStep(StepScreen):
         elif prepared is not None:
             self.set_text("#review-checks", checks_content(prepared))
 
+    def action_scroll_body(self, how: str) -> None:
+        getattr(self.query_one("#body"), f"scroll_{how}")(animate=False)
+
     def next_pressed(self) -> None:
         self.action_launch()
 
@@ -156,10 +162,10 @@ class ReviewStep(StepScreen):
         command = self.wizard.derived.command
         if command is None:
             return
-        folder = str(self.wizard.config.export_dir or Path.cwd())
+        folder = str(self.wizard.export_folder())
 
-        def picked(kind: str | None) -> None:
-            if kind:
-                self.intend(Export(kind))
+        def picked(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.intend(Export(*choice))
 
-        self.app.push_screen(ExportPicker(formats(command), folder), picked)
+        self.app.push_screen(ExportPicker(formats(command, self.wizard.state.hardware.nodes), folder), picked)

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.exporting import Format
@@ -15,7 +15,9 @@ from screens.i18n import t
 from screens.translate import translate_bindings
 
 
-class ExportPicker(ModalScreen[str | None]):
+class ExportPicker(ModalScreen[tuple[str, str] | None]):
+    """Dismissed with (format key, folder) or None."""
+
     BINDINGS = [Binding("escape", "cancel", "key.cancel")]
 
     def __init__(self, formats: list[Format], folder: str) -> None:
@@ -29,13 +31,22 @@ class ExportPicker(ModalScreen[str | None]):
             yield Static(t("export.title", folder=self.folder), id="export-title")
             yield OptionList(*[Option(t("export.option", what=t(f"export.{f.key}"), file=f.filename), id=f.key)
                                for f in self.formats], id="export-list")
+            yield Static(t("export.folder"), id="export-folder-label")
+            yield Input(self.folder, id="export-folder", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#export-list").focus()
 
     @on(OptionList.OptionSelected, "#export-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        folder = self.query_one("#export-folder", Input).value.strip() or self.folder
+        self.dismiss((event.option.id or "", folder))
+
+    @on(Input.Submitted, "#export-folder")
+    def _folder_submitted(self) -> None:
+        options = self.query_one("#export-list", OptionList)
+        option = options.get_option_at_index(options.highlighted or 0)
+        self.dismiss((option.id or "", self.query_one("#export-folder", Input).value.strip() or self.folder))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -175,7 +175,7 @@ def test_a_bad_value_is_refused_with_the_planners_message():
             await press(pilot, "enter")
             await pilot.press("ctrl+u", *"1.5", "enter")
             await settle(pilot)
-            assert "must be a fraction" in screen_text(app)
+            assert "a fraction must be at most 1" in screen_text(app)
             assert app.state.pinned == {}
             await press(pilot, "escape")
             assert isinstance(app.screen, PlanStep) and app.state.pinned == {}

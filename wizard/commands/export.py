@@ -31,16 +31,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
     from wizard.commands.plan import build_request
+    from wizard.errors import InputError
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
     from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
+    from wizard.launch.export.common import split_argv
+    from wizard.launch.export.hub_env import hub_env
     from wizard.planner.plan import make_plan
     from wizard.userpath import expand
     from wizard.vllm_env import find_vllm
 
-    install = None
-    if args.vllm_version is None:
+    install, searched = None, args.vllm_version is None
+    if searched:
         install = find_vllm()
         if install is not None:
             args.vllm_version = install.version
@@ -57,10 +63,17 @@ def run(args: argparse.Namespace) -> int:
     from wizard.planner.choose import select_gpus
 
     indices = tuple(g.index for g in select_gpus(plan.request)[:ranks]) if detected else None
+    if not searched:
+        try:  # the release was given: the unit still execs the vLLM installed here, when there is one
+            install = find_vllm()
+        except InputError:
+            install = None
     exe = install.vllm_exe if install is not None else None
+    source = plan.request.model.source
+    hub = hub_env(source, os.environ, model_is_path=Path(split_argv(command).model).is_absolute())
     ctx = ExportContext(vllm_version=plan.version, gpu_indices=indices, gpu_count=ranks, name=args.name,
                         env_file=args.env_file, vllm_exe=str(exe) if exe else None,
-                        hub_model=plan.request.model.source != "local")
+                        hub_model=source != "local", hub_env=hub)
     text, secret = export_text(args.format, command, ctx, include_secrets=bool(args.out))
     if not args.out:
         sys.stdout.write(text)

@@ -130,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(plan.contract(), indent=2))
     else:
         # Only the human output needs the report and the fixes (start-up time of --json).
+        from wizard.launch.command import build_command
         from wizard.planner.fixes import suggest_fixes
         from wizard.planner.report import render_plan
 
-        print(render_plan(plan, suggest_fixes(plan)))
+        # The command as `serve` and `export` run it: bound to 127.0.0.1 unless asked otherwise.
+        print(render_plan(plan, suggest_fixes(plan), argv=build_command(plan).argv))
         if plan.request.nodes > 1:
             from wizard.launch.multinode import build_multinode, render_multinode
 

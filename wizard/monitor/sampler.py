@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from functools import partial
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,12 +23,26 @@ from wizard.monitor.history import GpuHistory, points_for
 from wizard.monitor.host import HostSource, PsutilHost
 from wizard.monitor.processes import FixtureInspector, ProcessInspector, PsutilInspector, process_rows
 from wizard.monitor.snapshot import HostSample, MonitorSnapshot, Notice, ProcessRow, ServerSample
-from wizard.monitor.target import ServerTarget, resolve_target
+from wizard.monitor.target import ServerTarget, resolve_target, target_from_processes
 
 if TYPE_CHECKING:
     from wizard.monitor.server import ServerWatch
 
 Publish = Callable[[MonitorSnapshot], None]
+Discover = Callable[[tuple[ProcessRow, ...]], "ServerTarget | None"]
+DISCOVER_EVERY_S = 5.0  # how often vLLM processes are looked at for a server while none is watched
+
+
+def discover_from_rows(rows: tuple[ProcessRow, ...], *, parents: bool = True) -> ServerTarget | None:
+    """The server behind the vLLM processes on the GPUs (target.target_from_processes); `parents`
+    False reads only the rows' own command lines (fake GPUs: their PIDs are not this machine's)."""
+    vllm = [r for r in rows if r.role in ("vllm", "ours")]
+    if not vllm:
+        return None
+    commands = {r.pid: r.command or "" for r in vllm}
+    if parents:
+        return target_from_processes([r.pid for r in vllm], commands)
+    return target_from_processes([r.pid for r in vllm], commands, chain=lambda pid: [])
 
 
 @dataclass(frozen=True)
@@ -46,8 +61,12 @@ class MonitorConfig:
 class Sampler:
     def __init__(self, config: MonitorConfig, *, gpu: GpuSampler, host: HostSource,
                  inspector: ProcessInspector, server: ServerWatch | None = None,
-                 wall: Callable[[], float] = time.time) -> None:
+                 wall: Callable[[], float] = time.time, discover: Discover | None = None) -> None:
         self.config = config
+        # With no server named, one is looked for behind the vLLM processes (None: never).
+        self.discover = discover
+        self._discovered_at = -DISCOVER_EVERY_S
+        self._stop: threading.Event | None = None  # the live loop's, once it runs
         self.gpu = gpu
         self.host = host
         self.inspector = inspector
@@ -80,7 +99,8 @@ class Sampler:
 
             server = ServerWatch(target, timeout=config.timeout_s, window_s=config.window_s, sustain=sustain)
         return cls(config, gpu=GpuSampler(backend), host=host or PsutilHost(), inspector=inspector,
-                   server=server)
+                   server=server, discover=None if server is not None else
+                   partial(discover_from_rows, parents=backend.source != "fake"))
 
     # -- one round -------------------------------------------------------------------------------
 
@@ -91,6 +111,8 @@ class Sampler:
             round_ = self.gpu.sample()
             our_pid = self.server.target.pid if self.server else None
             rows = process_rows(round_.processes, self.inspector, our_pid)
+            if self.server is None:
+                self._maybe_discover(rows)
             primed = time.monotonic()
             server = self._server_latest
             if poll_server and self.server is not None:
@@ -108,6 +130,24 @@ class Sampler:
             snapshot = dataclasses.replace(base, taken_at=self._wall(), notices=self._all_notices())
         self.last = snapshot
         return snapshot
+
+    def _maybe_discover(self, rows: tuple[ProcessRow, ...]) -> None:
+        now = time.monotonic()
+        if self.discover is None or now - self._discovered_at < DISCOVER_EVERY_S:
+            return
+        self._discovered_at = now
+        target = self.discover(rows)
+        if target is None:
+            return
+        from wizard.monitor.server import ServerWatch
+
+        self.server = ServerWatch(target, timeout=self.config.timeout_s, window_s=self.config.window_s)
+        if self._stop is not None:  # live: poll it in its own thread, as a named server is
+            self._start_server_loop(self._stop)
+
+    def _start_server_loop(self, stop: threading.Event) -> None:
+        # Daemon and never joined: it may sit in an HTTP timeout, and it ends at its next check.
+        threading.Thread(target=self._server_loop, args=(stop,), name="monitor-server", daemon=True).start()
 
     def _poll_server(self) -> ServerSample:
         assert self.server is not None
@@ -155,9 +195,9 @@ class Sampler:
     def run(self, publish: Publish, stop: threading.Event) -> None:
         """Sample every `interval_s` until `stop` is set; blocks (run it in a worker thread).
         While paused, no NVML or HTTP call is made."""
+        self._stop = stop
         if self.server is not None:
-            # Daemon and never joined: it may sit in an HTTP timeout, and it ends at its next check.
-            threading.Thread(target=self._server_loop, args=(stop,), name="monitor-server", daemon=True).start()
+            self._start_server_loop(stop)
         interval = max(0.05, self.config.interval_s)
         try:
             while not stop.is_set():

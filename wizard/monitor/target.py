@@ -114,3 +114,83 @@ def resolve_target(url: str | None = None, launch_record: Path | None = None,
     except Exception:  # noqa: BLE001 - a broken launch history must not stop the GPU view
         return None
     return None if record is None else target_from_record(record, "last launch")
+
+
+# --- a server found from its processes ----------------------------------------------------------
+# With no --url and no launch record, a vLLM started by hand still shows up: its workers hold GPU
+# memory ("VLLM::EngineCore", "ray::RayWorkerWrapper"), and the `vllm serve` that started them, one
+# or more parents up, names the port.
+
+DEFAULT_PORT = 8000
+ProcessChain = Callable[[int], "list[tuple[int, list[str]]]"]
+
+
+def serve_address(argv: list[str]) -> tuple[str, int] | None:
+    """(host to connect to, port) of a `vllm serve` or OpenAI api_server command line; None otherwise."""
+    import os
+
+    serve = any(os.path.basename(w) == "vllm" and argv[i + 1:i + 2] == ["serve"] for i, w in enumerate(argv)) \
+        or "vllm.entrypoints.openai.api_server" in argv
+    if not serve:
+        return None
+    host, port = "127.0.0.1", DEFAULT_PORT
+    for i, word in enumerate(argv):
+        for flag in ("--host", "--port"):
+            value = None
+            if word == flag and i + 1 < len(argv):
+                value = argv[i + 1]
+            elif word.startswith(flag + "="):
+                value = word.split("=", 1)[1]
+            if value is None:
+                continue
+            if flag == "--port" and value.isdigit():
+                port = int(value)
+            elif flag == "--host" and value not in {"", "0.0.0.0", "::"}:
+                host = value  # all interfaces include loopback: connect there
+    return host, port
+
+
+def psutil_chain(pid: int) -> list[tuple[int, list[str]]]:
+    """The process and its parents, each with its command line (what the user may read)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        chain = [proc, *proc.parents()]
+    except (psutil.Error, OSError):
+        return []
+    out: list[tuple[int, list[str]]] = []
+    for p in chain:
+        try:
+            out.append((p.pid, p.cmdline()))
+        except (psutil.Error, OSError):
+            continue
+    return out
+
+
+def target_from_processes(pids: list[int], commands: Mapping[int, str] | None = None,
+                          chain: ProcessChain = psutil_chain) -> ServerTarget | None:
+    """The server behind vLLM processes: their own command lines first (`commands`, e.g. from a
+    fixture), then each one's parents. None when none of them is (or was started by) `vllm serve`."""
+    import shlex
+
+    for pid in pids:
+        text = (commands or {}).get(pid)
+        if text:
+            try:
+                found = serve_address(shlex.split(text))
+            except ValueError:
+                found = None
+            if found is not None:
+                return _found_target(pid, *found)
+    for pid in pids:
+        for owner, argv in chain(pid):
+            found = serve_address(argv)
+            if found is not None:
+                return _found_target(owner, *found)
+    return None
+
+
+def _found_target(pid: int, host: str, port: int) -> ServerTarget:
+    shown = f"[{host}]" if ":" in host else host
+    return ServerTarget(url=f"http://{shown}:{port}", pid=pid, source=f"vLLM process {pid}")

@@ -15,7 +15,9 @@ def _gib(value: int) -> str:
     return f"{value / GIB:6.2f}"
 
 
-def render_plan(plan: Plan, fixes: list | None = None) -> str:
+def render_plan(plan: Plan, fixes: list | None = None, argv: tuple[str, ...] | None = None) -> str:
+    """The plan as text. `argv`: the command to show (the launcher's, with --host and --port, so a
+    copied line never opens all interfaces); default the plan's own argv."""
     s = plan.settings.model_dump()
     model = plan.request.model
     lines = [f"Plan for {model.id} on vLLM {plan.version}", ""]
@@ -58,5 +60,5 @@ def render_plan(plan: Plan, fixes: list | None = None) -> str:
         lines += [f"  ! {w.message} [{w.code}]" for w in plan.warnings]
     lines += ["", "Command"]
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in plan.env.items())
-    lines.append("  " + (env + " " if env else "") + shlex.join(plan.argv))
+    lines.append("  " + (env + " " if env else "") + shlex.join(plan.argv if argv is None else argv))
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wizard.launch.command import LaunchCommand
+from wizard.launch.export.hub_env import container_hub_env
 from wizard.planner.versions import VllmVersion
 
 IMAGE = "vllm/vllm-openai"
@@ -32,6 +33,9 @@ class ExportContext:
     vllm_exe: str | None = None  # absolute path for systemd's ExecStart
     hub_model: bool = False  # the model is downloaded by vLLM (pass HF_TOKEN through)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The hub's endpoint, cache and offline variables (wizard.launch.export.hub_env): a service
+    # started without the user's shell must find the model where the wizard found it.
+    hub_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def image(self) -> str:
@@ -87,6 +91,14 @@ def plain_env(command: LaunchCommand, *, container: bool = False) -> dict[str, s
     """The command's environment without secrets (and without host-only GPU selection in containers)."""
     return {k: v for k, v in command.env.items()
             if k not in command.secret_names and not (container and k in HOST_ONLY_ENV)}
+
+
+def export_env(command: LaunchCommand, ctx: ExportContext, *, container: bool = False) -> dict[str, str]:
+    """What an export sets besides secrets: the command's environment, the hub's, and extras."""
+    env = plain_env(command, container=container)
+    env.update(container_hub_env(ctx.hub_env) if container else ctx.hub_env)
+    env.update(ctx.extra_env)
+    return env
 
 
 def local_model_path(model: str) -> str | None:

@@ -17,8 +17,8 @@ from wizard.launch.export.common import (
     STARTUP_SECONDS,
     ExportContext,
     default_name,
+    export_env,
     local_model_path,
-    plain_env,
     split_argv,
 )
 from wizard.launch.export.host import HEADER
@@ -45,7 +45,8 @@ def render_docker(command: LaunchCommand, ctx: ExportContext | None = None) -> s
     ctx = ctx or ExportContext()
     name = ctx.name or default_name(command)
     host, port = _publish(command)
-    gpus = "all" if ctx.gpu_indices is None else '"device=' + ",".join(map(str, ctx.gpu_indices)) + '"'
+    # The planned devices, never `all`: a box shared with other jobs keeps its other GPUs free.
+    gpus = str(ctx.gpu_count) if ctx.gpu_indices is None else '"device=' + ",".join(map(str, ctx.gpu_indices)) + '"'
     hf_volume = f"${{HF_HOME:-$HOME/.cache/huggingface}}:{CONTAINER_CACHE}/huggingface"
     parts = ["docker", "run", "-d", "--name", name, "--gpus", gpus, "--ipc=host", "--restart", "unless-stopped",
              "-p", f"{host}:{port}:{port}", "-v", hf_volume, "-v", f"{name}-cache:{CONTAINER_CACHE}/vllm"]
@@ -54,9 +55,7 @@ def render_docker(command: LaunchCommand, ctx: ExportContext | None = None) -> s
         parts += ["-v", f"{model}:{model}:ro"]
     for key in _secret_passthrough(command, ctx):
         parts += ["-e", key]  # the value comes from this shell's environment, never from this file
-    env = plain_env(command, container=True)
-    env.update(ctx.extra_env)
-    for key, value in env.items():
+    for key, value in export_env(command, ctx, container=True).items():
         parts += ["-e", f"{key}={value}"]
     parts += ["--entrypoint", "vllm", ctx.image, *_container_argv(command)]
     # The cache volume is left unquoted on purpose: the shell expands ${HF_HOME:-$HOME/...}.
@@ -93,8 +92,7 @@ def render_compose(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     env: dict[str, str] = {k: f"${{{k}:?set {k} in the shell or in .env}}" for k in sorted(command.secret_names)}
     if ctx.hub_model:
         env["HF_TOKEN"] = "${HF_TOKEN:-}"
-    env.update(plain_env(command, container=True))
-    env.update(ctx.extra_env)
+    env.update(export_env(command, ctx, container=True))
     volumes = [f"${{HF_HOME:-~/.cache/huggingface}}:{CONTAINER_CACHE}/huggingface", f"vllm-cache:{CONTAINER_CACHE}/vllm"]
     model = local_model_path(split_argv(command).model)
     if model:
@@ -120,7 +118,7 @@ def render_k8s(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
     ctx = ctx or ExportContext()
     name = ctx.name or default_name(command)
     _, port = _publish(command)
-    env: list[dict[str, object]] = [{"name": k, "value": v} for k, v in {**plain_env(command, container=True), **ctx.extra_env}.items()]
+    env: list[dict[str, object]] = [{"name": k, "value": v} for k, v in export_env(command, ctx, container=True).items()]
     for key in sorted(command.secret_names):
         env.append({"name": key, "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key}}})
     if ctx.hub_model:

@@ -7,7 +7,7 @@ import shlex
 
 from wizard.launch.command import SECRET_MARK, LaunchCommand
 from wizard.launch.export import yamlish
-from wizard.launch.export.common import STARTUP_SECONDS, ExportContext, default_name, plain_env, split_argv
+from wizard.launch.export.common import STARTUP_SECONDS, ExportContext, default_name, export_env, split_argv
 
 HEADER = "Written by vllm-wizard from its plan"
 
@@ -51,8 +51,10 @@ def render_env(command: LaunchCommand, ctx: ExportContext | None = None, *, incl
     lines = [f"# {HEADER}: environment for vllm serve."]
     if not include_secrets and command.secret_names:
         lines.append("# Secret values are left out here; write the file with --out to include them (mode 0600).")
+    ctx = ctx or ExportContext()
     env = dict(command.env)
-    env.update((ctx or ExportContext()).extra_env)
+    env.update(ctx.hub_env)
+    env.update(ctx.extra_env)
     for key, value in env.items():
         if key in command.secret_names and not include_secrets:
             lines.append(f"{key}={SECRET_MARK}")
@@ -74,9 +76,8 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     args = split_argv(command)
     name = ctx.name or default_name(command)
     exe = ctx.vllm_exe or "/usr/bin/env vllm"
-    exec_start = " ".join([exe, "serve", *map(systemd_quote, args.argv())])
-    env = plain_env(command)
-    env.update(ctx.extra_env)
+    exec_start = " ".join([systemd_quote(exe) if ctx.vllm_exe else exe, "serve", *map(systemd_quote, args.argv())])
+    env = export_env(command, ctx)
     lines = [
         f"# {HEADER}. Install: cp {name}.service /etc/systemd/system/ && systemctl daemon-reload "
         f"&& systemctl enable --now {name}",
@@ -114,10 +115,10 @@ def render_script(command: LaunchCommand, ctx: ExportContext | None = None) -> s
     lines = ["#!/usr/bin/env bash", f"# {HEADER}: the exact command it planned.", "set -euo pipefail"]
     for name in sorted(command.secret_names):
         lines.append(f': "${{{name}:?export {name} before running this script}}"')
-    env = plain_env(command)
-    env.update(ctx.extra_env)
-    for key, value in env.items():
+    for key, value in export_env(command, ctx).items():
         lines.append(f"export {key}={shlex.quote(value)}")
     lines.append("export VLLM_NO_USAGE_STATS=${VLLM_NO_USAGE_STATS:-1}")
-    lines.append("exec " + shlex.join(command.argv) + ' "$@"')
+    # The vLLM that was checked, by its absolute path: a conda or venv vLLM is not on every PATH.
+    argv = [ctx.vllm_exe, *command.argv[1:]] if ctx.vllm_exe and command.argv[:1] == ("vllm",) else list(command.argv)
+    lines.append("exec " + shlex.join(argv) + ' "$@"')
     return "\n".join(lines) + "\n"
