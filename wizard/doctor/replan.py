@@ -18,7 +18,6 @@ from wizard.doctor.diagnose import Diagnosis, DoctorReport
 from wizard.errors import WizardError
 from wizard.planner.settings import SETTINGS
 
-MAX_UTILIZATION = 0.95  # above this vLLM's own non-torch memory and the CUDA context rarely fit
 RequestFor = Callable[[dict[str, Any]], Any]  # pins → PlanRequest
 
 
@@ -84,9 +83,11 @@ def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor)
             return replace(diagnosis, verified=True, predicted_kv_tokens=plan.kv_cache_tokens)
         return diagnosis
     if diagnosis.code == "no_kv_cache_memory":
+        from wizard.planner.choose import UTIL_CEILING  # the search stops where the chooser's own does
+
         current = pins.get("gpu_memory_utilization")
         start = int(round((current if isinstance(current, float) else 0.9) * 100)) + 1
-        for percent in range(start, int(MAX_UTILIZATION * 100) + 1):
+        for percent in range(start, int(round(UTIL_CEILING * 100)) + 1):
             change = {"gpu_memory_utilization": percent / 100}
             plan = _predict(request_for, _apply(pins, change))
             if plan is not None and plan.ok:
