@@ -1,5 +1,7 @@
 """Finding the installed vLLM, the cached parser dump, validation results and vLLM's errors mapped."""
 
+from pathlib import Path
+
 import pytest
 
 from wizard.errors import InputError
@@ -83,3 +85,22 @@ def test_log_explanations_ignore_settings_echoed_at_start_up():
            "ERROR [core.py] ValueError: No available memory for the cache blocks.\n")
     assert explain_log(log).code == "no_kv_cache_memory"
     assert explain_log("INFO non-default args: {'trust_remote_code': True}\n") is None
+
+
+@pytest.mark.parametrize("log", sorted((Path(__file__).resolve().parents[1] / "doctor" / "fixtures").glob("*.log")),
+                         ids=lambda p: p.stem)
+def test_a_failed_starts_explanation_is_the_doctors_answer(log):
+    """One answer per failure: what a failed start's outcome (and validation) says is the doctor's
+    most decisive diagnosis of the same log, in the plan contract's codes."""
+    from wizard.doctor import diagnose_text
+    from wizard.doctor.diagnose import failure_code
+
+    text = log.read_text(encoding="utf-8")
+    report = diagnose_text(text.splitlines())
+    why = explain_log(text)
+    if not report.diagnoses:
+        return
+    first = report.diagnoses[0]
+    assert why is not None and why.quote == first.evidence and why.fix == str(first.fix)
+    assert why.code == ("weights_exceed_memory" if first.code == "cuda_oom" and first.phase is None
+                        else failure_code(first))
