@@ -86,7 +86,7 @@ def _doctor(text: str) -> Explanation | None:
     code = failure_code(first)
     if first.code == "cuda_oom" and first.phase is None:
         code = "weights_exceed_memory"  # no phase to tell: out of memory before the server ran
-    return Explanation(code, str(first.fix), first.evidence[:500])
+    return Explanation(code, first.fix, first.evidence[:500])  # the Message: each edge renders its language
 
 
 def _loose(text: str) -> Explanation | None:
