@@ -67,13 +67,19 @@ def _apply(pins: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _predict(request_for: RequestFor, pins: dict[str, Any]):
+def plan_or_none(request):
+    """The plan for `request`, or None where the planner refuses its pins (the doctor's verification
+    and a failed start's re-plan both treat that as "not offered", never as a traceback)."""
     from wizard.planner.plan import make_plan
 
     try:
-        return make_plan(request_for(pins))
+        return make_plan(request)
     except (ValueError, TypeError, ArithmeticError, WizardError):
-        return None  # the planner refused these pins: the fix stays unverified
+        return None
+
+
+def _predict(request_for: RequestFor, pins: dict[str, Any]):
+    return plan_or_none(request_for(pins))  # None: the fix stays unverified
 
 
 def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor) -> Diagnosis:

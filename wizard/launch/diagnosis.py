@@ -96,16 +96,11 @@ def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, 
 def replan_for(plan: Plan, diagnoses: Sequence[object], log_text: str = "") -> Replan | None:
     """The first candidate for the first diagnosis that the planner predicts to start, or None
     (a failure no setting fixes: a taken port, a gated model; the diagnosis's fix says what to do)."""
-    from wizard.errors import WizardError
-    from wizard.planner.plan import make_plan
+    from wizard.doctor.replan import plan_or_none
 
     for diagnosis in diagnoses[:1]:
         for pins in _candidates(diagnosis, plan, log_text):
-            request = plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}})
-            try:
-                trial = make_plan(request)
-            except (ValueError, TypeError, WizardError):
-                continue  # the planner refused these pins: not offered
-            if trial.ok:
+            trial = plan_or_none(plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}}))
+            if trial is not None and trial.ok:  # None: the planner refused these pins, not offered
                 return Replan(getattr(diagnosis, "code", ""), tuple(sorted(pins.items())))
     return None
