@@ -208,3 +208,13 @@ def test_a_pipe_into_the_real_command(cli_env, tmp_path):
     data = json.loads(done.stdout)
     assert data["diagnoses"][0]["code"] == "startup_timeout"
     assert "TimeoutStartSec=900" in data["diagnoses"][0]["fix"] and "vllm-9b.service" in data["diagnoses"][0]["fix"]
+
+
+def test_inconclusive_standard_input_is_named_in_the_users_language(capsys, monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"hello world\n")))
+    assert main(["doctor", "-", "--lang", "zh_CN"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "标准输入" in err
