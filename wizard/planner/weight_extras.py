@@ -14,7 +14,6 @@ from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
 
-
 @dataclass(frozen=True)
 class WeightExtras:
     """Bytes per rank added in every decoder layer, on the first stage, on the last stage."""
