@@ -80,9 +80,12 @@ def _doctor(text: str) -> Explanation | None:
     from wizard.doctor.diagnose import failure_code
 
     report = diagnose_text(text.splitlines())
-    if not report.diagnoses:
+    # The doctor's "unknown_failure" (an exception no rule names) is not an answer: the table below
+    # may still know the wording.
+    known = [d for d in report.diagnoses if d.code != "unknown_failure"]
+    if not known:
         return None
-    first = report.diagnoses[0]
+    first = known[0]
     code = failure_code(first)
     if first.code == "cuda_oom" and first.phase is None:
         code = "weights_exceed_memory"  # no phase to tell: out of memory before the server ran
