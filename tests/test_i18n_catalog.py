@@ -67,3 +67,11 @@ def test_a_message_is_its_english_text_and_renders_in_chinese():
 def test_an_unknown_key_is_a_bug_not_a_silent_fallback():
     with pytest.raises(KeyError):
         Message("no.such.key")
+
+
+def test_escaped_braces_in_a_sentence_without_fields_are_shown_once():
+    from wizard.i18n import msg
+
+    for lang in ("en", "zh_CN"):
+        text = msg("inputs.spec_not_json").render(lang)
+        assert '{"method"' in text and "{{" not in text and "}}" not in text

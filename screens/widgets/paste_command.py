@@ -16,6 +16,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -87,7 +89,8 @@ class PasteCommandDialog(ModalScreen[None]):
         else:
             from wizard.check.paste import masked
 
-            self.query_one("#paste-error", Static).update(error)
+            # Plain text: the refusal may quote the paste (a path), and `[/x]` in it is not markup.
+            self.query_one("#paste-error", Static).update(Content(error))
             event.input.value = masked(event.value)
 
     def action_close(self) -> None:
@@ -108,5 +111,7 @@ def notice_lines(state: WizardState, derived: Derived) -> list[str]:
     shown = state.paste.shown
     shown = shown if len(shown) <= SHOWN_MAX else shown[: SHOWN_MAX - 1] + "…"
     lang = current_language()
-    return [t("paste.predicting", version=state.vllm_version, command=shown),
-            *(t("paste.notice", message=localize(f.message, lang)) for f in derived.notices)]
+    # The Plan step renders these as markup: the user's command and the findings quoting it are
+    # escaped, so a value such as `/x/[/b].jinja` is shown as written (not a markup error, not a link).
+    return [t("paste.predicting", version=state.vllm_version, command=escape(shown)),
+            *(t("paste.notice", message=escape(localize(f.message, lang))) for f in derived.notices)]

@@ -47,3 +47,17 @@ def test_busy_gpu_command_gets_a_verified_lower_utilization(llama_folder):
     assert result.corrected_ok
     assert any(f.code == "free_memory_below_request" and f.flag == "--gpu-memory-utilization"
                for f in result.findings)
+
+
+def test_the_release_defaults_reasons_are_catalog_sentences(llama_folder):
+    """The Plan step of a pasted command shows why each left-out setting has its value: in the
+    screen's language, like the chooser's own reasons."""
+    from wizard.i18n import Message
+
+    model = inspect_local(llama_folder)
+    request = PlanRequest(hardware=catalog_hardware("L4"), model=model, vllm_version="0.20.0")
+    reasons = make_plan(request, exact=True).reasons
+    assert reasons["enforce_eager"] == "vLLM 0.20.0's default: CUDA graphs are captured."
+    for name in ("enforce_eager", "max_model_len", "max_num_seqs", "gpu_memory_utilization"):
+        reason = reasons[name]
+        assert isinstance(reason, Message) and "默认值" in reason.render("zh_CN")

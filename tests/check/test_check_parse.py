@@ -147,3 +147,22 @@ def test_human_readable_lengths_only_where_the_release_reads_them():
     assert [b.reason for b in cp.bad_values] == ["invalid int value"]
     _, cp = pins(["vllm", "serve", "m", "--max-model-len", "32K"])
     assert cp.pins["max_model_len"] == 32768 and not cp.bad_values
+
+
+def test_a_config_file_is_read_bounded(tmp_path):
+    import os
+
+    from wizard.check.command import MAX_CONFIG_BYTES, read_config
+    from wizard.errors import InputError
+
+    big = tmp_path / "big.yaml"
+    big.write_text("# padding\n" * (MAX_CONFIG_BYTES // 10 + 1) + "max_model_len: 4096\n")
+    with pytest.raises(InputError, match="KiB"):
+        read_config(big)
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # opening for reading would wait for a writer: refused before reading
+    with pytest.raises(InputError, match="not a regular file"):
+        read_config(fifo)
+    small = tmp_path / "small.yaml"
+    small.write_text("max_model_len: 4096\n")
+    assert read_config(small) == {"max_model_len": 4096}

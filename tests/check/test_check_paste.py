@@ -70,3 +70,13 @@ def test_a_yaml_without_a_model(tmp_path):
     with pytest.raises(InputError) as caught:
         read_paste(str(config), VERSION)
     assert caught.value.message.key == "appwire.error.no_model"
+
+
+def test_every_key_after_api_key_is_masked_in_a_refused_paste():
+    """`--api-key k1 k2` (a list in the releases that take several keys): the input keeps the text
+    after a refusal, with no key left in it."""
+    from wizard.check.paste import masked
+
+    shown = masked("vllm serve Qwen/Qwen3-8B --api-key key-one-111 key-two-222 --port 8001")
+    assert "key-one-111" not in shown and "key-two-222" not in shown
+    assert shown.endswith("--port 8001") and "Qwen/Qwen3-8B" in shown  # nothing else is lost

@@ -68,6 +68,10 @@ def test_wrappers_come_off(raw, message, process):
     ("Environment: HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz0123", "hf_abcdefghijklmnopqrstuvwxyz0123"),
     ("curl -H 'Authorization: Bearer abc.def.ghi' http://127.0.0.1:8000/v1/models", "abc.def.ghi"),
     ("vllm serve m --api-key s3cr3tvalue --port 8000", "s3cr3tvalue"),
+    ("INFO args: Namespace(api_key=['first-key-1', 'second-key-2'], port=8000)", "second-key-2"),
+    ("INFO non-default args: {'api_key': ['k-one-111', 'k-two-222']}", "k-two-222"),
+    ("vllm serve m --hf-token plainsecret77 --port 8000", "plainsecret77"),
+    ("https_proxy=http://alice:pr0xyPassw0rd@proxy.corp:3128 vllm serve m", "pr0xyPassw0rd"),
 ])
 def test_secrets_are_masked_in_evidence(raw, secret):
     assert secret not in normalise(raw).shown
@@ -208,3 +212,13 @@ def test_a_pipe_into_the_real_command(cli_env, tmp_path):
     data = json.loads(done.stdout)
     assert data["diagnoses"][0]["code"] == "startup_timeout"
     assert "TimeoutStartSec=900" in data["diagnoses"][0]["fix"] and "vllm-9b.service" in data["diagnoses"][0]["fix"]
+
+
+def test_inconclusive_standard_input_is_named_in_the_users_language(capsys, monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"hello world\n")))
+    assert main(["doctor", "-", "--lang", "zh_CN"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "标准输入" in err

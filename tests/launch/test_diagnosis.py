@@ -81,3 +81,15 @@ def test_a_diagnosis_that_carries_its_change_is_planned_first(l40s_plan):
     assert dropped is not None and "quantization" not in dict(dropped.pins)
     unknown = replan_for(l40s_plan, [DoctorLike("other", {"no_such_setting": 1})], "")
     assert unknown is None
+
+
+def test_a_planner_that_cannot_form_a_figure_for_the_pins_is_not_offered_and_never_a_traceback(l40s_plan, monkeypatch):
+    """`serve --detach` and the app ask for the re-plan after the verdict: a planner error on some
+    pins (here a division by zero) means that re-plan is not offered, as the doctor treats it."""
+    import wizard.planner.plan as planning
+
+    def refuses(request, **_):
+        raise ZeroDivisionError("a figure the planner cannot form")
+
+    monkeypatch.setattr(planning, "make_plan", refuses)
+    assert replan_for(l40s_plan, said("no_kv_cache_memory")) is None

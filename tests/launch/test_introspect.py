@@ -1,8 +1,11 @@
 """Finding the installed vLLM, the cached parser dump, validation results and vLLM's errors mapped."""
 
+from pathlib import Path
+
 import pytest
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.launch.introspect import VllmProbeError, introspect, validate
 from wizard.launch.vllm_errors import explain, explain_log
 from wizard.vllm_env import find_vllm
@@ -72,10 +75,14 @@ def test_validation_maps_vllms_refusal_to_a_code_and_fix(fake_vllm, monkeypatch)
     ("Bfloat16 is only supported on GPUs with compute capability of at least 8.0.", "unsupported_dtype"),
     ("vllm serve: error: argument --kv-cache-dtype: invalid choice: 'fp9' (choose from 'auto', 'fp8')", "other"),
     ("RuntimeError: Failed to find C compiler. Please specify via CC environment variable.", "other"),
+    # An exception the doctor's rules do not name: its "unknown failure" must not hide this table's fix.
+    ("Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+     "ValueError: Chunked prefill is required for mamba models", "other"),
 ])
 def test_vllm_messages_map_to_contract_codes(text, code):
     why = explain(text)
     assert why is not None and why.code == code and why.fix and why.quote
+    assert why.fix != msg("doctor.fix.unknown_failure")
 
 
 def test_log_explanations_ignore_settings_echoed_at_start_up():
@@ -83,3 +90,23 @@ def test_log_explanations_ignore_settings_echoed_at_start_up():
            "ERROR [core.py] ValueError: No available memory for the cache blocks.\n")
     assert explain_log(log).code == "no_kv_cache_memory"
     assert explain_log("INFO non-default args: {'trust_remote_code': True}\n") is None
+
+
+@pytest.mark.parametrize("log", sorted((Path(__file__).resolve().parents[1] / "doctor" / "fixtures").glob("*.log")),
+                         ids=lambda p: p.stem)
+def test_a_failed_starts_explanation_is_the_doctors_answer(log):
+    """One answer per failure: what a failed start's outcome (and validation) says is the doctor's
+    most decisive diagnosis of the same log, in the plan contract's codes."""
+    from wizard.doctor import diagnose_text
+    from wizard.doctor.diagnose import failure_code
+
+    text = log.read_text(encoding="utf-8")
+    report = diagnose_text(text.splitlines())
+    why = explain_log(text)
+    known = [d for d in report.diagnoses if d.code != "unknown_failure"]  # not an answer (see explain)
+    if not known:
+        return
+    first = known[0]
+    assert why is not None and why.quote == first.evidence and why.fix == str(first.fix)
+    assert why.code == ("weights_exceed_memory" if first.code == "cuda_oom" and first.phase is None
+                        else failure_code(first))

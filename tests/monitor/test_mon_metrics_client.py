@@ -148,3 +148,21 @@ def test_unreachable_server_backs_off(metrics_server):
     assert metrics_server.hits["/health"] == hits
     clock.advance(0.6)
     assert watch.poll().retry_in_s == 2.0  # tried again, failed again: the pause doubles
+
+
+def test_a_dead_servers_log_is_read_from_its_tail_as_the_launch_flow_reads_it(closed_port_url, tmp_path):
+    from pathlib import Path
+
+    from wizard.launch.startup import read_log
+
+    fixture = Path(__file__).resolve().parents[1] / "doctor" / "fixtures" / "seed003_no_kv_cache_v085.log"
+    log = tmp_path / "vllm.log"
+    with open(log, "wb") as fh:  # an earlier boot's failure, then a long-running server's output, then the end
+        fh.write(b"vllm serve: error: unrecognized arguments: --old-flag\n")
+        fh.write(b"INFO 12-07 04:00:00 [loggers.py:123] Engine 000: Avg prompt throughput: 1.0 tokens/s\n" * 110_000)
+        fh.write(fixture.read_bytes())
+    assert "unrecognized arguments" not in read_log(log)  # the old failure is before the tail
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    detail = MetricsClient(closed_port_url, pid=child.pid, log_path=str(log)).fetch().detail or ""
+    assert "vllm-wizard doctor: no_kv_cache_memory" in detail and "unknown_argument" not in detail

@@ -160,3 +160,10 @@ def test_human_plan_lists_inputs_only_when_used():
     assert "enable-lora" not in plain and "speculative-config" not in plain
     used = render_plan(plan("0.6.3", "quantization=bitsandbytes", "enable-lora=true"))
     assert "*enable-lora" in used and "load-format" in used and "max-lora-rank" not in used
+
+
+def test_a_speculative_config_nested_past_the_stack_is_one_message():
+    from wizard.planner.speculative import parse_speculative_config
+
+    with pytest.raises(ValueError, match="JSON"):
+        parse_speculative_config("[" * 100_000)

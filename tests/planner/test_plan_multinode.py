@@ -64,3 +64,26 @@ def test_plan_cli_shows_ray_commands(llama_folder, cli_env):
     assert "--distributed-executor-backend ray" in out and "--nnodes 2" in out
     bad = run_cli("plan", str(llama_folder), "--gpu", "H100", "--nodes", "0", env=cli_env)
     assert bad.returncode == 2 and "--nodes" in bad.stderr
+
+
+def test_offload_on_several_nodes_counts_each_rank_once():
+    """tp × pp already spans the nodes: the offload is checked against the weights once per rank, and
+    against each host's RAM for that host's ranks only."""
+    from types import SimpleNamespace
+
+    from wizard.planner.candidates import host_budget
+    from wizard.planner.search import _Search
+    from wizard.planner.settings import Settings
+
+    gib = 1 << 30
+    model = llama31_8b()
+    hw = hardware(*(gpu(i) for i in range(2)), source="nvml")
+    offload = 3.0  # GiB per rank: 4 ranks (TP 2 × PP 2 over 2 nodes) offload 12 GiB of ~15 GiB of weights
+    assert 4 * offload * gib < model.weights.total_bytes < 8 * offload * gib
+    pred = SimpleNamespace(settings=Settings(tensor_parallel_size=2, pipeline_parallel_size=2, cpu_offload_gb=offload))
+    unknown_ram = PlanRequest(hardware=hw, model=model, vllm_version="0.28.0", nodes=2)
+    chosen = SimpleNamespace(pinned=frozenset())  # offload the chooser picked, not a pin
+    assert _Search(unknown_ram)._host_ok(pred, chosen)
+    host = next(n * gib for n in range(1, 256) if (host_budget(n * gib) or 0) >= 2 * offload * gib)
+    assert (host_budget(host) or 0) < 4 * offload * gib  # room for one host's two ranks, not for all four
+    assert _Search(unknown_ram.model_copy(update={"host_memory_bytes": host}))._host_ok(pred, chosen)

@@ -365,3 +365,24 @@ def test_a_command_whose_model_cannot_be_inspected_changes_no_pin(tmp_path):
             assert isinstance(app.screen, ModelStep) and app.state.pinned == {"enforce_eager": True}
 
     run(drive())
+
+
+def test_markup_in_a_pasted_command_is_shown_as_written(qwen15, a6000_x2):
+    """`[/b]` or `[@click=...]` in a flag value or path is the user's text, not Textual markup: the
+    Plan step and the palette's refusal show it as written (no MarkupError, no live link)."""
+    async def drive():
+        app = make_app(services=services_on(a6000_x2), model_text="")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.action_paste_command()
+            await settle(pilot)
+            await paste_into(pilot, "#paste-input", "/nowhere/[/b]x.yaml")
+            assert isinstance(app.screen, PasteCommandDialog)
+            assert "/nowhere/[/b]x.yaml" in str(app.screen.query_one("#paste-error").render())
+            await paste_into(pilot, "#paste-input", f"vllm serve {qwen15} --chat-template /t/[/b][@click=app.quit]q.jinja"
+                             " --tensor-parallel-size 2")
+            assert isinstance(app.screen, PlanStep) and app.derived.plan is not None
+            notes = str(app.screen.query_one("#warnings").render())
+            assert "/t/[/b][@click=app.quit]q.jinja" in notes
+
+    run(drive())

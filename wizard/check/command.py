@@ -8,8 +8,10 @@ values never leave this module.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _NUMBER = re.compile(r"^-\d+(\.\d+)?$|^-\.\d+$")
 API_SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
 MAX_TOKENS = 4096  # a pasted command longer than this is not a command
+MAX_CONFIG_BYTES = 1 << 20  # a vLLM YAML config is a few hundred bytes: read no more than this
 
 
 @dataclass(frozen=True)
@@ -270,7 +273,14 @@ def read_config(path: Path) -> dict[str, Any]:
     if path.suffix not in {".yaml", ".yml"}:
         raise InputError(msg("check.error.config_suffix", path=str(path)))
     try:
-        text = path.read_text(encoding="utf-8")
+        # Non-blocking open, then fstat: a FIFO would wait for a writer, a device would never end.
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise InputError(msg("review.config_not_a_file", path=str(path)))
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise InputError(msg("review.config_too_big", path=str(path), limit=MAX_CONFIG_BYTES >> 10))
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(msg("check.error.config_unreadable", path=str(path), reason=str(exc))) from None
     try:

@@ -39,6 +39,9 @@ _SECRET_VALUE = re.compile(
     (?P<name>(?<![\w-])--?[a-z0-9_-]*(?:api[-_]?key|token|secret|password|passwd)[a-z0-9_-]*(?:=|\s+)
       | (?<![\w-])[a-z_][a-z0-9_]*(?:token|api_key|_key|secret|password|passwd)[a-z0-9_]*=)
     (?P<value>"[^"]*"?|'[^']*'?|(?!-)\S+)""")
+# `--api-key` takes several keys in the releases that read it as a list (nargs "+"): the words after
+# the first masked one, up to the next option, are keys too.
+_MORE_KEYS = re.compile(r"(?i)((?<![\w-])--api[-_]key(?:=|\s+)" + re.escape(MASK) + r")((?:\s+(?!-)\S+)+)")
 _COMMAND_START = re.compile(r"^(env\s+|[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(\S*/)?(vllm|python[0-9.]*)\s")
 
 
@@ -71,7 +74,8 @@ def one_line(text: str) -> str:
 def masked(text: str) -> str:
     """The pasted text with every secret's value replaced by ***: what a refused paste leaves in the
     input (the app never uses a pasted secret, so nothing the user needs is lost)."""
-    return _SECRET_VALUE.sub(lambda m: m.group("name") + MASK, text)
+    text = _SECRET_VALUE.sub(lambda m: m.group("name") + MASK, text)
+    return _MORE_KEYS.sub(lambda m: m.group(1) + re.sub(r"\S+", MASK, m.group(2)), text)
 
 
 def looks_like_command(text: str) -> bool:

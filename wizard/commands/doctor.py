@@ -55,7 +55,7 @@ def _source(args: argparse.Namespace):
             raise InputError(localize(msg("doctor.input.no_launch")))
         return record.log_path, record.log_path, record
     if args.logfile == "-":
-        return "-", "standard input", None
+        return "-", msg("review.standard_input"), None  # a Message: the refusal names it in the user's language
     return args.logfile, args.logfile, launch_for_log(Path(args.logfile).expanduser())
 
 

@@ -36,7 +36,12 @@ _HEADER = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s{1,4}\d\d-\d\d
                      r"{1,4}(?:\[[^\]\s]{1,80}\]|[\w.]{1,80}:\d{1,6}\])\s?")
 
 _SECRETS = (
-    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[?\s*['\"]?|--api-key[= ]\s*|Bearer\s+|(?:HF|HUGGING_FACE_HUB|HUGGINGFACE_HUB|"
+    # Every key of a list (vLLM takes several: `--api-key k1 k2` logs api_key=['k1', 'k2']), before the
+    # single-value pattern below masks only the first.
+    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[)([^\]\n]{1,2000})(?=\])"),
+    # A password in a URL (a proxy or mirror: http://user:password@host).
+    re.compile(r"(\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@]{1,200}:)([^\s/@]{1,200})(?=@)"),
+    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[?\s*['\"]?|--(?:api-key|hf-token)[= ]\s*|Bearer\s+|(?:HF|HUGGING_FACE_HUB|HUGGINGFACE_HUB|"
                r"MODELSCOPE_API|VLLM_API)_TOKEN['\"]?\s*[=:]\s*['\"]?|VLLM_API_KEY['\"]?\s*[=:]\s*['\"]?)"
                r"(?!None\b|<set>)([^\s'\",)]{1,512})"),
     re.compile(r"\b(hf_[A-Za-z0-9]{8,})\b"),

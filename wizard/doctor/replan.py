@@ -18,7 +18,6 @@ from wizard.doctor.diagnose import Diagnosis, DoctorReport
 from wizard.errors import WizardError
 from wizard.planner.settings import SETTINGS
 
-MAX_UTILIZATION = 0.95  # above this vLLM's own non-torch memory and the CUDA context rarely fit
 RequestFor = Callable[[dict[str, Any]], Any]  # pins → PlanRequest
 
 
@@ -68,13 +67,19 @@ def _apply(pins: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _predict(request_for: RequestFor, pins: dict[str, Any]):
+def plan_or_none(request):
+    """The plan for `request`, or None where the planner refuses its pins (the doctor's verification
+    and a failed start's re-plan both treat that as "not offered", never as a traceback)."""
     from wizard.planner.plan import make_plan
 
     try:
-        return make_plan(request_for(pins))
+        return make_plan(request)
     except (ValueError, TypeError, ArithmeticError, WizardError):
-        return None  # the planner refused these pins: the fix stays unverified
+        return None
+
+
+def _predict(request_for: RequestFor, pins: dict[str, Any]):
+    return plan_or_none(request_for(pins))  # None: the fix stays unverified
 
 
 def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor) -> Diagnosis:
@@ -84,9 +89,11 @@ def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor)
             return replace(diagnosis, verified=True, predicted_kv_tokens=plan.kv_cache_tokens)
         return diagnosis
     if diagnosis.code == "no_kv_cache_memory":
+        from wizard.planner.choose import UTIL_CEILING  # the search stops where the chooser's own does
+
         current = pins.get("gpu_memory_utilization")
         start = int(round((current if isinstance(current, float) else 0.9) * 100)) + 1
-        for percent in range(start, int(MAX_UTILIZATION * 100) + 1):
+        for percent in range(start, int(round(UTIL_CEILING * 100)) + 1):
             change = {"gpu_memory_utilization": percent / 100}
             plan = _predict(request_for, _apply(pins, change))
             if plan is not None and plan.ok:

@@ -85,7 +85,9 @@ def _template(key: str, lang: str) -> str:
 
 def _format(key: str, params: Mapping[str, Any], lang: str) -> str:
     values = {name: (value.render(lang) if isinstance(value, Message) else value) for name, value in params.items()}
-    return _template(key, lang).format(**values) if values else _template(key, lang)
+    template = _template(key, lang)
+    # A sentence with no fields may still escape braces for str.format ({{"method": ...}}): format it too.
+    return template.format(**values) if values or "{{" in template or "}}" in template else template
 
 
 class Message(str):

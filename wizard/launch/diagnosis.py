@@ -45,7 +45,6 @@ _ESTIMATED_LEN = re.compile(r"estimated maximum model length is (\d+)")
 # vLLM 0.6-0.11: "Free memory on device (17.2/79.1 GiB) on startup is less than desired GPU memory
 # utilization (0.9, 71.2 GiB)"
 _FREE_MEMORY = re.compile(r"Free memory on device \(([\d.]+)/([\d.]+) GiB\)")
-UTIL_CAP = 0.95  # the planner's own ceiling for gpu-memory-utilization
 UTIL_MARGIN = 0.02  # below the free fraction vLLM measured: other processes' memory moves a little
 KV_SHORT = {"no_kv_cache_memory", "max_model_len_exceeds_kv_cache"}
 OUT_OF_MEMORY = KV_SHORT | {"weights_exceed_memory", "cuda_oom"}
@@ -63,6 +62,8 @@ def _own_change(diagnosis: object, plan: Plan) -> dict[str, Any] | None:
 
 def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, Any]]:
     """Pins that answer the diagnosis, most direct first (each still to be checked by planning)."""
+    from wizard.planner.choose import UTIL_CEILING
+
     code, s = getattr(diagnosis, "code", ""), plan.settings
     out: list[dict[str, Any]] = []
     own = _own_change(diagnosis, plan)
@@ -81,8 +82,8 @@ def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, 
             if 0 < util < s.gpu_memory_utilization:
                 out.append({"gpu_memory_utilization": util})
     if code in OUT_OF_MEMORY:
-        if code in KV_SHORT and s.gpu_memory_utilization + 0.005 < UTIL_CAP:
-            out.append({"gpu_memory_utilization": UTIL_CAP})
+        if code in KV_SHORT and s.gpu_memory_utilization + 0.005 < UTIL_CEILING:
+            out.append({"gpu_memory_utilization": UTIL_CEILING})
         if not s.enforce_eager:
             out.append({"enforce_eager": True})  # no CUDA graphs: their memory goes to the KV cache
         if code in KV_SHORT and s.kv_cache_dtype == "auto":
@@ -95,16 +96,11 @@ def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, 
 def replan_for(plan: Plan, diagnoses: Sequence[object], log_text: str = "") -> Replan | None:
     """The first candidate for the first diagnosis that the planner predicts to start, or None
     (a failure no setting fixes: a taken port, a gated model; the diagnosis's fix says what to do)."""
-    from wizard.errors import WizardError
-    from wizard.planner.plan import make_plan
+    from wizard.doctor.replan import plan_or_none
 
     for diagnosis in diagnoses[:1]:
         for pins in _candidates(diagnosis, plan, log_text):
-            request = plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}})
-            try:
-                trial = make_plan(request)
-            except (ValueError, TypeError, WizardError):
-                continue  # the planner refused these pins: not offered
-            if trial.ok:
+            trial = plan_or_none(plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}}))
+            if trial is not None and trial.ok:  # None: the planner refused these pins, not offered
                 return Replan(getattr(diagnosis, "code", ""), tuple(sorted(pins.items())))
     return None

@@ -1,9 +1,11 @@
 """vLLM's own error text → the plan contract's failure code and the fix to offer.
 
 Used on what the installed vLLM's parser and engine configuration refuse (validation) and on the
-start-up log of a server that died (the monitor). Patterns are the messages quoted in
+start-up log of a server that died. The doctor's rules (wizard.doctor.rules: each wording read from
+the wheels, with its release) decide first, so validation, a failed start and `vllm-wizard doctor`
+give one answer; the table below only catches what they do not word exactly (patterns quoted in
 shared/research/hw-quant-matrix.md §7 and vllm-memory-model.md §7, matched loosely because wording
-drifts between releases.
+drifts between releases).
 """
 
 from __future__ import annotations
@@ -19,13 +21,9 @@ class Explanation:
     quote: str  # the line of vLLM's text that matched, as vLLM printed it
 
 
-# (pattern, code, fix). The first match wins: put the specific before the general.
+# (pattern, code, fix), for what the doctor's rules do not word. The first match wins: put the specific
+# before the general.
 _RULES: tuple[tuple[str, str, str], ...] = (
-    (r"To serve at least one request with the model's max seq len", "max_model_len_exceeds_kv_cache",
-     "Lower max-model-len (--set max-model-len=N, N at most the estimated maximum vLLM printed), raise "
-     "gpu-memory-utilization, use --set kv-cache-dtype=fp8, or spread the model over more GPUs."),
-    (r"No available memory for the cache blocks", "no_kv_cache_memory",
-     "Nothing is left for the KV cache: raise gpu-memory-utilization, use a quantized checkpoint, or more GPUs."),
     (r"Free memory on device.*is less than desired GPU memory utilization", "free_memory_below_request",
      "Other processes hold GPU memory: stop them or lower gpu-memory-utilization (re-plan: it reads the free memory)."),
     (r"CUDA out of memory|OutOfMemoryError|not enough GPU memory", "weights_exceed_memory",
@@ -36,8 +34,6 @@ _RULES: tuple[tuple[str, str, str], ...] = (
     (r"must be divisible by tensor parallel size|not divisible by tensor.parallel", "tp_not_divisor",
      "Choose a tensor-parallel size that divides the attention heads (--set tensor-parallel-size=N), or use "
      "pipeline-parallel-size."),
-    (r"activation ordering \(desc_act=True\) is no longer supported", "unsupported_quantization",
-     "This vLLM no longer runs act-order GPTQ checkpoints: use one with desc_act=False, or an AWQ checkpoint."),
     (r"Unknown quantization method|is not supported for the current GPU|Minimum capability",
      "unsupported_quantization", "Drop --quantization (--set quantization=none) or choose a checkpoint this GPU supports."),
     (r"[Qq]uantization method specified in the model config .* does not match|Mismatched quantization format|"
@@ -54,8 +50,6 @@ _RULES: tuple[tuple[str, str, str], ...] = (
      "The installed vLLM has no such reasoning parser: pick one it lists (--set reasoning-parser=NAME) or none."),
     (r"invalid tool call parser", "other",
      "The installed vLLM has no such tool-call parser: pick one it lists (--set tool-call-parser=NAME) or none."),
-    (r"Failed to find C compiler", "other",
-     "Triton compiles a small C file at start-up: install gcc (apt-get install build-essential) or set CC."),
     (r"Python\.h: No such file", "other",
      "Install the Python headers for the Python that runs vLLM (apt-get install python3-dev, matching version)."),
     (r"trust_remote_code|--trust-remote-code", "other",
@@ -77,7 +71,28 @@ _COMPILED = tuple((re.compile(p), code, fix) for p, code, fix in _RULES)
 
 
 def explain(text: str) -> Explanation | None:
-    """The first known failure in `text` (an exception message or a whole log), or None."""
+    """The most decisive known failure in `text` (an exception message or a whole log), or None."""
+    return _doctor(text) or _loose(text)
+
+
+def _doctor(text: str) -> Explanation | None:
+    from wizard.doctor import diagnose_text
+    from wizard.doctor.diagnose import failure_code
+
+    report = diagnose_text(text.splitlines())
+    # The doctor's "unknown_failure" (an exception no rule names) is not an answer: the table below
+    # may still know the wording.
+    known = [d for d in report.diagnoses if d.code != "unknown_failure"]
+    if not known:
+        return None
+    first = known[0]
+    code = failure_code(first)
+    if first.code == "cuda_oom" and first.phase is None:
+        code = "weights_exceed_memory"  # no phase to tell: out of memory before the server ran
+    return Explanation(code, first.fix, first.evidence[:500])  # the Message: each edge renders its language
+
+
+def _loose(text: str) -> Explanation | None:
     for pattern, code, fix in _COMPILED:
         match = pattern.search(text)
         if match:
@@ -92,6 +107,6 @@ _ERROR_LINE = re.compile(r"error|exception|failed|refused|cannot|not found|too o
 
 
 def explain_log(log_text: str) -> Explanation | None:
-    """Like `explain`, but only over a log's error lines: a start-up log also echoes settings such as
-    'trust_remote_code': True, which are not failures."""
-    return explain("\n".join(line for line in log_text.splitlines() if _ERROR_LINE.search(line)))
+    """Like `explain` on a whole log, the loose patterns only over its error lines: a start-up log also
+    echoes settings such as 'trust_remote_code': True, which are not failures."""
+    return _doctor(log_text) or _loose("\n".join(line for line in log_text.splitlines() if _ERROR_LINE.search(line)))

@@ -156,13 +156,11 @@ def _doctor_hint(log_path: str | None) -> str:
     if not log_path:
         return ""
     from wizard.doctor import diagnose_text
-    from wizard.errors import WizardError
-    from wizard.logtext import iter_log_lines
+    from wizard.launch.startup import read_log
 
-    try:
-        report = diagnose_text(iter_log_lines(log_path))
-    except (WizardError, OSError):  # an unreadable log keeps the plain "exited; its log: PATH"
-        return ""
+    # The log's tail, read as the launch flow reads a failed start's log: a long-running server's log
+    # can be gigabytes, and the failure that ended it is at the end. Unreadable: "" (no diagnosis).
+    report = diagnose_text(read_log(log_path).splitlines())
     if not report.diagnoses:
         return ""
     first = report.diagnoses[0]

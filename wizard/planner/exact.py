@@ -8,6 +8,7 @@ setting pinned gives the same prediction, because the chooser never changes a pi
 
 from __future__ import annotations
 
+from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks
 from wizard.planner.choose import Draft, scheduler_defaults_for, select_gpus
@@ -30,26 +31,25 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     pp = pins.get("pipeline_parallel_size", 1)
     chosen = gpus[: max(1, tp * pp)] or gpus[:1]
     cc = chosen[0].cc_tuple
-    release = f"vLLM {version}'s default"
     values: dict = {**Settings().model_dump()}
     reasons: dict[str, str] = {}
 
-    def put(name: str, value: object, reason: str) -> None:
+    def put(name: str, value: object, key: str, **params: object) -> None:
         values[name] = value
-        reasons[name] = reason
+        reasons[name] = msg(f"review.default.{key}", version=str(version), **params)
 
-    put("tensor_parallel_size", 1, f"{release}: one GPU per model copy.")
-    put("pipeline_parallel_size", 1, f"{release}: no pipeline stages.")
-    put("decode_context_parallel_size", 1, f"{release}.")
-    put("gpu_memory_utilization", version.default_gpu_memory_utilization, f"{release}.")
+    put("tensor_parallel_size", 1, "tensor_parallel_size")
+    put("pipeline_parallel_size", 1, "pipeline_parallel_size")
+    put("decode_context_parallel_size", 1, "plain")
+    put("gpu_memory_utilization", version.default_gpu_memory_utilization, "plain")
     derived = checks.derived_max_len(model, version)
-    put("max_model_len", derived, f"{release}: the length the model's config declares ({derived:,} tokens).")
-    put("kv_cache_dtype", "auto", f"{release}: the KV cache keeps the model's precision.")
-    put("dtype", "auto", f"{release}: the checkpoint's dtype, where the GPU supports it.")
-    put("quantization", None, f"{release}: vLLM reads the checkpoint's own quantization config.")
-    put("cpu_offload_gb", 0.0, f"{release}: no CPU offload.")
-    put("enforce_eager", False, f"{release}: CUDA graphs are captured.")
-    put("block_size", default_block_size(model.arch, cc), f"{release} for this attention backend.")
+    put("max_model_len", derived, "max_model_len", tokens=derived)
+    put("kv_cache_dtype", "auto", "kv_cache_dtype")
+    put("dtype", "auto", "dtype")
+    put("quantization", None, "quantization")
+    put("cpu_offload_gb", 0.0, "cpu_offload_gb")
+    put("enforce_eager", False, "enforce_eager")
+    put("block_size", default_block_size(model.arch, cc), "block_size")
     # The engine this setup runs on (0.8-0.10 fall back to V0 for some) and its scheduler defaults:
     # the same release rules the chooser starts from (wizard.releases.engine / .scheduler).
     merged = {**values, **pins}
@@ -57,16 +57,16 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     version, _ = version.resolve_engine(model, chosen, probe.settings())
     sched = scheduler_defaults_for(request, chosen, version, merged, frozenset(pins))
     put("enable_chunked_prefill", sched.chunked_prefill,
-        f"{release}: the {version.engine} engine's default for this model and context length.")
-    put("max_num_batched_tokens", sched.max_num_batched_tokens, f"{release} for this GPU class.")
-    put("max_num_seqs", sched.max_num_seqs, f"{release} for this GPU class.")
-    put("enable_prefix_caching", None, f"{release} for this model type.")
-    put("kv_cache_memory_bytes", None, f"{release}: the KV cache is sized from gpu-memory-utilization.")
-    put("reasoning_parser", None, f"{release}: no reasoning parser unless one is named.")
-    put("tool_call_parser", None, f"{release}: no tool-call parser unless one is named.")
-    put("enable_auto_tool_choice", False, f"{release}: automatic tool choice is off.")
-    put("trust_remote_code", False, f"{release}: repository code is not run.")
-    put("disable_custom_all_reduce", False, f"{release}: vLLM's custom all-reduce is used.")
+        "chunked_prefill_v0" if version.engine == "V0" else "chunked_prefill_v1")
+    put("max_num_batched_tokens", sched.max_num_batched_tokens, "gpu_class")
+    put("max_num_seqs", sched.max_num_seqs, "gpu_class")
+    put("enable_prefix_caching", None, "model_type")
+    put("kv_cache_memory_bytes", None, "kv_cache_memory_bytes")
+    put("reasoning_parser", None, "reasoning_parser")
+    put("tool_call_parser", None, "tool_call_parser")
+    put("enable_auto_tool_choice", False, "enable_auto_tool_choice")
+    put("trust_remote_code", False, "trust_remote_code")
+    put("disable_custom_all_reduce", False, "disable_custom_all_reduce")
     return values, reasons
 
 

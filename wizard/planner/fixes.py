@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.i18n import msg
+from wizard.planner.choose import UTIL_CEILING  # a fix never raises utilization past the chooser's own ceiling
 from wizard.planner.plan import Plan, make_plan
 
 GIB = 1 << 30
@@ -49,7 +50,7 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
         if gpus > used:
             out.append(("more_gpus", f"use {gpus} GPUs (pipeline)", {"tensor_parallel_size": 1,
                                                                      "pipeline_parallel_size": gpus}))
-    free_util = round(min(0.95, max(0.0, _free_ratio(plan))), 2)
+    free_util = round(min(UTIL_CEILING, max(0.0, _free_ratio(plan))), 2)
     if free_util > s.gpu_memory_utilization + 0.005:
         out.append(("raise_util", f"utilization {free_util:.2f}", {"gpu_memory_utilization": free_util}))
     if plan.failure_code == "free_memory_below_request" and free_util > 0:

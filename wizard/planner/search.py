@@ -76,11 +76,11 @@ class _Search:
         s = pred.settings
         if not s.cpu_offload_gb or "cpu_offload_gb" in d.pinned:
             return True  # a pinned offload is judged as given, never dropped (the plan warns instead)
-        ranks = s.tensor_parallel_size * s.pipeline_parallel_size * self.request.nodes
+        ranks = s.tensor_parallel_size * s.pipeline_parallel_size  # every rank, over all the nodes
         total = s.cpu_offload_gb * GIB * ranks
         if total > self.model.weights.total_bytes:
             return False
-        return self.host_limit is None or total <= self.host_limit
+        return self.host_limit is None or total / self.request.nodes <= self.host_limit  # each host its own ranks
 
     def _score(self, pred: Prediction, d: Draft, stage: int) -> Scored:
         from wizard.perf import build_inputs, estimate
@@ -239,9 +239,10 @@ class _Search:
         graphs = w.cuda_graph if self.version.subtracts_cuda_graphs else 0
         budget = min(w.requested, w.total - w.others - w.context)
         short = w.weights + w.activation + w.non_torch + graphs + kv_need + GIB // 2 - budget
-        ranks = s.tensor_parallel_size * s.pipeline_parallel_size * self.request.nodes
+        ranks = s.tensor_parallel_size * s.pipeline_parallel_size  # every rank, over all the nodes
         per_gpu_max = self.model.weights.total_bytes / max(1, ranks)
-        for gb in cand.offload_steps(short, per_gpu_max, ranks, self.host_limit):
+        per_host = math.ceil(ranks / self.request.nodes)  # the host RAM limit is each node's own
+        for gb in cand.offload_steps(short, per_gpu_max, per_host, self.host_limit):
             trial = d.copy()
             if trial.choose("cpu_offload_gb", gb, msg("chooser.offload.reason", gb=gb)):
                 yield trial

@@ -78,7 +78,7 @@ def parse_speculative_config(text: str) -> SpeculativeConfig | None:
         return None
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # nesting deeper than Python's stack: not a config
         raise ValueError(msg("inputs.spec_not_json")) from None
     if not isinstance(data, dict):
         raise ValueError(msg("inputs.spec_not_json"))

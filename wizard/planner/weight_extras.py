@@ -13,8 +13,6 @@ from wizard.planner.mla import absorbed_bytes_per_layer
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
-_LORA_DTYPES = {"float16": 2, "bfloat16": 2, "float32": 4}
-
 
 @dataclass(frozen=True)
 class WeightExtras:
