@@ -22,6 +22,7 @@ from wizard.model.facts import ModelFacts
 from wizard.model.local import MAX_SIDE_FILE_BYTES, facts_from_files, safetensors_index
 from wizard.model.quantization import SIDE_FILES
 from wizard.model.safetensors_header import MAX_HEADER_BYTES, TensorInfo, loads_strict, parse_header
+from wizard.i18n import msg
 
 SMALL_FILES = ("config.json", "generation_config.json", "tokenizer_config.json", "chat_template.jinja",
                "chat_template.json", *SIDE_FILES)
@@ -173,7 +174,7 @@ def inspect_remote(text: str, *, revision: str | None = None, hf_endpoint: str |
 
     ref = parse_ref(text)
     if ref.source == "local":
-        raise E.HubError(f"MODEL {text!r} is a local folder, not a hub id")
+        raise E.HubError(msg("hub.error.local_not_hub", model=text))
     settings = settings or settings_for(ref.source, hf_endpoint=hf_endpoint)
     model = inspect_repo(ref.id, settings, revision or ref.revision)
     return model.facts, ref.id

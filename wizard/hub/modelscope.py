@@ -19,6 +19,7 @@ from wizard.hub import errors as E
 from wizard.hub.http import HttpStatusError, NetworkError, read_range, shared_http
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.hub.settings import HubSettings
+from wizard.i18n import msg
 
 DEFAULT_REVISION = "master"
 # 1.37 keeps partial files here (under the cache root, or under local_dir).
@@ -74,7 +75,7 @@ class ModelScopeClient:
     def status_error(self, exc: HttpStatusError, repo_id: str, revision: str, path: str | None) -> Exception:
         s = self.settings
         if exc.status >= 500 or exc.status == 429:
-            return E.server_error("modelscope", s.endpoint, exc.status, path or f"the file list of {repo_id}")
+            return E.server_error("modelscope", s.endpoint, exc.status, path or msg("hub.error.file_list_of", repo=repo_id))
         if exc.status in (401, 403):
             return E.not_found("modelscope", repo_id, s.endpoint, has_token=s.has_token)
         return self._message_error(_message(exc.body) or exc.text, repo_id, revision, path)
@@ -82,8 +83,8 @@ class ModelScopeClient:
     def _message_error(self, message: str, repo_id: str, revision: str, path: str | None) -> Exception:
         low = message.lower()
         if path and ("not exist" in low or "file path" in low):
-            return E.RemoteFileMissingError(f"{E.label('modelscope', repo_id)}: {path} is not in the repo at "
-                                            f"{revision}")
+            return E.RemoteFileMissingError(msg("hub.error.remote_file_missing", repo=E.label("modelscope", repo_id),
+                                                path=path, revision=revision))
         if "revision" in low:
             return E.revision_missing("modelscope", repo_id, revision)
         if "not found" in low or "not exist" in low or not message:
