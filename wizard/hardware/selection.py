@@ -6,6 +6,7 @@ import argparse
 
 from wizard.errors import InputError
 from wizard.hardware.facts import GIB, GpuFacts, HardwareFacts
+from wizard.i18n import msg
 
 
 def _cc(text: str | None) -> str | None:
@@ -13,7 +14,7 @@ def _cc(text: str | None) -> str | None:
         return None
     major, dot, minor = text.strip().partition(".")
     if not (major.isdigit() and (not dot or minor.isdigit())):
-        raise InputError(f"--compute-capability {text!r}: expected X.Y, e.g. 8.9")
+        raise InputError(msg("hardware.error.cc_format", value=text))
     return f"{int(major)}.{int(minor or 0)}"
 
 
@@ -23,9 +24,9 @@ def _indices(text: str | None) -> tuple[int, ...] | None:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1") from None
+        raise InputError(msg("hardware.error.gpus_format", value=text)) from None
     if not values:
-        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1")
+        raise InputError(msg("hardware.error.gpus_format", value=text))
     return values
 
 
@@ -33,7 +34,7 @@ def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ..
     """(hardware facts, the detected GPU indices to use or None for all)."""
     for flag, value in (("--gpu-memory", args.gpu_memory), ("--gpu-used", args.gpu_used)):
         if value is not None and value < 0:
-            raise InputError(f"{flag} {value}: must not be negative")
+            raise InputError(msg("hardware.error.negative", flag=flag, value=value))
     cc = _cc(args.compute_capability)
     if args.gpu or (args.gpu_memory is not None and cc):
         from wizard.hardware.catalog import catalog_hardware
@@ -42,12 +43,12 @@ def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ..
                               used_gib=args.gpu_used, compute_capability=cc)
         return hw, None
     if args.gpu_count is not None:
-        raise InputError("--gpu-count needs --gpu NAME (it sizes a catalog plan; detected GPUs are counted by NVML)")
+        raise InputError(msg("hardware.error.gpu_count_needs_gpu"))
     from wizard.hardware.probe import probe
 
     hw = probe()
     if not hw.gpus:
-        raise InputError("NVML found no GPUs on this machine; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
+        raise InputError(msg("hardware.error.none_detected"))
     if args.gpu_memory is not None or args.gpu_used is not None or cc:
         hw = hw.model_copy(update={"gpus": tuple(_override(g, args.gpu_memory, args.gpu_used, cc) for g in hw.gpus)})
     return hw, _indices(args.gpus)
