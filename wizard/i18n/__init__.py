@@ -85,7 +85,8 @@ def _template(key: str, lang: str) -> str:
 
 def _format(key: str, params: Mapping[str, Any], lang: str) -> str:
     values = {name: (value.render(lang) if isinstance(value, Message) else value) for name, value in params.items()}
-    return _template(key, lang).format(**values) if values else _template(key, lang)
+    # Always formatted, so "{{" is a literal brace in every template, with parameters or without.
+    return _template(key, lang).format(**values)
 
 
 class Message(str):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wizard.errors import ModelFileError
 from wizard.model.facts import ParserFacts
+from wizard.i18n import msg
 
 # (parser, regexes that must all be found in the template)
 Option = tuple[str, tuple[str, ...]]
@@ -150,7 +151,7 @@ def chat_template(
     if template_json is not None:
         value = template_json.get("chat_template") if isinstance(template_json, dict) else None
         if not isinstance(value, str):
-            raise ModelFileError(prefix + "chat_template.json", "must be an object with a string 'chat_template'")
+            raise ModelFileError(prefix + "chat_template.json", msg("model.problem.chat_template_json"))
         return value, "chat_template.json"
     value = (tokenizer_config or {}).get("chat_template")
     if value is None:
@@ -159,4 +160,4 @@ def chat_template(
         return value, "tokenizer_config.json"
     if isinstance(value, list) and all(isinstance(t, dict) and isinstance(t.get("template"), str) for t in value):
         return "\n".join(t["template"] for t in value), "tokenizer_config.json"
-    raise ModelFileError(prefix + "tokenizer_config.json", "field 'chat_template' must be a string or a list of {name, template}")
+    raise ModelFileError(prefix + "tokenizer_config.json", msg("model.problem.chat_template_field"))

@@ -14,6 +14,7 @@ from typing import Any
 from wizard.errors import ModelFileError
 from wizard.model.config import Fields
 from wizard.model.facts import QuantizationFacts
+from wizard.i18n import msg
 
 SIDE_FILES = ("hf_quant_config.json", "quantize_config.json", "quant_config.json")
 
@@ -69,7 +70,7 @@ def detect_quantization(
         if name in side_files:
             side = side_files[name]
             if not isinstance(side, dict):
-                raise ModelFileError(prefix + name, "must be a JSON object")
+                raise ModelFileError(prefix + name, msg("model.problem.json_object"))
             return _from_block(side, name, "", prefix, auto=False, default=default)
     return None
 
@@ -146,10 +147,10 @@ def _kv_scheme(f: Fields) -> str | None:
 def _modelopt(doc: object, prefix: str) -> QuantizationFacts:
     name = "hf_quant_config.json"
     if not isinstance(doc, dict):
-        raise ModelFileError(prefix + name, "must be a JSON object")
+        raise ModelFileError(prefix + name, msg("model.problem.json_object"))
     quant = Fields(doc, prefix + name).obj("quantization")
     if quant is None:
-        raise ModelFileError(prefix + name, "has no 'quantization' section")
+        raise ModelFileError(prefix + name, msg("model.problem.no_quant_section"))
     q = Fields(quant, prefix + name, "quantization.")
     method, bits = _MODELOPT.get((q.text("quant_algo") or "").upper(), ("modelopt", None))
     exclude = [e for e in (q.array("exclude_modules") or []) if isinstance(e, str)]
@@ -174,7 +175,7 @@ def _bounded(block: dict, f: Fields, depth: int = 12) -> dict:
         return any(deep(c, level + 1) for c in children)
 
     if deep(block, 0):
-        raise ModelFileError(f.file, "quantization config is nested too deeply")
+        raise ModelFileError(f.file, msg("model.problem.quant_nested"))
     return block
 
 

@@ -11,6 +11,7 @@ from typing import Literal
 from pathlib import Path
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class ModelRef:
 def parse_ref(text: str) -> ModelRef:
     raw = text.strip()
     if not raw:
-        raise InputError("MODEL is empty; give a folder, an org/name id, hf:org/name or ms:org/name")
+        raise InputError(msg("model.error.empty"))
     if raw.startswith(("hf:", "ms:")):
         repo = raw[3:]
         _check_repo_id(repo, raw)
@@ -38,4 +39,4 @@ def parse_ref(text: str) -> ModelRef:
 def _check_repo_id(repo: str, raw: str) -> None:
     parts = repo.split("/")
     if len(parts) != 2 or not all(parts) or any(p in (".", "..") or p.strip() != p for p in parts):
-        raise InputError(f"MODEL {raw!r} is neither an existing folder nor a repo id of the form org/name")
+        raise InputError(msg("model.error.neither", model=raw))
