@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard.errors import InputError
+    from wizard.i18n import join, localize, msg
     from wizard.launch.calibration.compare import compare, render_comparison
     from wizard.launch.calibration.parse import parse_startup_log
     from wizard.launch.calibration.store import CalibrationStore
@@ -59,11 +60,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise InputError(f"LOGFILE {path}: cannot read it ({exc.strerror or exc})") from None
+        raise InputError(msg("launch.calibrate.unreadable", path=str(path), why=str(exc.strerror or exc))) from None
     figures = parse_startup_log(text)
     if not figures.has_memory_lines:
-        raise InputError(f"LOGFILE {path}: no vLLM start-up memory lines in it ('Model loading took', "
-                         "'Available KV cache memory', 'KV cache size'); did the server finish starting?")
+        raise InputError(msg("launch.calibrate.no_lines", path=str(path)))
     setup = _setup(args, figures)
     record = None
     if setup is not None:
@@ -78,16 +78,17 @@ def run(args: argparse.Namespace) -> int:
     rows = compare(setup[2] if setup else None, figures)
     print(render_comparison(rows))
     if record is None:
-        print("\nNot stored: name the setup (MODEL and the plan options it was launched with, e.g. --gpu H100 "
-              "--set ...) to keep these figures for future plans.", file=sys.stderr)
+        print(localize(msg("launch.calibrate.not_stored")), file=sys.stderr)
         return 0
     m = record.measured
     gib = 1 << 30
-    parts = [f"{label} {value / gib:.2f} GiB" for label, value in
-             (("activation", m.activation_bytes), ("non-torch", m.non_torch_bytes), ("CUDA graphs", m.cuda_graph_bytes))
+    parts = [msg("launch.calibrate.part", label=msg(key), gib=value / gib) for key, value in
+             (("launch.calibrate.activation", m.activation_bytes), ("launch.calibrate.non_torch", m.non_torch_bytes),
+              ("launch.calibrate.cuda_graphs", m.cuda_graph_bytes))
              if value is not None]
-    print(f"\nMeasured overheads per GPU: {', '.join(parts) or 'none derivable'}. {record.how}")
-    where = "Not saved (--no-save)." if args.no_save else (
-        f"Saved for {record.key.gpu_name} / vLLM {record.key.vllm_version} / {record.key.model_id}.")
-    print(where)
+    measured = join(parts) if parts else localize(msg("launch.calibrate.none_derivable"))
+    print(localize(msg("launch.calibrate.measured", parts=measured, how=record.how)))
+    where = msg("launch.calibrate.not_saved") if args.no_save else msg(
+        "launch.calibrate.saved", gpu=record.key.gpu_name, version=record.key.vllm_version, model=record.key.model_id)
+    print(localize(where))
     return 0
