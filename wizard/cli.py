@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("wizard.commands.calibrate", "read a vLLM start-up log: predicted vs actual, stored for later plans"),
     "verify": ("wizard.commands.verify", "prove a running server answers sanely: output form, parsers, context, speed"),
     "check": ("wizard.commands.check", "predict exactly your own `vllm serve` command or YAML: findings and verified fixes"),
+    "doctor": ("wizard.commands.doctor", "read a vLLM log: why the start failed, with the evidence line and the fix"),
 }
 
 

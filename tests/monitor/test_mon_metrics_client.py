@@ -39,6 +39,28 @@ def test_a_dead_launched_process_is_down_and_names_the_log(closed_port_url):
     assert result.state == "down" and "exited" in (result.detail or "") and "/tmp/vllm.log" in (result.detail or "")
 
 
+def test_a_dead_server_shows_the_doctors_diagnosis_of_its_log(closed_port_url, tmp_path):
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "doctor" / "fixtures" / "seed003_no_kv_cache_v085.log"
+    log = tmp_path / "vllm.log"
+    log.write_bytes(fixture.read_bytes())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    client = MetricsClient(closed_port_url, pid=child.pid, log_path=str(log))
+    detail = client.fetch().detail or ""
+    assert "vllm-wizard doctor: no_kv_cache_memory" in detail and "Fix:" in detail
+    log.write_text("INFO nothing wrong here\n")
+    assert client.fetch().detail == detail  # diagnosed once per process, not on every poll
+
+
+def test_a_dead_server_with_an_unreadable_log_still_names_the_log(closed_port_url, tmp_path):
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    detail = MetricsClient(closed_port_url, pid=child.pid, log_path=str(tmp_path / "gone.log")).fetch().detail or ""
+    assert "exited" in detail and "gone.log" in detail and "doctor" not in detail
+
+
 def test_a_reused_pid_is_not_our_server(closed_port_url):
     import psutil
 

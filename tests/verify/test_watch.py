@@ -112,8 +112,16 @@ def test_a_failed_start_goes_to_the_diagnose_callable(launch, monkeypatch):
 def test_the_default_diagnosis_reads_vllms_error_and_a_broken_one_does_not_hide_the_failure(launch, monkeypatch):
     monkeypatch.setenv("FAKE_VLLM_LOG", "startup-0.8.5-kv-fail.log")
     monkeypatch.setenv("FAKE_VLLM_EXIT", "1")
-    verdict = list(watch_launch(launch(), timeout=120, poll=0.2, verify=False))[-1]
+    record = launch()
+    verdict = list(watch_launch(record, timeout=120, poll=0.2, verify=False))[-1]
     assert verdict.diagnoses[0].code == "no_kv_cache_memory"
+    # the default is the doctor itself: the launch flow and `vllm-wizard doctor` give the same fix
+    from pathlib import Path
+
+    from wizard.doctor import diagnose_text
+
+    report = diagnose_text(Path(record.log_path).read_text().splitlines())
+    assert verdict.diagnoses[0].fix == str(report.diagnoses[0].fix)
 
     def broken(log_text: str):
         raise RuntimeError("bug in a diagnosis")

@@ -60,14 +60,12 @@ class StartDiagnosis:
     fix: str
 
 
-def vllm_error_diagnosis(log_text: str) -> Sequence[Diagnosis]:
-    """The default `diagnose`: the first failure vLLM's own error lines name (wizard.launch.vllm_errors)."""
-    from wizard.launch.vllm_errors import explain_log
+def doctor_diagnosis(log_text: str) -> Sequence[Diagnosis]:
+    """The default `diagnose`: `vllm-wizard doctor`'s rules on the failed start's log (wizard.doctor),
+    most decisive first, so the launch flow and the doctor command never disagree."""
+    from wizard.doctor import start_diagnoses
 
-    found = explain_log(log_text)
-    if found is None:
-        return []
-    return [StartDiagnosis(found.code, found.quote, msg("startup.diagnosis.vllm_said", quote=found.quote), found.fix)]
+    return start_diagnoses(log_text)
 
 
 @dataclass(frozen=True)
@@ -186,7 +184,7 @@ def watch_launch(record: LaunchRecord, *, timeout: float = 900, poll: float = 0.
         record_startup(record, health.seconds, {p.value: round(t, 1) for p, t in tracker.entered.items()})
     yield StartupFinished(outcome, view())
     if not health.ok:
-        yield _failed_start(record, health, failed_in, outcome, diagnose or vllm_error_diagnosis)
+        yield _failed_start(record, health, failed_in, outcome, diagnose or doctor_diagnosis)
         return
     if not verify:
         yield Verdict(True, "started", msg("startup.verdict.started", url=record.url, seconds=health.seconds),

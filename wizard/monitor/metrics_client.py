@@ -60,6 +60,7 @@ class MetricsClient:
         self.timeout = timeout
         self._alive = alive
         self.was_up = False
+        self._diagnosed: tuple[tuple[int | None, str | None], str] | None = None
         host = urlsplit(url).hostname or ""
         handlers = [urllib.request.ProxyHandler({})] if host in LOOPBACK else []
         self._opener = urllib.request.build_opener(*handlers)
@@ -102,7 +103,8 @@ class MetricsClient:
                     return FetchResult("down", msg("monitor.server.stopped_listening", pid=self.pid))
                 return FetchResult("starting", msg("monitor.server.starting", pid=self.pid))
             self.was_up = False
-            return FetchResult("down", msg("monitor.server.exited", pid=self.pid, hint=self._log_hint()))
+            return FetchResult("down", msg("monitor.server.exited", pid=self.pid, hint=self._log_hint(),
+                                           diagnosis=self._diagnosis()))
         return FetchResult("down", msg("monitor.server.nothing_listens", url=self.url, hint=self._log_hint()))
 
     def _unhealthy(self, status: int) -> FetchResult:
@@ -112,6 +114,31 @@ class MetricsClient:
 
     def _log_hint(self) -> str:
         return msg("monitor.server.log_hint", path=self.log_path) if self.log_path else ""
+
+    def _diagnosis(self) -> str:
+        """What `vllm-wizard doctor` finds in the dead server's log (read once per process, bounded)."""
+        key = (self.pid, self.log_path)
+        if self._diagnosed is None or self._diagnosed[0] != key:
+            self._diagnosed = (key, _doctor_hint(self.log_path))
+        return self._diagnosed[1]
+
+
+def _doctor_hint(log_path: str | None) -> str:
+    """"; doctor: CAUSE Fix: FIX" for the most decisive diagnosis of a log, or "" (no log, nothing found)."""
+    if not log_path:
+        return ""
+    from wizard.doctor import diagnose_text
+    from wizard.errors import WizardError
+    from wizard.logtext import iter_log_lines
+
+    try:
+        report = diagnose_text(iter_log_lines(log_path))
+    except (WizardError, OSError):  # an unreadable log keeps the plain "exited; its log: PATH"
+        return ""
+    if not report.diagnoses:
+        return ""
+    first = report.diagnoses[0]
+    return msg("doctor.monitor.hint", code=first.code, cause=first.cause, fix=first.fix)
 
 
 def _why(exc: BaseException) -> str:
