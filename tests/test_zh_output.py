@@ -1,0 +1,181 @@
+"""The human output of `plan`, `check`, `doctor` and `monitor --once` with --lang zh_CN has no sentence
+left in English.
+
+What may stay English in Chinese output is what a Chinese engineer keeps as is: flag names, identifiers,
+numbers with units, file names and paths, model ids, code spans, all-caps abbreviations and a short list
+of technical words (TECH). What vLLM itself prints (a log line the doctor quotes as evidence, the error
+text vLLM raises, quoted by the planner) is quoted verbatim on purpose. Everything else that still reads
+as three or more English words in a row is a sentence someone forgot to put in the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from support import LLAMA31_8B_CONFIG, ROOT, make_model_folder, run_cli
+
+from wizard.i18n import catalog
+
+# Words a Chinese engineer writes in English inside a Chinese sentence (lower-cased).
+TECH = frozenset("""
+vllm gpu gpus cuda nvml kv cache token tokens prompt prompts prefill decode batch batched graphs graph torch triton
+nccl docker systemd ray kubernetes hugging face modelscope safetensors lora auto true false chat template tool tools
+tool_choice serve ms s w mhz fan api key hub mirror json yaml python pip apt-get dtype fp bf int awq gptq marlin
+attention backend flashinfer flash sdpa mla moe expert experts worker workers rank ranks eager compile ok warn fail
+skip fix n a na none host driver port shm offload swap vram ram cpu pid pids
+""".split())
+
+_EVIDENCE = re.escape(catalog("zh_CN")["doctor.label.evidence"].split("{")[0])
+_STRIP = (
+    re.compile(rf"^\s*{_EVIDENCE}.*$", re.M),       # the doctor quotes vLLM's log line verbatim
+    re.compile(r"`[^`\n]*`"),                        # code spans
+    re.compile(r"'[^'\n]*'"),                        # quoted log text and field names ('Failed to find C compiler')
+    re.compile(r"https?://\S+"),                      # URLs
+    re.compile(r"(?<![\w-])--?[A-Za-z][\w.-]*(?:=\S*)?"),  # flags, with a value
+    re.compile(r"\S*[/\\]\S*"),                      # paths, model ids, ratios (10.0/79.3)
+    re.compile(r"\b[\w-]+\.(?:json|py|yaml|yml|safetensors|log|txt|sh|service|env|bin|h|c|so\.\d+)\b"),
+    re.compile(r"\b[\w-]*[_\d][\w.-]*\b"),            # identifiers and numbers (llama3_json, fp8, p90, 0.9)
+    re.compile(r"\b[A-Z][A-Z0-9]+s?\b"),              # abbreviations and table headings (GPU, UTIL, TTFT, KV)
+    re.compile(r"\b[a-z]+[A-Z]\w*\b|\b[A-Z]\w*[A-Z]\w*\b"),  # vLLM, GiB, MHz, LlamaForCausalLM
+    re.compile(r"\w+=\S*"),                           # NAME=VALUE
+)
+_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ]+[A-Za-z][A-Za-z'’-]*)+")
+
+# Lines still in English, each named with where it comes from and why it is not translated yet. The
+# lead reports every entry; a line matching none of them fails the test.
+NOT_YET_TRANSLATED: tuple[tuple[str, str], ...] = (
+    # wizard/planner/ was being rewritten by other branches while this test was written; its texts are
+    # converted after those branches land. Each entry is one planner text, nothing else.
+    (r"^vLLM is predicted to (START|FAIL)", "planner/report.py: the verdict line"),
+    (r"^Settings \(\* pinned by you\)", "planner/report.py: the settings heading"),
+    (r"^\s+[a-z][a-z0-9-]+\*?\s+\S+\s+\S", "planner reasons (choose.py, parallel.py, ...): each setting's why"),
+    (r"^Memory per GPU \(GiB", "planner/report.py: the memory heading"),
+    (r"^\s*GPU\s+total\s+others\s+request", "planner/report.py: the memory table's column names"),
+    (r"^KV cache: [\d,]+ tokens", "planner/report.py: the KV cache summary"),
+    (r"^Fixes \(each re-planned", "planner/report.py: the fixes heading"),
+    (r"^\s*- .*: --set \S+ +→", "planner/fixes.py: a fix's label and outcome"),
+    (r"To serve at least one request", "planner/checks.py: the failure message (vLLM's words plus the planner's Fix)"),
+)
+
+
+def english_runs(text: str, min_words: int = 3) -> list[str]:
+    """Runs of `min_words` or more English words (TECH words split a run) left after stripping."""
+    for pattern in _STRIP:
+        text = pattern.sub(" § ", text)
+    found = []
+    for match in _RUN.finditer(text):
+        run: list[str] = []
+        for word in [*match.group(0).split(), ""]:
+            if word and word.lower().strip("'’-") not in TECH:
+                run.append(word)
+                continue
+            if len(run) >= min_words:
+                found.append(" ".join(run))
+            run = []
+    return found
+
+
+def untranslated(output: str) -> list[str]:
+    """Each line of `output` with English left in it, unless the allowlist names it."""
+    bad = []
+    for line in output.splitlines():
+        if english_runs(line) and not any(re.search(pattern, line) for pattern, _why in NOT_YET_TRANSLATED):
+            bad.append(line.strip())
+    return bad
+
+
+def test_the_detector_catches_english_and_passes_chinese():
+    assert english_runs("the KV cache keeps the model's precision") == ["keeps the model's precision"]
+    assert english_runs("Lower --max-num-seqs so fewer requests share the cache")
+    assert not english_runs("调高 --gpu-memory-utilization，或者设 --kv-cache-dtype fp8（KV cache 已用 93%）")
+    assert not english_runs("vllm serve /models/Qwen3-8B --max-model-len 8192 --tool-call-parser hermes")
+    assert not english_runs("GPU NAME UTIL MEMORY GiB TEMP POWER W FAN SM/MEM MHz PCIe TX/RX MB/s PERF")
+    assert not english_runs("没有 C 编译器：vLLM 会报 'Failed to find C compiler'。")
+
+
+@pytest.fixture(scope="module")
+def zh_env(tmp_path_factory) -> dict:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VLLM_WIZARD_", "CUDA_VISIBLE", "LC_", "LANG"))}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["HF_HUB_OFFLINE"] = "1"
+    env["HOME"] = str(tmp_path_factory.mktemp("home"))  # no calibration store, no launch history of this machine
+    env.pop("XDG_CACHE_HOME", None)
+    env.pop("XDG_STATE_HOME", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def llama(tmp_path_factory) -> Path:
+    from support import LLAMA_TOKENIZER_CONFIG
+
+    return make_model_folder(tmp_path_factory.mktemp("zh") / "Llama-3.1-8B-Instruct", LLAMA31_8B_CONFIG,
+                             extra={"tokenizer_config.json": LLAMA_TOKENIZER_CONFIG, "tokenizer.json": "{}"})
+
+
+def _run(*args: str, env: dict) -> str:
+    result = run_cli(*args, "--lang", "zh_CN", env=env) if "--" not in args else run_cli(*_lang_first(args), env=env)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode in (0, 3), result.stderr
+    return result.stdout + result.stderr
+
+
+def _lang_first(args: tuple[str, ...]) -> tuple[str, ...]:
+    cut = args.index("--")
+    return (*args[:cut], "--lang", "zh_CN", *args[cut:])
+
+
+def test_plan_in_chinese(llama, zh_env):
+    out = _run("plan", str(llama), "--gpu", "H100", "--vllm-version", "0.10.1", env=zh_env)
+    assert untranslated(out) == []
+
+
+def test_a_failing_plan_in_chinese(llama, zh_env):
+    out = _run("plan", str(llama), "--gpu", "L4", "--vllm-version", "0.10.1", "--set", "max-model-len=131072",
+               env=zh_env)
+    assert untranslated(out) == []
+
+
+def test_check_in_chinese(llama, zh_env):
+    out = _run("check", "--gpu", "L4", "--vllm-version", "0.10.1", "--", "vllm", "serve", str(llama),
+               "--max-model-len", "131072", env=zh_env)
+    assert untranslated(out) == []
+
+
+@pytest.mark.parametrize("log", ["free_memory_v0101.log", "python_headers.log", "nccl_shm_compose.log",
+                                 "seed003_healthy_v085.log", "unknown_argument_v043.log"])
+def test_doctor_in_chinese(log, zh_env):
+    path = ROOT / "tests" / "doctor" / "fixtures" / log
+    if not (ROOT / "wizard" / "commands" / "doctor.py").is_file():
+        pytest.fail("doctor is expected on this branch")
+    out = _run("doctor", str(path), env=zh_env)
+    assert untranslated(out) == []
+
+
+@pytest.mark.parametrize("fixture", ["monitor-h100-x8", "monitor-l4-nvml-errors", "monitor-rtx4090-x2-gpu-lost",
+                                     "nvml-library-missing"])
+def test_monitor_once_in_chinese(fixture, zh_env):
+    env = {**zh_env, "VLLM_WIZARD_FAKE_GPUS": fixture}
+    out = _run("monitor", "--once", "--no-server", env=env)
+    assert untranslated(out) == []
+
+
+def test_monitor_names_no_server_in_chinese(zh_env):
+    env = {**zh_env, "VLLM_WIZARD_FAKE_GPUS": "monitor-h100-x8"}
+    out = _run("monitor", "--once", "--url", "http://127.0.0.1:9", env=env)
+    assert untranslated(out) == []
+
+
+def test_a_cli_error_in_chinese(zh_env):
+    result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--lang", "zh_CN", env=zh_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert untranslated(result.stderr) == [], result.stderr
+
+
+if __name__ == "__main__":  # print what a zh_CN run leaves in English: python tests/test_zh_output.py TEXTFILE
+    for line in untranslated(Path(sys.argv[1]).read_text(encoding="utf-8")):
+        print(line)
