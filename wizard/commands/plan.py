@@ -39,6 +39,7 @@ def build_request(args: argparse.Namespace):
     """Facts + pins + goals → PlanRequest (all input validation happens here: exit 2 on bad input)."""
     from wizard.errors import InputError
     from wizard.hardware.selection import hardware_for
+    from wizard.i18n import msg
     from wizard.hub.resolve import load_model_facts
     from wizard.planner.inputs import Goals, PlanRequest
     from wizard.planner.settings import parse_pins
@@ -48,7 +49,7 @@ def build_request(args: argparse.Namespace):
     for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count),
                         ("--nodes", args.nodes)):
         if value is not None and value < 1:
-            raise InputError(f"{flag} {value}: must be at least 1")
+            raise InputError(msg("launch.plan.at_least_one", flag=flag, value=value))
     pins = parse_pins(args.pins)
     version = args.vllm_version or installed_version() or NEWEST_KNOWN
     VllmVersion.parse(version)  # refuse a malformed or too-old version before any I/O

@@ -18,6 +18,7 @@ from wizard.launch.command import LaunchCommand
 from wizard.launch.export.common import ExportContext
 from wizard.launch.export.containers import render_compose, render_docker, render_k8s
 from wizard.launch.export.host import render_env, render_script, render_systemd, render_yaml
+from wizard.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ def write_export(path: Path, text: str, *, mode: int = 0o644, secret: bool = Fal
     (`confirm`); secrets get mode 0600 from the moment the file exists (never world-readable)."""
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"--out {path}: is a folder; name the file to write")
+        raise InputError(msg("launch.out.is_folder", path=str(path)))
     if path.exists() and not force and not (confirm is not None and confirm(path)):
-        raise InputError(f"--out {path}: the file exists; pass --force to replace it")
+        raise InputError(msg("launch.out.exists", path=str(path)))
     if not path.parent.is_dir():
-        raise InputError(f"--out {path}: the folder {path.parent} does not exist")
+        raise InputError(msg("launch.out.no_folder", path=str(path), folder=str(path.parent)))
     mode = 0o600 if secret else mode
     tmp = path.with_name(f".{path.name}.vllm-wizard-tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
