@@ -241,7 +241,7 @@ def _with_defaults(section: Mapping[str, object], text_type: str | None, name: s
     missing = [k for k in defaults if section.get(k) is None]
     if not missing:
         return section
-    notes.append(f"{name} omits {', '.join(missing)}; using transformers' defaults for {text_type}")
+    notes.append(msg("model.note.defaults", name=name, keys=", ".join(missing), kind=text_type))
     return {**section, **{k: defaults[k] for k in missing}}
 
 
@@ -354,16 +354,16 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
         if bad or len(pattern) != n:
             raise f.fail("hybrid_override_pattern", msg("model.problem.hybrid_pattern", n=n))
         kinds: list[str] = [k for c in pattern if (k := _PATTERN_KIND[c])]
-        notes.append(f"{n - len(kinds)} of the {n} blocks are MLP-only; num_layers counts the {len(kinds)} attention and Mamba2 blocks")
+        notes.append(msg("model.note.mlp_only", mlp=n - len(kinds), n=n, counted=len(kinds)))
     elif layer_types is not None:
         if len(layer_types) < n or not all(isinstance(t, str) for t in layer_types):
             raise f.fail("layer_types", msg("model.problem.layer_types", n=n))
         kinds = [_KIND_OF.get(t.lower(), "full") for t in layer_types[:n]]
         unknown = sorted({t for t in layer_types[:n] if t.lower() not in _KIND_OF})
         if unknown:
-            notes.append(f"unknown layer_types {reprlib.repr(unknown)} counted as full attention")
+            notes.append(msg("model.note.unknown_layer_types", types=reprlib.repr(unknown)))
     elif mt == "falcon_h1":
-        notes.append("Falcon-H1 runs attention and Mamba2 side by side in every layer: both counts equal num_layers")
+        notes.append(msg("model.note.falcon_h1"))
         return LayerCounts(n, n, linear=_linear(f, mt, n, hidden), notes=tuple(notes))
     elif (idx := f.array("attn_layer_indices")) is not None:
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in idx):

@@ -220,18 +220,15 @@ def _weights(d: ModelFiles, parsed: ParsedConfig, quant: QuantizationFacts | Non
     bins = sorted(n for n in d.names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
     if bins:
         total = sum(d.size(n) for n in bins)
-        notes.append("PyTorch .bin checkpoint (no safetensors): sizes come from the file sizes and roles are unknown; "
-                     "params are estimated from config.json; nothing was unpickled")
+        notes.append(msg("model.note.pytorch_bin"))
         return WeightFacts(source="safetensors", total_bytes=total,
                            params=sum(role_params(parsed.arch, mlp=mlp_layout(parsed)).values()),
                            bytes_by_dtype={"unknown": total}, bytes_by_role={"other": total},
                            shard_count=len(bins), files=tuple(bins), checkpoint_dtype=parsed.arch.torch_dtype)
     if any(n.endswith(".gguf") for n in d.names):
-        notes.append("GGUF files present: not read (vLLM needs the vllm-gguf-plugin and --tokenizer for them)")
+        notes.append(msg("model.note.gguf"))
     usable = None if quant is None or quant.unsupported_reason else quant
-    notes.append("no weights in this folder: sizes are estimated from config.json"
-                 + (f" and its {usable.method} quantization" if usable else "")
-                 + " (vision/audio towers and MTP layers not counted)")
+    notes.append(msg("model.note.no_weights_quant", method=usable.method) if usable else msg("model.note.no_weights"))
     return estimate_weights(parsed.arch, usable, mlp=mlp_layout(parsed))
 
 
@@ -242,7 +239,7 @@ def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
     if not indexes:
         consolidated = [n for n in present if n.startswith("consolidated")]
         if consolidated and len(consolidated) < len(present):
-            notes.append(f"ignored {', '.join(consolidated)}: a second (Mistral-native) copy of the weights")
+            notes.append(msg("model.note.consolidated", files=", ".join(consolidated)))
             return [n for n in present if n not in consolidated]
         return present
     index = safetensors_index(d.names)
@@ -255,7 +252,7 @@ def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
         raise ModelFileError(d.show(index), msg("model.problem.shard_missing", name=name, more=more))
     extra = [n for n in present if n not in shards]
     if extra:
-        notes.append(f"ignored {len(extra)} safetensors file(s) not in {index} (e.g. {extra[0]}): vLLM loads only the index's shards")
+        notes.append(msg("model.note.extra_shards", n=len(extra), index=index, example=extra[0]))
     return shards
 
 
@@ -284,17 +281,16 @@ def _quant_notes(quant: QuantizationFacts | None) -> list[str]:
     if quant is None:
         return []
     if quant.unsupported_reason:
-        return [f"quantization: {quant.unsupported_reason}"]
+        return [msg("model.note.quant_unsupported", reason=quant.unsupported_reason)]
     if not quant.auto_detected:
-        return [f"only {quant.source_file} declares the quantization: vLLM needs --quantization {quant.method}"]
+        return [msg("model.note.quant_side_file", file=quant.source_file, method=quant.method)]
     return []
 
 
 def _omni_note(model_type: str | None, weights: WeightFacts, notes: list[str]) -> None:
     unused = weights.bytes_by_role.get("unused", 0)
     if unused:
-        notes.append(f"{unused / GIB:.2f} GiB of the checkpoint (the talker / token2wav speech parts) is never "
-                     "loaded by vLLM, which serves the thinker only")
+        notes.append(msg("model.note.omni_unused", gib=unused / GIB))
 
 
 def _generation(doc: object, display: str) -> dict:
