@@ -23,11 +23,7 @@ _VLLM_NAME = {
     "compressed_tensors": "compressed-tensors",
     "auto-round": "inc", "auto_round": "inc", "autoround": "inc", "intel/auto-round": "inc",
 }
-_UNSUPPORTED = {
-    "mlx": "an MLX checkpoint (quantization_config without quant_method): vLLM cannot load it; use the original or a GPTQ/AWQ/FP8 repo",
-    "exl2": "an ExLlamaV2 (exl2) checkpoint: vLLM cannot load it; use a GPTQ/AWQ/FP8 repo",
-    "exl3": "an ExLlamaV3 (exl3) checkpoint: vLLM cannot load it; use a GPTQ/AWQ/FP8 repo",
-}
+_UNSUPPORTED = {"mlx": msg("model.quant.mlx"), "exl2": msg("model.quant.exl2"), "exl3": msg("model.quant.exl3")}
 # ModelOpt quant_algo -> (vLLM method, weight bits); NVFP4 has its own method name in vLLM.
 _MODELOPT = {"FP8": ("modelopt", 8), "FP8_PB_WO": ("modelopt", 8), "NVFP4": ("modelopt_fp4", 4),
              "INT4_AWQ": ("modelopt", 4), "W4A8_AWQ": ("modelopt", 4), "INT8_SQ": ("modelopt", 8)}
