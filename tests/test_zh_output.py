@@ -33,6 +33,7 @@ _STRIP = (
     re.compile(rf"^\s*{_EVIDENCE}.*$", re.M),       # the doctor quotes vLLM's log line verbatim
     re.compile(r"`[^`\n]*`"),                        # code spans
     re.compile(r"'[^'\n]*'"),                        # quoted log text and field names ('Failed to find C compiler')
+    re.compile(r"“[^”\n]*”"),                        # vLLM's own error text, quoted verbatim in a Chinese sentence
     re.compile(r"https?://\S+"),                      # URLs
     re.compile(r"(?<![\w-])--?[A-Za-z][\w.-]*(?:=\S*)?"),  # flags, with a value
     re.compile(r"\S*[/\\]\S*"),                      # paths, model ids, ratios (10.0/79.3)
@@ -57,7 +58,7 @@ NOT_YET_TRANSLATED: tuple[tuple[str, str], ...] = (
     (r"^KV cache: [\d,]+ tokens", "planner/report.py: the KV cache summary"),
     (r"^Fixes \(each re-planned", "planner/report.py: the fixes heading"),
     (r"^\s*- .*: --set \S+ +→", "planner/fixes.py: a fix's label and outcome"),
-    (r"To serve at least one request", "planner/checks.py: the failure message (vLLM's words plus the planner's Fix)"),
+    (r"^\s+To serve at least one request", "planner/report.py: prints the failure message without localizing it"),
 )
 
 
@@ -94,6 +95,7 @@ def test_the_detector_catches_english_and_passes_chinese():
     assert not english_runs("vllm serve /models/Qwen3-8B --max-model-len 8192 --tool-call-parser hermes")
     assert not english_runs("GPU NAME UTIL MEMORY GiB TEMP POWER W FAN SM/MEM MHz PCIe TX/RX MB/s PERF")
     assert not english_runs("没有 C 编译器：vLLM 会报 'Failed to find C compiler'。")
+    assert not english_runs("vLLM 会报错“No available memory for the cache blocks”。请调高 gpu_memory_utilization。")
 
 
 @pytest.fixture(scope="module")
