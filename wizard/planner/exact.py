@@ -16,6 +16,7 @@ from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.i18n import msg
 
 GIB = 1 << 30
 
@@ -31,7 +32,6 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     pp = pins.get("pipeline_parallel_size", 1)
     chosen = gpus[: max(1, tp * pp)] or gpus[:1]
     cc = chosen[0].cc_tuple
-    release = f"vLLM {version}'s default"
     values: dict = {**Settings().model_dump()}
     reasons: dict[str, str] = {}
 
@@ -39,38 +39,39 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
         values[name] = value
         reasons[name] = reason
 
-    put("tensor_parallel_size", 1, f"{release}: one GPU per model copy.")
-    put("pipeline_parallel_size", 1, f"{release}: no pipeline stages.")
-    put("decode_context_parallel_size", 1, f"{release}.")
-    put("gpu_memory_utilization", version.default_gpu_memory_utilization, f"{release}.")
+    put("tensor_parallel_size", 1, msg("planner.exact.tensor_parallel_size", version=str(version)))
+    put("pipeline_parallel_size", 1, msg("planner.exact.pipeline_parallel_size", version=str(version)))
+    put("decode_context_parallel_size", 1, msg("planner.exact.decode_context_parallel_size", version=str(version)))
+    put("gpu_memory_utilization", version.default_gpu_memory_utilization,
+        msg("planner.exact.gpu_memory_utilization", version=str(version)))
     derived = checks.derived_max_len(model, version)
-    put("max_model_len", derived, f"{release}: the length the model's config declares ({derived:,} tokens).")
-    put("kv_cache_dtype", "auto", f"{release}: the KV cache keeps the model's precision.")
-    put("dtype", "auto", f"{release}: the checkpoint's dtype, where the GPU supports it.")
-    put("quantization", None, f"{release}: vLLM reads the checkpoint's own quantization config.")
-    put("cpu_offload_gb", 0.0, f"{release}: no CPU offload.")
-    put("enforce_eager", False, f"{release}: CUDA graphs are captured.")
-    put("block_size", default_block_size(model.arch, cc), f"{release} for this attention backend.")
+    put("max_model_len", derived, msg("planner.exact.max_model_len", version=str(version), derived=derived))
+    put("kv_cache_dtype", "auto", msg("planner.exact.kv_cache_dtype", version=str(version)))
+    put("dtype", "auto", msg("planner.exact.dtype", version=str(version)))
+    put("quantization", None, msg("planner.exact.quantization", version=str(version)))
+    put("cpu_offload_gb", 0.0, msg("planner.exact.cpu_offload_gb", version=str(version)))
+    put("enforce_eager", False, msg("planner.exact.enforce_eager", version=str(version)))
+    put("block_size", default_block_size(model.arch, cc), msg("planner.exact.block_size", version=str(version)))
     length = pins.get("max_model_len", derived)
     tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
     if version.engine == "V0":
-        put("enable_chunked_prefill", False, f"{release}: the V0 engine prefills whole prompts.")
+        put("enable_chunked_prefill", False, msg("planner.exact.enable_chunked_prefill_v0", version=str(version)))
         chunked = pins.get("enable_chunked_prefill", False)
         tokens = tokens if chunked else max(length, tokens)
     else:
-        put("enable_chunked_prefill", True, f"{release}: the V1 engine always chunks prefill.")
+        put("enable_chunked_prefill", True, msg("planner.exact.enable_chunked_prefill_v1", version=str(version)))
         if version.at_least(0, 11, 2):
             tokens = min(tokens, seqs * length)
             seqs = min(seqs, tokens)
-    put("max_num_batched_tokens", tokens, f"{release} for this GPU class.")
-    put("max_num_seqs", seqs, f"{release} for this GPU class.")
-    put("enable_prefix_caching", None, f"{release} for this model type.")
-    put("kv_cache_memory_bytes", None, f"{release}: the KV cache is sized from gpu-memory-utilization.")
-    put("reasoning_parser", None, f"{release}: no reasoning parser unless one is named.")
-    put("tool_call_parser", None, f"{release}: no tool-call parser unless one is named.")
-    put("enable_auto_tool_choice", False, f"{release}: automatic tool choice is off.")
-    put("trust_remote_code", False, f"{release}: repository code is not run.")
-    put("disable_custom_all_reduce", False, f"{release}: vLLM's custom all-reduce is used.")
+    put("max_num_batched_tokens", tokens, msg("planner.exact.max_num_batched_tokens", version=str(version)))
+    put("max_num_seqs", seqs, msg("planner.exact.max_num_seqs", version=str(version)))
+    put("enable_prefix_caching", None, msg("planner.exact.enable_prefix_caching", version=str(version)))
+    put("kv_cache_memory_bytes", None, msg("planner.exact.kv_cache_memory_bytes", version=str(version)))
+    put("reasoning_parser", None, msg("planner.exact.reasoning_parser", version=str(version)))
+    put("tool_call_parser", None, msg("planner.exact.tool_call_parser", version=str(version)))
+    put("enable_auto_tool_choice", False, msg("planner.exact.enable_auto_tool_choice", version=str(version)))
+    put("trust_remote_code", False, msg("planner.exact.trust_remote_code", version=str(version)))
+    put("disable_custom_all_reduce", False, msg("planner.exact.disable_custom_all_reduce", version=str(version)))
     return values, reasons
 
 
