@@ -27,13 +27,13 @@ def _bool(text: str) -> bool:
         return True
     if low in {"0", "false", "no", "off"}:
         return False
-    raise ValueError("expected true or false")
+    raise ValueError(msg("planner.pin.expected_bool"))
 
 
 def _positive_int(text: str) -> int:
     value = int(text.replace("_", "").replace(",", ""))
     if value < 1:
-        raise ValueError("must be at least 1")
+        raise ValueError(msg("planner.pin.at_least_one"))
     return value
 
 
@@ -41,7 +41,7 @@ def _max_model_len(text: str) -> int:
     # vLLM accepts human suffixes here too (32k = 32,000, 32K = 32,768).
     value = _human_int(text)
     if value < 1:
-        raise ValueError("must be at least 1 (use -1 or auto only with vLLM 0.14+)")
+        raise ValueError(msg("planner.pin.len_at_least_one"))
     return value
 
 
@@ -49,7 +49,7 @@ def _human_int(text: str) -> int:
     raw = text.strip().replace("_", "")
     match = re.fullmatch(r"(\d+(?:\.\d+)?)([kmgtKMGT]?)", raw)
     if not match:
-        raise ValueError("expected a whole number, optionally with a k/M/G suffix")
+        raise ValueError(msg("planner.pin.whole_number"))
     number, suffix = match.groups()
     return int(float(number) * _SUFFIXES.get(suffix, 1))
 
@@ -57,14 +57,14 @@ def _human_int(text: str) -> int:
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
-        raise ValueError("must be a fraction in (0, 1]")
+        raise ValueError(msg("planner.pin.fraction"))
     return value
 
 
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if value < 0:
-        raise ValueError("must not be negative")
+        raise ValueError(msg("planner.pin.not_negative"))
     return value
 
 
@@ -72,7 +72,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip()
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}")
+            raise ValueError(msg("planner.pin.one_of", choices=", ".join(choices)))
         return value
 
     return parse
@@ -81,7 +81,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
 def _name(text: str) -> str:
     value = text.strip()
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", value):
-        raise ValueError("expected a plain name")
+        raise ValueError(msg("planner.pin.plain_name"))
     return value
 
 
@@ -269,19 +269,19 @@ def parse_pin(text: str) -> tuple[str, Any]:
     """`NAME=VALUE` → (canonical name, typed value); InputError naming the pin otherwise."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise InputError(f"--set {text!r}: expected NAME=VALUE, e.g. --set max-model-len=8192")
+        raise InputError(msg("planner.pin.format", pin=text))
     key = normalise_name(name)
     spec = SETTINGS.get(key)
     if spec is None:
         known = ", ".join(k.replace("_", "-") for k in SETTINGS)
-        raise InputError(f"--set {text!r}: unknown setting {name.strip()!r}; the planner knows: {known}")
+        raise InputError(msg("planner.pin.unknown", pin=text, name=name.strip(), known=known))
     try:
         return key, spec.parse(value)
     except ValueError as exc:
         why = exc.args[0] if exc.args else ""
         if isinstance(why, Message):
             raise InputError(msg("inputs.bad_pin", pin=text, why=why)) from None
-        raise InputError(f"--set {text!r}: {exc}") from None
+        raise InputError(msg("planner.pin.invalid", pin=text, detail=str(exc))) from None
 
 
 def parse_pins(items: list[str]) -> dict[str, Any]:
