@@ -116,9 +116,9 @@ def detect_parsers(
     family = find_family(model_types, architectures)
     evidence: list[str] = []
     if family is not None:
-        evidence.append(f"model_type/architectures -> {family.name} family")
+        evidence.append(msg("model.parsers.family", family=family.name))
     if template is None:
-        evidence.append("no chat template: no parsers chosen (the chat endpoint needs --chat-template)")
+        evidence.append(msg("model.parsers.no_template"))
         return ParserFacts(evidence=tuple(evidence))
     chosen: dict[str, str | None] = {}
     for kind, own, generic in (
@@ -128,11 +128,12 @@ def detect_parsers(
         hit = _pick(own, template) or _pick(generic, template)
         chosen[kind] = hit[0] if hit else None
         if hit:
-            evidence.append(f"{template_source} template has {hit[1]} -> {kind} parser {hit[0]}")
+            evidence.append(msg("model.parsers.hit_reasoning" if kind == "reasoning" else "model.parsers.hit_tool",
+                                source=template_source, markers=hit[1], parser=hit[0]))
         elif kind == "tool-call":
-            evidence.append(f"{template_source} template has no tool-call section -> no tool parser")
+            evidence.append(msg("model.parsers.no_tool", source=template_source))
         else:
-            evidence.append(f"{template_source} template has no thinking markers -> no reasoning parser")
+            evidence.append(msg("model.parsers.no_thinking", source=template_source))
     return ParserFacts(
         reasoning_parser=chosen["reasoning"],
         tool_call_parser=chosen["tool-call"],
