@@ -87,7 +87,7 @@ class RemoteFiles:
             return loads_strict(data)
         except ValueError as exc:  # includes UnicodeDecodeError
             first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise ModelFileError(self.show(name), f"is not valid JSON ({first})") from None
+            raise ModelFileError(self.show(name), msg("model.problem.bad_json", why=first)) from None
 
     def text(self, name: str) -> str | None:
         data = self.raw(name)
@@ -123,13 +123,11 @@ class RemoteFiles:
             raise ModelFileError(display, "truncated: the hub sent fewer than 8 bytes")
         (length,) = struct.unpack("<Q", first[:8])
         if length == 0:
-            raise ModelFileError(display, "safetensors header length is 0")
+            raise ModelFileError(display, msg("model.problem.header_zero"))
         if length > MAX_HEADER_BYTES:
-            raise ModelFileError(display, f"safetensors header length {length} bytes is absurd (limit "
-                                          f"{MAX_HEADER_BYTES}); corrupt file")
+            raise ModelFileError(display, msg("model.problem.header_absurd", length=length, limit=MAX_HEADER_BYTES))
         if length > size - 8:
-            raise ModelFileError(display, f"safetensors header length {length} runs past the end of the file "
-                                          f"({size} bytes); truncated upload?")
+            raise ModelFileError(display, msg("model.problem.header_past_end_upload", length=length, size=size))
         raw = first[8:8 + length]
         if len(raw) < length:
             raw += self.client.read(self.repo, name, len(first), 8 + length)

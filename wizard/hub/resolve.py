@@ -59,7 +59,6 @@ def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str
     remote = inspect_repo(ref.id, settings, revision)
     facts = remote.facts
     if ref.source == "modelscope":
-        note = (f"not downloaded yet: run `vllm-wizard download ms:{ref.id}` and serve the folder it prints "
-                "(or run vLLM with VLLM_USE_MODELSCOPE=True)")
+        note = msg("model.hub.ms_not_downloaded", repo=ref.id)
         facts = facts.model_copy(update={"notes": (*facts.notes, note)})
     return facts, ref.id
