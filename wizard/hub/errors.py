@@ -114,7 +114,8 @@ def offline(source: str, repo_id: str, cache: str, *, partial: str = "") -> Offl
 
 
 def unreachable(source: str, endpoint: str, reason: str) -> UnreachableError:
-    return UnreachableError(msg("hub.error.unreachable", endpoint=endpoint, reason=redact(reason),
+    reason = reason if isinstance(reason, Message) else redact(reason)  # a Message is the wizard's own words
+    return UnreachableError(msg("hub.error.unreachable", endpoint=endpoint, reason=reason,
                                 hint=endpoint_hint(source)))
 
 

@@ -144,7 +144,7 @@ def _fetch_locked(http: Http, url: str, headers: dict[str, str], t: Target, on_b
             match = _CONTENT_RANGE.fullmatch(response.headers.get("content-range", "").strip())
             if not match or int(match.group(1)) != have:
                 response.close()
-                raise NetworkError(f"the server resumed {f.path} at the wrong offset", url)
+                raise NetworkError(msg("hub.net.wrong_offset", path=f.path), url)
         expected = f.size - have
         if response.length is not None and response.length != expected:
             response.close()
@@ -172,7 +172,7 @@ def _fetch_locked(http: Http, url: str, headers: dict[str, str], t: Target, on_b
             os.close(fd)
         response.close()
         if got < expected:
-            raise NetworkError(f"connection closed after {have + got} of {f.size} bytes of {f.path}", url)
+            raise NetworkError(msg("hub.net.closed_after_file", got=have + got, expected=f.size, path=f.path), url)
     size = t.partial.stat().st_size
     if size != f.size:
         t.partial.unlink(missing_ok=True)
