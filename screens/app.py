@@ -42,6 +42,7 @@ from screens.state import (
     GoTo,
     InspectFinished,
     InspectStarted,
+    PasteRead,
     PrepFinished,
     PrepStarted,
     ProbeFinished,
@@ -54,10 +55,13 @@ from screens.state import (
 from screens.steps import step_class
 from screens.steps.base import StepScreen
 from screens.translate import translate_bindings
+from screens.widgets.paste_command import PasteCommand
+from wizard.errors import WizardError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from wizard.check.paste import Paste
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent
@@ -112,6 +116,7 @@ class WizardApp(App[Handoff]):
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
+        self._paste_waiting: Paste | None = None  # a pasted command, until its model is inspected
 
     # --- start-up ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -192,12 +197,14 @@ class WizardApp(App[Handoff]):
 
     def handle(self, payload: object) -> None:
         """An action (side effects: workers, screens, the end) or a state intent (folded)."""
-        actions: dict[type, Callable[[Any], None]] = {
+        actions: dict[type, Callable[[Any], object]] = {
             act.Navigate: self._navigate, act.Inspect: lambda p: self._start_inspect(p.text),
             act.StartDownload: lambda p: self._start_download(), act.CancelDownload: lambda p: self._cancel(),
             act.Launch: lambda p: self.action_launch(), act.Export: lambda p: self._export(p.kind),
             act.Exported: self._exported, act.Retry: lambda p: self._retry(p.group),
+            act.LaunchDetached: lambda p: self.action_launch_detached(), act.Replan: self._replan,
             DownloadEnded: self._download_ended, PrepFinished: self._prepared,
+            PasteCommand: lambda p: self.paste(p.text), InspectFinished: self._inspected,
         }
         handler = actions.get(type(payload))
         if handler is not None:
@@ -320,6 +327,45 @@ class WizardApp(App[Handoff]):
             # The weights are on disk now: inspect the local copy (exact headers, no estimates).
             self._start_inspect(self.state.model.text)
 
+    # --- a pasted command: its flags pinned, then the Plan step -------------------------------------
+    def paste(self, text: str) -> str | None:
+        """Read a pasted `vllm serve` command or YAML path (wizard.check) and inspect its model; the
+        Plan step opens once it is inspected. Returns the refusal, in one sentence, or None; the
+        screen then keeps the text with its secrets masked (wizard.check.paste.masked)."""
+        from screens.i18n import current_language
+        from wizard.check.paste import read_paste
+        from wizard.i18n import localize
+
+        try:
+            pasted = read_paste(text, self.state.vllm_version)
+        except WizardError as exc:
+            return localize(exc.message, current_language())
+        for note in pasted.notes:
+            self.notify(localize(note, current_language()), severity="warning", timeout=15)
+        model = self.state.model
+        if model.facts is not None and model.text == pasted.model and model.pending is None:
+            self._paste_waiting = None
+            self._use_paste(pasted)  # the same model is inspected already
+        else:
+            # Pins, GPUs and exposure change only once the model is found: a model that cannot be
+            # inspected leaves them as they were (the step shows why, as for a typed model).
+            self._paste_waiting = pasted
+            self._start_inspect(pasted.model)
+        return None
+
+    def _inspected(self, finished: InspectFinished) -> None:
+        self.dispatch(finished)
+        waiting = self._paste_waiting
+        if waiting is not None and finished.text == waiting.model and self.state.model.pending is None:
+            self._paste_waiting = None
+            self._use_paste(waiting)
+
+    def _use_paste(self, pasted: Paste) -> None:
+        """The command's flags become the pins; the Plan step (or the first step still missing input,
+        e.g. the API key a public host needs) shows its prediction."""
+        self.dispatch(PasteRead(pasted))
+        self.goto(STEPS.index("plan"))
+
     # --- the end: checks, exports and launch ----------------------------------------------------------
     def _maybe_prepare(self, again: bool = False) -> None:
         """On the Review step, run the launcher's preparation once per command (and again when it
@@ -372,24 +418,67 @@ class WizardApp(App[Handoff]):
         if done.message:
             self.notify(done.message)
 
-    def action_launch(self) -> None:
+    def _ready_command(self) -> tuple[LaunchCommand, Preparation | None] | None:
+        """The command to launch and its preparation, or None after saying why not."""
         command = self.derived.command
         if command is None:
             self.notify(t("plan.unavailable"), severity="warning")
-            return
+            return None
         prepared = self.state.prep
         if self.config.services.prepare is not None and not self.config.demo:
             if self.state.prep_pending or prepared is None:
                 self.notify(t("review.checking"), severity="warning")
                 self._maybe_prepare()
-                return
+                return None
             if not prepared.ok and not self.config.dry_run:
                 self.notify(t("review.blocked", reason=prepared.blocking[0]), severity="error", timeout=10)
-                return
+                return None
+        return (prepared.command if prepared is not None else command), prepared
+
+    def action_launch(self) -> None:
+        ready = self._ready_command()
+        if ready is None:
+            return
         # Workers are threads: cancel them so the process exits promptly before the exec.
         self._cancel_download.set()
         self.workers.cancel_all()
-        self.exit(Handoff(prepared.command if prepared is not None else command, prepared))
+        self.exit(Handoff(*ready))
+
+    def action_launch_detached(self) -> None:
+        """vLLM in the background, followed to its verdict on the Launch step (screens/steps/launch.py)."""
+        if self.config.demo or self.config.dry_run or self.config.services.launch is None:
+            from screens.i18n import current_language
+            from wizard.i18n import localize, msg
+
+            self.notify(localize(msg("launch.unavailable"), current_language()), severity="warning")
+            return
+        ready, plan = self._ready_command(), self.derived.plan
+        if ready is None or plan is None:
+            return
+        from screens.steps.launch import LaunchJob, LaunchStep
+
+        command, prepared = ready
+        vllm_exe = prepared.vllm_exe if prepared is not None else None
+        self.push_screen(LaunchStep(LaunchJob(plan, command, launch_options(self.state), vllm_exe)))
+
+    def _replan(self, replan: act.Replan) -> None:
+        """From a failed start back to the Plan step, the diagnosis's fix pinned; every input kept."""
+        while not isinstance(self.screen, StepScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if replan.pins:
+            self.dispatch(ApplyFix(replan.pins))
+        self.goto(STEPS.index("plan"))
+
+    def monitor_server(self, record_path: Path) -> None:
+        """The monitor on one launched server (the Launch step's `m`); Esc comes back."""
+        from screens.monitor.screen import MonitorScreen
+        from wizard.monitor.sampler import MonitorConfig
+
+        if self.current_mode != "wizard":
+            return
+        self.remove_mode("monitor")
+        self.add_mode("monitor", lambda: MonitorScreen(MonitorConfig(launch_record=record_path)))
+        self.switch_mode("monitor")
 
     # --- command palette --------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -397,6 +486,7 @@ class WizardApp(App[Handoff]):
             yield SystemCommand(t("cmd.goto", step=t(f"step.{name}.name")), t("cmd.goto_help"),
                                 partial(self.goto, index))
         yield SystemCommand(t("cmd.launch"), t("cmd.launch_help"), self.action_launch)
+        yield SystemCommand(t("paste.cmd"), t("paste.cmd_help"), self.action_paste_command)
         for number, fix in enumerate(self.derived.fixes, start=1):
             yield SystemCommand(t("cmd.fix", label=fix.label), fix.result, partial(self._apply_fix, number))
         for group in reversed(self._failed):
@@ -404,6 +494,11 @@ class WizardApp(App[Handoff]):
                                 partial(self.handle, act.Retry(group)))
         yield SystemCommand(t("cmd.monitor"), t("cmd.monitor_help"), self.action_monitor)
         yield from super().get_system_commands(screen)
+
+    def action_paste_command(self) -> None:
+        from screens.widgets.paste_command import PasteCommandDialog
+
+        self.push_screen(PasteCommandDialog())
 
     def _apply_fix(self, number: int) -> None:
         fix = self.derived.fixes[number - 1]

@@ -14,6 +14,7 @@ from screens.state import WizardState
 from wizard.errors import WizardError
 
 if TYPE_CHECKING:
+    from wizard.check.findings import Finding
     from wizard.hardware.facts import HardwareFacts
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
@@ -32,6 +33,7 @@ class Derived:
     fixes: tuple[Fix, ...] = ()
     command: LaunchCommand | None = None
     error: str | None = None  # an input the planner refused (one plain sentence from wizard/)
+    notices: tuple[Finding, ...] = ()  # a pasted command's check findings the plan does not show
 
 
 def hardware_for(state: WizardState) -> HardwareFacts | None:
@@ -58,7 +60,8 @@ def launch_options(state: WizardState) -> LaunchOptions:
 
     exp = state.exposure
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
-                         api_key=exp.api_key if exp.all_interfaces else None)
+                         api_key=exp.api_key if exp.all_interfaces else None,
+                         served_model_name=state.paste.served_model_name if state.paste else None)
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
@@ -84,8 +87,20 @@ def derive(state: WizardState) -> Derived:
         from wizard.planner.fixes import suggest_fixes
         from wizard.planner.plan import make_plan
 
-        plan = make_plan(request)
-        return Derived(hardware=hardware, plan=plan, fixes=tuple(suggest_fixes(plan)),
-                       command=build_command(plan, launch_options(state)))
+        # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
+        exact = state.paste is not None
+        plan = make_plan(request, exact=exact)
+        command = build_command(plan, launch_options(state))
+        notices: tuple[Finding, ...] = ()
+        fixes = tuple(suggest_fixes(plan, exact=exact))
+        if state.paste is not None:
+            from screens.i18n import current_language
+            from wizard.check.paste import extend_command, paste_review
+
+            notices, more = paste_review(state.paste, plan, current_language(), planner_fixes=bool(fixes))
+            command = extend_command(command, state.paste)
+            # check's own suggestions (a parser, ...) after the planner's, none twice.
+            fixes += tuple(f for f in more if all(f.pins != g.pins for g in fixes))
+        return Derived(hardware=hardware, plan=plan, fixes=fixes, command=command, notices=notices)
     except WizardError as exc:
         return Derived(error=exc.message)

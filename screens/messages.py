@@ -62,3 +62,15 @@ class Retry:
     """Run the failed work of this worker group again (Ctrl+T, or the command palette)."""
 
     group: str
+
+
+@dataclass(frozen=True)
+class LaunchDetached:
+    """Review's other launch: vLLM in the background, followed on the Launch step."""
+
+
+@dataclass(frozen=True)
+class Replan:
+    """Back to the Plan step from a failed start, with these settings pinned (empty: none)."""
+
+    pins: tuple[tuple[str, Any], ...] = ()

@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wizard.hardware.facts import HardwareFacts
     from wizard.launch.command import LaunchCommand
     from wizard.launch.options import LaunchOptions
     from wizard.launch.preflight import Consent
     from wizard.launch.prepare import Preparation
+    from wizard.launch.records import LaunchRecord
     from wizard.model.facts import ModelFacts
     from wizard.planner.plan import Plan
 
     PrepareFn = Callable[[Plan, LaunchCommand, LaunchOptions, Consent], Preparation]
+    StartFn = Callable[[Plan, LaunchCommand, LaunchOptions, Path | None], LaunchRecord]
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -49,6 +53,8 @@ class Services:
     download: Callable[[str, ProgressFn, threading.Event], None] | None = None
     # The launcher's preparation before Launch. None: launch without it (the demo prints, never execs).
     prepare: PrepareFn | None = None
+    # Start vLLM detached (the Launch step). None: no background launch (the demo runs no vLLM).
+    launch: StartFn | None = None
 
 
 def probe_hardware() -> HardwareFacts:
@@ -87,6 +93,13 @@ def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, c
     return prepare(plan, command, options, consent=consent)
 
 
+def start_detached(plan: Plan, command: LaunchCommand, options: LaunchOptions, vllm_exe: Path | None) -> LaunchRecord:
+    """`vllm-wizard serve --detach`'s own start (wizard/launch/detach.py), nothing added."""
+    from wizard.launch.detach import start_detached as start
+
+    return start(command, plan, options, vllm_exe=vllm_exe)
+
+
 def default_services() -> Services:
     return Services(probe=probe_hardware, inspect=inspect_model, cached_models=list_cached_models,
-                    download=download_model, prepare=prepare_launch)
+                    download=download_model, prepare=prepare_launch, launch=start_detached)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from screens.services import CachedModel
+    from wizard.check.paste import Paste
     from wizard.launch.prepare import Preparation
 
 STEPS = ("hardware", "model", "goals", "plan", "review")
@@ -79,6 +80,9 @@ class WizardState:
     # The launcher's preparation of the command on the Review step (wizard/launch/prepare.py).
     prep: Preparation | None = None
     prep_pending: bool = False
+    # A pasted `vllm serve` command or YAML (Model step / palette): its flags are the pins, and the
+    # flags the planner does not model go into the final command (screens/derive.py).
+    paste: Paste | None = None
 
     @property
     def pinned(self) -> dict[str, Any]:
@@ -199,9 +203,16 @@ class PrepFinished:
     prepared: Preparation | None  # the app drops results for a command that has since changed
 
 
+@dataclass(frozen=True)
+class PasteRead:
+    """A pasted command, read (wizard.check.paste): its pins, GPUs and exposure; its model is inspected next."""
+
+    paste: Paste
+
+
 StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
                | InspectStarted | InspectFinished | InspectFailed | DownloadProgress | DownloadEnded | SetGoals
-               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished)
+               | SetExposure | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished | PasteRead)
 
 
 def _pins(pins: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -270,8 +281,28 @@ def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
     )
 
 
+def _reduce_paste(state: WizardState, intent: PasteRead) -> WizardState:
+    paste, hw = intent.paste, state.hardware
+    if paste.gpu_indices:
+        if hw.detected is not None and not hw.use_catalog:
+            chosen = _reduce_hardware(hw, ChooseGpus(paste.gpu_indices))
+            hw = chosen if chosen.selected else hw  # none of them here: the GPUs chosen before stay
+        else:
+            hw = replace(hw, catalog_count=len(paste.gpu_indices))
+    exposure = replace(state.exposure,
+                       all_interfaces=state.exposure.all_interfaces if paste.all_interfaces is None else paste.all_interfaces,
+                       port=paste.port or state.exposure.port)
+    # The command's pins replace the earlier ones; while `paste` is set the plan is exact (nothing
+    # chosen: unset flags at the release's defaults), so what is predicted is exactly that command.
+    return replace(state, paste=paste, pins=paste.pins, hardware=hw, exposure=exposure)
+
+
 def reduce(state: WizardState, intent: Any) -> WizardState:
     """The state after `intent`; unknown intents leave it unchanged."""
+    if isinstance(intent, PasteRead):
+        return _reduce_paste(state, intent)
+    if isinstance(intent, InspectStarted) and state.paste is not None and intent.text != state.paste.model:
+        state = replace(state, paste=None)  # another model typed by hand: no longer that command
     if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
     if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | DownloadProgress
@@ -320,4 +351,4 @@ def blocked_reason(state: WizardState) -> str | None:
 def plan_inputs(state: WizardState) -> tuple:
     """Everything the plan depends on: the app re-plans only when this changes."""
     return (state.hardware, state.model.facts, state.model.ref, state.goals, state.pins, state.vllm_version,
-            state.exposure)
+            state.exposure, state.paste)

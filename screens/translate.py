@@ -7,11 +7,15 @@ text in its own copy of the bindings (the footer and the command palette show th
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 
-from screens.i18n import has_key, t
+from screens.i18n import current_language, has_key, t
+
+_KEY = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+$")
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -19,6 +23,17 @@ def translate_bindings(node: DOMNode) -> None:
     for key, bindings in table.items():
         table[key] = [
             replace(b, description=t(b.description), tooltip=t(b.tooltip) if has_key(b.tooltip) else b.tooltip)
-            if has_key(b.description) else b
+            if has_key(b.description) else _core_text(b)
             for b in bindings
         ]
+
+
+def _core_text(binding: Binding) -> Binding:
+    """A description that is a key of the core's catalog (wizard/i18n), in the screens' language."""
+    if not _KEY.match(binding.description or ""):  # Textual's own "Quit": no catalog read at start-up
+        return binding
+    from wizard.i18n import catalog, localize, msg
+
+    if binding.description in catalog("en"):
+        return replace(binding, description=localize(msg(binding.description), current_language()))
+    return binding

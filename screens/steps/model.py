@@ -16,6 +16,7 @@ from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
 from screens.state import ModelState, WizardState
 from screens.steps.base import StepScreen
+from screens.widgets.paste_command import PasteInput
 from wizard.model.facts import ModelFacts
 
 GIB = 1 << 30
@@ -47,7 +48,10 @@ class ModelStep(StepScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(t("step.model.title"), classes="title")
-        yield Input(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
+        yield PasteInput(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
+        refusal = Static("", id="paste-error", classes="error")
+        refusal.display = False  # a refused paste's one sentence, shown under the input
+        yield refusal
         yield Static("", id="model-status")
         yield Static("", id="model-facts")
         with Horizontal(id="download-row"):
@@ -113,8 +117,25 @@ class ModelStep(StepScreen):
 
     @on(Input.Submitted, "#model-input")
     def _submit(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.intend(Inspect(event.value.strip()))
+        from wizard.check.paste import looks_like_command
+
+        text = event.value.strip()
+        error = self.query_one("#paste-error", Static)
+        error.update("")
+        error.display = False
+        if text and looks_like_command(text):
+            # A pasted `vllm serve` command or YAML path: the Plan step opens with its flags pinned.
+            refused = self.wizard.paste(text)
+            if refused is not None:
+                from wizard.check.paste import masked
+
+                error.update(refused)  # the input keeps the text (secrets masked): nothing is lost
+                error.display = True
+                event.input.value = masked(event.value)
+            else:
+                event.input.value = self.wizard.state.model.text  # the model, not the command (secrets)
+        elif text:
+            self.intend(Inspect(text))
 
     @on(OptionList.OptionSelected, "#cached")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -18,6 +18,7 @@ from screens.state import ApplyFix, ClearPin, SetPin, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.budget import BudgetBars
 from screens.widgets.edit_setting import EditSetting, Result, shown
+from screens.widgets.paste_command import notice_lines
 from wizard.planner.fixes import Fix
 from wizard.planner.input_settings import quiet_inputs
 from wizard.planner.plan import Plan
@@ -103,6 +104,7 @@ class PlanStep(StepScreen):
         self.query_one("#budget", BudgetBars).show_plan(plan)
         self.set_text("#kv", kv_line(plan) if plan else "")
         warnings = "\n".join(t("plan.warning", message=w.message) for w in plan.warnings) if plan else ""
+        warnings = "\n".join(filter(None, [warnings, *notice_lines(state, derived)]))
         self.set_text("#warnings", warnings)
         self.query_one("#warnings").display = bool(warnings)
         if plan is not None:

@@ -1,5 +1,6 @@
 """Step 5: review. The exact command (secrets masked), its environment and config YAML, the
-launcher's checks, exports, and Launch, which ends the app and hands the terminal to `vllm serve`."""
+launcher's checks, exports, and Launch, which ends the app and hands the terminal to `vllm serve`;
+`b` launches in the background instead and goes on to the Launch step (screens/steps/launch.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from textual.widgets import Button, Static
 from screens.derive import Derived
 from screens.exporting import export_context, formats, render
 from screens.i18n import t
-from screens.messages import Export, Launch
+from screens.messages import Export, Launch, LaunchDetached
 from screens.state import WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.export_picker import ExportPicker
@@ -48,6 +49,7 @@ class ReviewStep(StepScreen):
     NEXT_LABEL = "review.launch"
     BINDINGS = [
         Binding("l", "launch", "key.launch"),
+        Binding("b", "launch_detached", "launch.key.background"),
         Binding("y", "copy", "key.copy"),
         Binding("x", "export", "key.export"),
     ]
@@ -110,6 +112,15 @@ class ReviewStep(StepScreen):
 
     def action_launch(self) -> None:
         self.intend(Launch())
+
+    def action_launch_detached(self) -> None:
+        self.intend(LaunchDetached())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "launch_detached":  # only where a vLLM can be started (not the demo, not --dry-run)
+            config = self.wizard.config
+            return config.services.launch is not None and not config.demo and not config.dry_run
+        return True
 
     @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:

@@ -46,7 +46,8 @@ def main() -> int:
     config = FakeConfig(mode=os.environ.get("FAKE_OPENAI_MODE", "healthy"),
                         model=option(argv, "--served-model-name", model),
                         max_model_len=int(option(argv, "--max-model-len", "4096")),
-                        api_key=os.environ.get("VLLM_API_KEY") or None)
+                        api_key=os.environ.get("VLLM_API_KEY") or None,
+                        reasoning="--reasoning-parser" in argv)  # vLLM with a parser splits the thinking off
     server = FakeOpenAI(config, port=port)
     done = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -78,6 +78,7 @@ def test_a_start_that_dies_shows_the_log_tail_and_the_diagnosis(llama_folder, fa
     assert "Last lines of the log:" in captured.out and "No available memory for the cache blocks" in captured.out
     assert "no_kv_cache_memory" in captured.err and "Fix:" in captured.err
     assert "exited during start-up (while compiling (torch.compile)" in captured.err
+    assert "To re-plan with the fix, run the same command with: --set " in captured.out  # as the app's `r`
 
 
 def test_a_start_that_never_gets_healthy_stops_waiting_at_the_limit(llama_folder, fake_vllm, port, capsys,

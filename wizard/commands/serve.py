@@ -186,4 +186,12 @@ def _detached(plan, command, options, install, key_env, args) -> int:
         printer(event)
         if isinstance(event, Verdict):
             verdict = event
+    if verdict is not None and verdict.diagnoses:  # the app's Launch step offers the same re-plan as `r`
+        from wizard.launch.diagnosis import replan_for
+        from wizard.launch.startup import read_log
+
+        replan = replan_for(plan, verdict.diagnoses, read_log(record.log_path))
+        if replan is not None:
+            sets = " ".join(f"--set {pin}" for pin in replan.label.split())
+            _say(localize(msg("launch.replan_cli", sets=sets)))
     return verdict.exit_code if verdict is not None else EXIT_DIED

@@ -64,8 +64,9 @@ def _free_ratio(plan: Plan) -> float:
     return (w.total - w.others - w.context - FREE_MARGIN) / w.total if w.total else 0.0
 
 
-def suggest_fixes(plan: Plan, *, limit: int = 4) -> list[Fix]:
-    """Fixes for a failing plan, cheapest first, each verified to start when re-planned."""
+def suggest_fixes(plan: Plan, *, limit: int = 4, exact: bool = False) -> list[Fix]:
+    """Fixes for a failing plan, cheapest first, each verified to start when re-planned (`exact`:
+    predicted as the plan was, the rest at release defaults; see make_plan)."""
     if plan.ok:
         return []
     fixes: list[Fix] = []
@@ -74,7 +75,7 @@ def suggest_fixes(plan: Plan, *, limit: int = 4) -> list[Fix]:
         if key in seen:
             continue
         request = plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}})
-        trial = make_plan(request)
+        trial = make_plan(request, exact=exact)
         if trial.ok:
             seen.add(key)
             fixes.append(Fix(key, label, pins, f"{trial.kv_cache_tokens:,} KV tokens, "
