@@ -181,3 +181,30 @@ def test_a_cli_error_in_chinese(zh_env):
 if __name__ == "__main__":  # print what a zh_CN run leaves in English: python tests/test_zh_output.py TEXTFILE
     for line in untranslated(Path(sys.argv[1]).read_text(encoding="utf-8")):
         print(line)
+
+
+def test_every_headless_command_takes_lang():
+    from wizard.cli import COMMANDS, build_parser
+
+    for name in COMMANDS:
+        parser = build_parser(name)
+        sub = next(a for a in parser._actions if a.dest == "command").choices[name]
+        assert "--lang" in sub._option_string_actions, name
+
+
+def test_lang_defaults_to_the_locale(zh_env):
+    env = {**zh_env, "LANG": "zh_CN.UTF-8"}
+    result = run_cli("plan", "/no/such/model", "--gpu", "H100", env=env)
+    assert result.returncode == 2 and "没有" in result.stderr, result.stderr
+    result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--lang", "en", env=env)
+    assert result.returncode == 2 and "no such model folder" in result.stderr, result.stderr
+
+
+def test_json_stays_english(llama, zh_env):
+    import json
+
+    result = run_cli("plan", str(llama), "--gpu", "L4", "--vllm-version", "0.10.1", "--set", "max-model-len=131072",
+                     "--json", "--lang", "zh_CN", env=zh_env)
+    data = json.loads(result.stdout)
+    assert data["startup"]["failure"]["message"].startswith("To serve at least one request"), data["startup"]
+    assert not re.search(r"[\u4e00-\u9fff]", result.stdout)
