@@ -154,5 +154,5 @@ def validate(install: VllmInstall, argvs: list[list[str]], *, deep: bool = True,
         text = item.get("error") or item.get("error_type") or "refused"
         why = explain(text)
         out.append(Validation(False, item["stage"], text, why.code if why else "other",
-                              why.fix if why else "Change the setting vLLM names, or re-plan."))
+                              why.fix if why else msg("launch.vllm_fix.unknown")))
     return out
