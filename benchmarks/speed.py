@@ -4,7 +4,8 @@
 
 Measures, as medians:
 - `vllm-wizard --version` wall time (target < 150 ms),
-- one planner call, make_plan(), in-process (target < 2 ms; the UI re-plans on every keystroke),
+- one planner call, make_plan(), in-process (target < 50 ms, issue 14's re-plan: the chooser's search
+  predicts and scores many candidates; the UI re-plans on every keystroke),
 - `vllm-wizard plan FOLDER --gpu H100 --json` wall time on a 70B-shaped local folder (target < 300 ms).
 Exit status 1 if a target is missed.
 """
@@ -70,7 +71,7 @@ def main() -> int:
             start = time.perf_counter()
             make_plan(request)
             samples.append((time.perf_counter() - start) * 1000)
-        results["make_plan() ms (70B on 4x L4, goal 32k)"] = (statistics.median(samples), 2)
+        results["make_plan() ms (70B on 4x L4, goal 32k)"] = (statistics.median(samples), 50)
         cmd = [*base, "plan", str(folder), "--gpu", "H100", "--gpu-count", "4", "--json"]
         results["plan --json wall ms (30-shard 70B folder)"] = (wall_ms(cmd, args.runs, env), 300)
 

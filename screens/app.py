@@ -114,6 +114,7 @@ class WizardApp(App[Handoff]):
         self._inputs: tuple | None = None
         self._cancel_download = threading.Event()
         self._overwrite: set[str] = set()  # exports the user asked twice for: replace the file
+        self._acknowledged: LaunchCommand | None = None  # a warned plan launches on the second ask
         self._failed: dict[str, str] = {}  # worker group -> its worker's name, for Ctrl+T; newest last
         self.work_started = False  # the workers deferred past the first frame have started
         self._paste_waiting: Paste | None = None  # a pasted command, until its model is inspected
@@ -433,6 +434,8 @@ class WizardApp(App[Handoff]):
             if not prepared.ok and not self.config.dry_run:
                 self.notify(t("review.blocked", reason=prepared.blocking[0]), severity="error", timeout=10)
                 return None
+        if not self._warnings_acknowledged(command):
+            return None
         return (prepared.command if prepared is not None else command), prepared
 
     def action_launch(self) -> None:
@@ -479,6 +482,21 @@ class WizardApp(App[Handoff]):
         self.remove_mode("monitor")
         self.add_mode("monitor", lambda: MonitorScreen(MonitorConfig(launch_record=record_path)))
         self.switch_mode("monitor")
+
+    def _warnings_acknowledged(self, command: LaunchCommand) -> bool:
+        """A plan with warnings launches on the second request for the same command: the first
+        only says how many warnings stand (issue 14: a warning never hides behind a green tick)."""
+        plan = self.derived.plan
+        if plan is None or not plan.warnings or self._acknowledged == command:
+            return True
+        self._acknowledged = command
+        from wizard.i18n import localize, msg
+
+        from screens.i18n import current_language
+
+        text = localize(msg("chooser.review.confirm_launch", count=len(plan.warnings)), current_language())
+        self.notify(text, severity="warning", timeout=10)
+        return False
 
     # --- command palette --------------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -70,8 +70,11 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
     model = state.model
     if model.facts is None:
         return None
+    from wizard.hardware.host import host_memory_for
+
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
-                       gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref)
+                       gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
+                       host_memory_bytes=host_memory_for(hardware.source, None))
 
 
 def derive(state: WizardState) -> Derived:

@@ -16,7 +16,7 @@ from textual.widgets import Button, Static
 
 from screens.derive import Derived
 from screens.exporting import export_context, formats, render
-from screens.i18n import t
+from screens.i18n import current_language, t
 from screens.messages import Export, Launch, LaunchDetached
 from screens.state import WizardState
 from screens.steps.base import StepScreen
@@ -44,6 +44,19 @@ def checks_content(prepared: Preparation) -> Content:
     return Content("\n").join(lines)
 
 
+def review_text(key: str, **params: object) -> str:
+    """Text from the core catalog (area `chooser`) in the screens' language."""
+    from wizard.i18n import localize, msg
+
+    return localize(msg(key, **params), current_language())
+
+
+def review_text_of(message: str) -> str:
+    from wizard.i18n import localize
+
+    return localize(message, current_language())
+
+
 class ReviewStep(StepScreen):
     STEP = 4
     NEXT_LABEL = "review.launch"
@@ -58,6 +71,7 @@ class ReviewStep(StepScreen):
         yield Static("", id="review-verdict")
         yield Static(t("review.command"), classes="subtitle")
         yield Static("", id="review-command", classes="code")
+        yield Static("", id="review-warnings")
         yield Static(t("review.env"), classes="subtitle")
         yield Static("", id="review-env", classes="code")
         yield Static(t("review.checks"), classes="subtitle", id="review-checks-title")
@@ -86,10 +100,17 @@ class ReviewStep(StepScreen):
             self.set_text("#review-verdict", derived.error or t("plan.unavailable"))
         elif plan.ok and prepared is not None and prepared.planned == derived.command and not prepared.ok:
             self.set_text("#review-verdict", t("review.check_failed"))
+        elif plan.ok and plan.warnings:
+            self.set_text("#review-verdict", review_text("chooser.review.ready_with_warnings", count=len(plan.warnings)))
         elif plan.ok:
             self.set_text("#review-verdict", t("review.ready"))
         else:
             self.set_text("#review-verdict", t("review.predicted_failure", code=plan.failure_code))
+        # Every warning of the plan again here: a green "Ready" never hides one (issue 14).
+        warnings = "\n".join(t("plan.warning", message=review_text_of(w.message)) for w in plan.warnings) \
+            if plan is not None else ""
+        self.set_text("#review-warnings", warnings)
+        self.query_one("#review-warnings").display = bool(warnings)
         self.set_text("#review-command", command.shell_line() if command else "")
         env = command.display_env() if command else {}
         self.set_text("#review-env", "\n".join(f"{k}={v}" for k, v in env.items()) or "-")

@@ -68,12 +68,14 @@ def test_context_shortfall_caps_max_model_len_with_a_reason():
     assert "Capped at" in p.reasons["max_model_len"]
 
 
-def test_context_goal_uses_fewest_gpus_that_meet_it():
+def test_context_goal_uses_every_selected_gpu():
+    # Issue 14: the user rented four L4s; two would reach 64k, but four are faster and hold more.
     hw = hardware(*(gpu(i, **L4) for i in range(4)))
     p = plan(hw, goals=Goals(context=65536))
     assert p.ok and p.settings.max_model_len == 65536
-    assert p.settings.tensor_parallel_size == 2  # one L4 holds ~24k, two hold 64k
-    assert "fewest GPUs" in p.reasons["tensor_parallel_size"]
+    assert p.settings.tensor_parallel_size * p.settings.pipeline_parallel_size == 4
+    assert "Tensor parallel over 4 GPUs" in p.reasons["tensor_parallel_size"]
+    assert "Predicted:" in p.reasons["tensor_parallel_size"]
 
 
 def test_context_goal_beyond_training_warns():

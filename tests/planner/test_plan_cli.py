@@ -122,3 +122,24 @@ def test_human_output_offers_verified_fixes(llama_folder, cli_env):
     assert result.returncode == 3
     assert "predicted to FAIL" in result.stdout and "Fixes" in result.stdout
     assert "cap context at" in result.stdout and "--set max-model-len=" in result.stdout
+
+
+def test_host_memory_bounds_cpu_offload(llama_folder, cli_env):
+    # 15 GiB of bf16 weights on a 12 GiB card under the quality priority: offload is the lossless way,
+    # but only if host RAM (less a margin) holds it; otherwise a lossy load is the honest answer.
+    common = ("--gpu", "RTX 3060", "--vllm-version", "0.11.0", "--priority", "quality", "--context", "4096")
+    big, data = plan_json(llama_folder, *common, "--host-memory", "64", env=cli_env)
+    assert big.returncode == 0, big.stderr
+    assert data["settings"]["cpu_offload_gb"] > 0 and data["settings"]["quantization"] is None
+    small, data = plan_json(llama_folder, *common, "--host-memory", "6", env=cli_env)
+    assert data["settings"]["cpu_offload_gb"] * 2 ** 30 <= (6 - 4) * 2 ** 30
+    assert data["settings"]["quantization"] in {"fp8", "bitsandbytes"}
+    bad = run_cli("plan", str(llama_folder), "--gpu", "RTX 3060", "--host-memory", "0", env=cli_env)
+    assert bad.returncode == 2 and "--host-memory" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_latency_priority_is_accepted(llama_folder, cli_env):
+    result, data = plan_json(llama_folder, "--gpu", "L4", "--gpu-count", "2", "--vllm-version", "0.11.0",
+                             "--priority", "latency", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "for one request" in data["reasons"]["tensor_parallel_size"]

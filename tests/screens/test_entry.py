@@ -18,7 +18,7 @@ from wizard.launch.execute import child_environment
 from wizard.launch.preflight import Check, PreflightReport
 from wizard.launch.prepare import Preparation
 
-KEYS_TO_LAUNCH = ("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "l")
+KEYS_TO_LAUNCH = ("ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n", "l", "l")  # warnings: Launch asks once
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_dry_run_prints_the_command_and_the_checks_and_execs_nothing(drive_headl
     monkeypatch.setattr(handoff_module, "exec_command", lambda h: pytest.fail("--dry-run must not exec"))
     monkeypatch.setattr(services, "default_services", lambda: services.Services(
         probe=demo_probe, inspect=demo_inspect, cached_models=list, download=None, prepare=prepare))
-    drive_headless.extend([*KEYS_TO_LAUNCH[:-1], "wait", "l"])
+    drive_headless.extend([*KEYS_TO_LAUNCH[:-2], "wait", "l", "l"])
     assert run_app(["Qwen/Qwen3-14B", "--dry-run", "--vllm-version", "0.33.0", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "--dry-run: the command:" in out and "vllm serve Qwen/Qwen3-14B" in out

@@ -57,7 +57,7 @@ def test_happy_path_ends_with_the_exact_argv_to_exec():
             seen.append(type(app.screen))
             assert seen == [HardwareStep, ModelStep, GoalsStep, PlanStep, ReviewStep]
             assert "vllm serve Qwen/Qwen3-14B" in screen_text(app)
-            await press(pilot, "l")
+            await press(pilot, "l", "l")  # a plan with warnings asks once
         return app.return_value.command
 
     command = run(drive())
@@ -87,7 +87,7 @@ def test_no_gpu_says_why_and_plans_for_catalog_gpus():
             plan = app.derived.plan
             assert plan is not None and plan.request.hardware.source == "catalog"
             assert len(plan.ranks) >= 1 and plan.ranks[0].total == app.derived.hardware.gpus[0].total_bytes
-            await press(pilot, "ctrl+n", "l")
+            await press(pilot, "ctrl+n", "l", "l")  # a plan with warnings asks once
         return app.return_value.command
 
     command = run(drive())
@@ -125,7 +125,7 @@ def test_going_back_and_forth_loses_nothing():
             await press(pilot, "ctrl+n")
             table = app.screen.query_one("#settings")
             assert table.get_cell("enforce_eager", "pin") == "*"  # the pin is still marked in the table
-            await press(pilot, "ctrl+n", "l")
+            await press(pilot, "ctrl+n", "l", "l")  # a plan with warnings asks once
         return app.return_value.command
 
     command = run(drive())
@@ -149,13 +149,14 @@ def test_a_predicted_failure_is_shown_and_fixed_with_one_key():
             plan = app.derived.plan
             assert plan is not None and not plan.ok and plan.failure_code == "max_model_len_exceeds_kv_cache"
             text = screen_text(app)
-            assert "predicted to fail" in text and "1 cap context at" in text
+            # TP pinned below the GPUs there are: "use all 2 GPUs" comes first (issue 14), then the cap.
+            assert "predicted to fail" in text and "1 use 2 GPUs" in text and "2 cap context at" in text
             keys = [fix.key for fix in app.derived.fixes]
             assert "more_gpus" in keys
             await press(pilot, str(keys.index("more_gpus") + 1))
             assert app.derived.plan.ok and app.state.pinned["tensor_parallel_size"] == 2
             assert "predicted to start" in screen_text(app)
-            await press(pilot, "ctrl+n", "l")
+            await press(pilot, "ctrl+n", "l", "l")  # a plan with warnings asks once
         return app.return_value.command
 
     command = run(drive())
@@ -199,7 +200,7 @@ def test_serving_on_all_interfaces_needs_a_key_that_never_shows():
             await press(pilot, "ctrl+n", "ctrl+n")
             text = screen_text(app)
             assert "VLLM_API_KEY=<set>" in text and key.get_secret_value() not in text
-            await press(pilot, "l")
+            await press(pilot, "l", "l")  # a plan with warnings asks once
         return app.return_value.command, key.get_secret_value()
 
     command, key = run(drive())
@@ -265,7 +266,7 @@ def test_launch_hands_over_the_command_spelled_for_the_installed_vllm():
             await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
             text = screen_text(app)
             assert "port: port check ok" in text and "--fitted" in text
-            await press(pilot, "l")
+            await press(pilot, "l", "l")  # a plan with warnings asks once
         return app.return_value
 
     handoff = run(drive())
@@ -295,8 +296,31 @@ def test_keyboard_only_at_80x24_from_an_empty_model_field():
             assert app.derived.plan.ok and not app.derived.fixes
             await press(pilot, "ctrl+n")
             assert "Launch (l)" in screen_text(app)
-            await press(pilot, "l")
+            await press(pilot, "l", "l")  # a plan with warnings asks once
         return app.return_value.command
 
     command = run(drive())
     assert command.argv == expected_command(Goals(context=8192)).argv
+
+
+def test_review_repeats_every_warning_and_launch_asks_once():
+    async def drive():
+        app = make_app()
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+n", "ctrl+n", "ctrl+n")
+            assert isinstance(app.screen, ReviewStep)
+            plan = app.derived.plan
+            assert plan.ok and plan.warnings  # the demo plan carries at least one warning
+            text = screen_text(app)
+            assert "warning(s) below" in text
+            shown = str(app.screen.query_one("#review-warnings").render())
+            for warning in plan.warnings:
+                assert warning.message[:30] in " ".join(shown.split()), warning.code
+            await press(pilot, "l")
+            assert app.return_value is None and isinstance(app.screen, ReviewStep)
+            assert any("Launch again to start anyway" in str(n.message) for n in app._notifications)
+            await press(pilot, "l")  # asked once: the second request launches
+        return app.return_value.command
+
+    assert run(drive()).argv == DEMO_ARGV

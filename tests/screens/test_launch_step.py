@@ -91,8 +91,16 @@ def body(step: LaunchStep) -> str:
     return "\n".join(str(w.render()) for w in step.query("Static"))
 
 
-async def launch(pilot) -> LaunchStep:
+async def press_launch(pilot) -> None:
+    """`b` on Review; a plan with warnings asks once (issue 14), so a second `b` confirms."""
     await pilot.press("b")
+    await pilot.pause()
+    if not isinstance(pilot.app.screen, LaunchStep):
+        await pilot.press("b")
+
+
+async def launch(pilot) -> LaunchStep:
+    await press_launch(pilot)
     await pilot.pause()
     step = pilot.app.screen
     assert isinstance(step, LaunchStep)
@@ -184,7 +192,7 @@ def test_cancel_stops_waiting_and_offers_to_stop_the_server(monkeypatch):
         app = launch_app()
         async with app.run_test(size=(80, 24)) as pilot:
             await to_review(pilot)
-            await pilot.press("b")
+            await press_launch(pilot)
             await pilot.pause()
             step = app.screen
             assert isinstance(step, LaunchStep)
@@ -228,7 +236,7 @@ def test_the_demo_offers_no_background_launch():
                 await settle(pilot)
             assert isinstance(app.screen, ReviewStep)
             assert "Background" not in shown(app)
-            await pilot.press("b")
+            await press_launch(pilot)
             await pilot.pause()
             assert isinstance(app.screen, ReviewStep)
 
@@ -247,7 +255,7 @@ def test_a_launch_that_cannot_start_says_why_and_replans_without_a_pin():
         async with app.run_test(size=(80, 24)) as pilot:
             await to_review(pilot)
             before = app.state
-            await pilot.press("b")
+            await press_launch(pilot)
             step = app.screen
             assert isinstance(step, LaunchStep)
             await until(pilot, lambda: step.check_action("replan", ()), "the failure")
@@ -277,7 +285,7 @@ def test_following_that_breaks_says_so_and_leaves_the_server_to_the_user(monkeyp
         app = launch_app()
         async with app.run_test(size=(80, 24)) as pilot:
             await to_review(pilot)
-            await pilot.press("b")
+            await press_launch(pilot)
             step = app.screen
             await until(pilot, lambda: "Stopped following" in shown(app), "the failure")
             assert "No space left on device" in shown(app) and step.record is not None

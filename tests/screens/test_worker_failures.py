@@ -184,7 +184,7 @@ def test_launch_checks_that_raise_block_the_launch_until_they_run():
             await press(pilot, "ctrl+t")
             assert app.state.prep is not None and app.state.prep.ok
             assert "port 8000 is free" in screen_text(app)
-            await press(pilot, "l")
+            await press(pilot, "l", "l")  # a plan with warnings asks once
         return app.return_value
 
     assert run(drive()) is not None

@@ -22,6 +22,8 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     hw.add_argument("--gpu-memory", type=float, metavar="GIB", help="total memory per GPU as CUDA reports it")
     hw.add_argument("--gpu-used", type=float, metavar="GIB", help="memory already held per GPU by other processes")
     hw.add_argument("--compute-capability", metavar="X.Y", help="override the compute capability")
+    hw.add_argument("--host-memory", type=float, metavar="GIB",
+                    help="host RAM in GiB, bounding CPU offload (default: this machine's, or unknown for --gpu)")
     v = p.add_argument_group("vLLM")
     v.add_argument("--vllm-version", metavar="X.Y.Z", help="release to plan for (default: the installed vLLM)")
     v.add_argument("--set", dest="pins", action="append", default=[], metavar="NAME=VALUE",
@@ -32,12 +34,14 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("goals")
     g.add_argument("--context", type=int, metavar="N", help="tokens per request wanted")
     g.add_argument("--concurrency", type=int, metavar="N", help="requests served at once at that length")
-    g.add_argument("--priority", choices=("balanced", "throughput", "context", "quality"), default="balanced")
+    g.add_argument("--priority", choices=("balanced", "throughput", "latency", "context", "quality"),
+                   default="balanced")
 
 
 def build_request(args: argparse.Namespace):
     """Facts + pins + goals → PlanRequest (all input validation happens here: exit 2 on bad input)."""
     from wizard.errors import InputError
+    from wizard.hardware.host import host_memory_for
     from wizard.hardware.selection import hardware_for
     from wizard.i18n import msg
     from wizard.hub.resolve import load_model_facts
@@ -50,6 +54,9 @@ def build_request(args: argparse.Namespace):
                         ("--nodes", args.nodes)):
         if value is not None and value < 1:
             raise InputError(msg("launch.plan.at_least_one", flag=flag, value=value))
+    host_gib = getattr(args, "host_memory", None)
+    if host_gib is not None and not host_gib > 0:
+        raise InputError(msg("launch.plan.host_memory", gib=host_gib))
     pins = parse_pins(args.pins)
     version = args.vllm_version or installed_version() or NEWEST_KNOWN
     VllmVersion.parse(version)  # refuse a malformed or too-old version before any I/O
@@ -59,6 +66,7 @@ def build_request(args: argparse.Namespace):
         hardware=hardware, model=model, vllm_version=version, gpu_indices=indices, pinned=pins,
         goals=Goals(context=args.context, concurrency=args.concurrency, priority=args.priority), model_ref=model_ref,
         nodes=args.nodes, rdma=_rdma(args), draft_model=_draft_model(pins),
+        host_memory_bytes=host_memory_for(hardware.source, host_gib),
     )
     # A real start-up of the same setup measured A, N and G: plan with those instead of estimates.
     from wizard.locations import calibration_file

@@ -1,8 +1,8 @@
-"""Choose every unpinned setting, each with a one-sentence reason, by predicting vLLM's start-up.
+"""Settings under construction: the base draft for one parallel shape, each value with a reason.
 
-The search is small and deterministic: parallel shapes from fewest GPUs up; inside each shape a
-ladder of cheaper remedies (higher utilization, a smaller profile batch, fp8 KV cache, eager mode);
-then the last resorts on the best shape (cap the context, online fp8 weights, CPU offload).
+The search over shapes and remedies lives in wizard.planner.search (candidates, rank); this module
+holds what every candidate starts from (vLLM's defaults for the shape, the dtype, parsers, the
+free-memory cap on utilization) and the context arithmetic the search shares.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.hardware.facts import GpuFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks, parallel
@@ -94,21 +95,22 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
 
 
 def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: int) -> Draft:
-    model, pins, goals = request.model, dict(request.pinned), request.goals
+    model, pins = request.model, dict(request.pinned)
     d = Draft(values={**Settings().model_dump(), **pins}, reasons={}, pinned=frozenset(pins))
     chosen = gpus[: tp * pp]
     cc = chosen[0].cc_tuple
     heads = model.arch.num_attention_heads
-    fewest = goals.priority != "throughput"
     if request.nodes > 1:
         why = parallel.describe_multinode(tp, pp, heads, request.nodes, len(gpus) // request.nodes)
     else:
-        why = parallel.describe(tp, pp, heads, fewest)
+        from wizard.planner.candidates import describe_shape
+
+        why = describe_shape(tp, pp, heads, tp * pp, len(gpus), False)
     d.choose("tensor_parallel_size", tp, why)
     d.choose("pipeline_parallel_size", pp, why)
     _choose_dtype(d, model, cc)
     _choose_quantization(d, model)
-    d.choose("kv_cache_dtype", "auto", "The KV cache keeps the model's precision; capacity is sufficient without fp8.")
+    d.choose("kv_cache_dtype", "auto", msg("chooser.kv.auto"))
     d.choose("block_size", default_block_size(model.arch, cc),
              "vLLM's default block size for this attention backend.")
     tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
@@ -130,16 +132,21 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
 
     graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
     util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
-    busy = any(checks.others_bytes(g) > GIB for g in chosen)
-    d.choose("gpu_memory_utilization", util,
-             f"Other processes already hold memory on the chosen GPUs, so vLLM may ask for at most {util:.2f} of the total."
-             if busy or util < version.default_gpu_memory_utilization
-             else f"vLLM {version}'s default; it leaves room for the CUDA context and graph capture.")
+    others = max(checks.others_bytes(g) for g in chosen)
+    if util <= 0:
+        why = msg("chooser.util.no_free", held=others / GIB)
+    elif others > GIB:
+        why = msg("chooser.util.busy", util=util, held=others / GIB)
+    elif util < version.default_gpu_memory_utilization:
+        why = msg("chooser.util.outside", util=util, version=str(version))
+    else:
+        why = f"vLLM {version}'s default; it leaves room for the CUDA context and graph capture."
+    d.choose("gpu_memory_utilization", util, why)
     d.choose("decode_context_parallel_size", 1, "Decode context parallel only helps MLA models on many GPUs at very long context.")
     d.choose("enable_prefix_caching", None, f"vLLM {version}'s default for this model type.")
     d.choose("kv_cache_memory_bytes", None, "The KV cache is sized from gpu-memory-utilization, as vLLM measures it at start-up.")
     d.choose("enforce_eager", False, "CUDA graphs speed up decoding and fit in memory.")
-    d.choose("cpu_offload_gb", 0.0, "The weights fit in GPU memory; offloading would slow every token.")
+    d.choose("cpu_offload_gb", 0.0, msg("chooser.offload.none"))
     _choose_parsers(d, model, version)
     d.choose("trust_remote_code", False,
              "The checkpoint ships Python code (auto_map); it is not run unless you allow it."
@@ -168,7 +175,7 @@ def _choose_dtype(d: Draft, model: ModelFacts, cc: tuple[int, int] | None) -> No
 def _choose_quantization(d: Draft, model: ModelFacts) -> None:
     q = model.quantization
     if q is None:
-        d.choose("quantization", None, "The checkpoint is not quantized and its weights fit without online quantization.")
+        d.choose("quantization", None, msg("chooser.quant.none"))
     elif q.auto_detected:
         d.choose("quantization", None, f"vLLM detects {q.method} from {q.source_file} and picks the fastest kernel; "
                                        "passing it again risks a mismatch.")
@@ -191,7 +198,7 @@ def _choose_len(d: Draft, request: PlanRequest, version: VllmVersion) -> None:
             d.warnings.append(("context_beyond_training", f"The goal of {goal:,} tokens exceeds the {derived:,} the "
                                                           "model was trained for; planned for the trained length."))
     else:
-        length, reason = derived, f"The model's full trained context ({derived:,} tokens) fits."
+        length, reason = derived, msg("chooser.len.full", derived=derived)
     d.choose("max_model_len", length, reason)
 
 
@@ -262,132 +269,30 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
     if length < target_len(request, pred.derived_max_len):
         return pred, d
     trial = d.copy()
-    trial.choose("max_model_len", length, f"Capped at {length:,} tokens: the most the KV cache holds for one request "
-                                          f"on these GPUs (the model allows {pred.derived_max_len:,}).")
+    set_len(trial, length, f"Capped at {length:,} tokens: the most the KV cache holds for one request "
+                           f"on these GPUs (the model allows {pred.derived_max_len:,}).", version)
     return predict(request.model, gpus, trial.settings(), version, request.measured, draft=request.draft_model), trial
+
+
+def set_len(d: Draft, length: int, reason: str, version: VllmVersion) -> bool:
+    """Choose max_model_len; on V0 the default profile batch is a whole prompt, so it follows."""
+    if not d.choose("max_model_len", length, reason):
+        return False
+    if version.engine == "V0" and "max_num_batched_tokens" not in d.pinned:
+        tokens = max(length, 2048)  # V0 EngineArgs: max(max_model_len, 2048) without chunked prefill
+        d.values["max_num_batched_tokens"] = tokens
+        d.vllm_defaults = {**d.vllm_defaults, "max_num_batched_tokens": tokens}
+    return True
 
 
 def _kv_short(pred: Prediction) -> bool:
     return pred.failure is not None and pred.failure.code in {"max_model_len_exceeds_kv_cache", "no_kv_cache_memory"}
 
 
-def _ladder(d: Draft, pred: Prediction, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion,
-            *, trade_offs: bool):
-    """Remedies for a KV shortfall on one parallel shape, in order; yields drafts to try.
-
-    Without `trade_offs` only free remedies run (utilization, profile batch); with it also those
-    that cost quality or speed (fp8 KV cache, eager mode), tried only once more GPUs did not help.
-    """
-    tp, pp = d.values["tensor_parallel_size"], d.values["pipeline_parallel_size"]
-    chosen = gpus[: tp * pp]
-    cap = min(UTIL_CEILING, max_util_for_free(chosen, version, tp, pp, pred.worst.cuda_graph))
-    if d.values["gpu_memory_utilization"] < cap:
-        d = d.copy()
-        if d.choose("gpu_memory_utilization", cap, f"Raised to {cap:.2f} to make room for the KV cache; the free "
-                                                   "memory allows it and graphs/context still fit outside it."):
-            yield d
-    goal_seqs = request.goals.concurrency or 16
-    if d.values["max_num_seqs"] > max(16, goal_seqs):
-        d = d.copy()
-        seqs = max(16, goal_seqs)
-        if d.choose("max_num_seqs", seqs, f"A smaller profile batch ({seqs} sequences) lowers the sampler's activation "
-                                          "peak and leaves that memory to the KV cache."):
-            yield d
-    if not trade_offs:
-        return
-    cc = chosen[0].cc_tuple
-    if request.goals.priority != "quality" and "fp8" in version.kv_cache_dtypes and cc and cc >= (8, 9):
-        d = d.copy()
-        if d.choose("kv_cache_dtype", "fp8", "fp8 halves the KV cache per token, doubling the context/concurrency that fits."):
-            d.warnings.append(("fp8_kv_quality", "fp8 KV cache without calibrated scales can cost a little accuracy; "
-                                                 "use kv-cache-dtype=auto if quality matters more than capacity."))
-            yield d
-    if version.subtracts_cuda_graphs and request.goals.priority != "throughput":
-        d = d.copy()
-        if d.choose("enforce_eager", True, "Skipping CUDA graphs frees their memory for the KV cache, at some decode speed."):
-            yield d
-
-
-def _score(pred: Prediction) -> tuple:
-    return (pred.ok, pred.settings.max_model_len if pred.ok else pred.max_fitting_len, pred.kv_tokens)
-
-
 def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
-    version = VllmVersion.parse(request.vllm_version)
-    gpus = select_gpus(request)
-    if request.nodes > 1:
-        shapes = parallel.multinode_candidates(request.model, request.nodes, len(gpus) // request.nodes,
-                                               request.pinned)
-    else:
-        shapes = parallel.candidates(request.model, len(gpus), request.pinned)
-    if request.goals.priority == "throughput":
-        shapes = sorted(shapes, key=lambda s: -s[0] * s[1])
-    # Best attempts so far, with and without quality/speed trade-offs: without explicit goals the
-    # fallback keeps full-quality settings and caps the context instead.
-    best: dict[bool, tuple[Prediction, Draft]] = {}
+    from wizard.planner.search import search
 
-    def remember(p: Prediction, d: Draft, trade: bool) -> None:
-        for key in {trade, True}:
-            if key not in best or _score(p) > _score(best[key][0]):
-                best[key] = (p, d)
-
-    for tp, pp, trade_offs in [(tp, pp, False) for tp, pp in shapes] + [(tp, pp, True) for tp, pp in shapes]:
-        draft = _base(request, gpus, version, tp, pp)
-        pred = predict(request.model, gpus, draft.settings(), version, request.measured, draft=request.draft_model)
-        pred, draft = _settle(pred, draft, request, gpus, version)
-        if meets_goals(pred, request):
-            return pred, draft
-        remember(pred, draft, False)
-        remedies = _kv_short(pred) or (pred.ok and request.goals.concurrency)
-        for step in [] if not remedies else _ladder(draft, pred, request, gpus, version, trade_offs=trade_offs):
-            step_pred = predict(request.model, gpus, step.settings(), version, request.measured, draft=request.draft_model)
-            step_pred, step = _settle(step_pred, step, request, gpus, version)
-            if meets_goals(step_pred, request):
-                return step_pred, step
-            remember(step_pred, step, trade_offs)
-    explicit = bool(request.goals.context or request.goals.concurrency)
-    chosen_pred, chosen_draft = best[True] if explicit or not best[False][0].ok and best[True][0].ok else best[False]
-    return _last_resorts(chosen_pred, chosen_draft, request, gpus, version)
-
-
-def _last_resorts(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
-    """Cap the context, then quantize weights online, then offload to CPU: in that order."""
-    model = request.model
-    worst = pred.worst
-    # Quantizing or offloading weights is only for weights that crowd out the KV cache, never a fix
-    # for a utilization the user pinned too low.
-    weights_bound = worst.weights > 0.8 * UTIL_CEILING * worst.total
-    if pred.failure and pred.failure.code == "weights_exceed_memory" or (
-        _kv_short(pred) and pred.max_fitting_len < 1024 and weights_bound
-    ):
-        cc = gpus[0].cc_tuple
-        if model.quantization is None and cc and cc >= (8, 0) and request.goals.priority != "quality":
-            trial = d.copy()
-            if trial.choose("quantization", "fp8", "Online fp8 halves the weight memory, the only way these weights "
-                                                   "fit the chosen GPUs without CPU offload."):
-                trial.warnings.append(("online_fp8", "Weights are quantized to fp8 at load time: small quality loss; a "
-                                                     "pre-quantized checkpoint is usually better."))
-                trial_pred = predict(model, gpus, trial.settings(), version, request.measured, draft=request.draft_model)
-                if trial_pred.ok or _score(trial_pred) > _score(pred):
-                    pred, d = trial_pred, trial
-        if pred.failure is not None and pred.failure.code in {"weights_exceed_memory", "no_kv_cache_memory"}:
-            pred, d = _offload(pred, d, request, gpus, version)
-    if _kv_short(pred) and pred.max_fitting_len > 0:
-        target = _round_len(pred.max_fitting_len)
-        if request.goals.concurrency:
-            target = _len_for_concurrency(pred, request, gpus, version, d) or target
-        trial = d.copy()
-        if trial.choose("max_model_len", target, f"Capped at {target:,} tokens: the most the KV cache can hold for one "
-                                                 "request on these GPUs."):
-            trial_pred = predict(model, gpus, trial.settings(), version, request.measured, draft=request.draft_model)
-            if request.goals.context and target < request.goals.context:
-                trial.warnings.append(("goal_context_unmet", f"Only {target:,} of the {request.goals.context:,} "
-                                                             "tokens wanted per request fit."))
-            pred, d = trial_pred, trial
-    if request.goals.concurrency and pred.ok and pred.concurrency < request.goals.concurrency:
-        d.warnings.append(("goal_concurrency_unmet", f"{pred.concurrency:.2f} requests of {pred.settings.max_model_len:,} "
-                                                     f"tokens fit at once, fewer than the {request.goals.concurrency} wanted."))
-    return pred, d
+    return search(request)
 
 
 def _len_for_concurrency(pred, request, gpus, version, d) -> int | None:
@@ -405,20 +310,3 @@ def _len_for_concurrency(pred, request, gpus, version, d) -> int | None:
         else:
             hi = mid - 1
     return best
-
-
-def _offload(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
-    worst = pred.worst
-    short = worst.weights + worst.activation + worst.non_torch + worst.cuda_graph + 2 * GIB - worst.requested
-    short = max(short, worst.weights - (worst.total - worst.others - worst.context) + 2 * GIB)
-    if short <= 0:
-        return pred, d
-    trial = d.copy()
-    gb = math.ceil(short / GIB)
-    if not trial.choose("cpu_offload_gb", float(gb), f"Nothing else fits: {gb} GiB of weights per GPU stay in CPU "
-                                                     "memory and stream over PCIe for every token."):
-        return pred, d
-    trial.warnings.append(("cpu_offload_slow", f"cpu-offload-gb={gb}: every forward pass copies {gb} GiB over PCIe; "
-                                               "expect far slower generation. More GPUs or a quantized checkpoint avoid it."))
-    trial_pred = predict(request.model, gpus, trial.settings(), version, request.measured, draft=request.draft_model)
-    return trial_pred, trial

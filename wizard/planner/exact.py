@@ -85,4 +85,4 @@ def exact_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
                   pinned=frozenset(pins))
     draft.vllm_defaults.update({k: values[k] for k in ("max_num_batched_tokens", "max_num_seqs", "block_size",
                                                        "cpu_offload_gb", "kv_cache_memory_bytes")})
-    return predict(request.model, gpus, draft.settings(), version, request.measured), draft
+    return predict(request.model, gpus, draft.settings(), version, request.measured, draft=request.draft_model), draft

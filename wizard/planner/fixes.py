@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.i18n import msg
 from wizard.planner.plan import Plan, make_plan
 
 GIB = 1 << 30
@@ -34,6 +35,12 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
         out.append(("fp8_kv", "fp8 KV cache", {"kv_cache_dtype": "fp8"}))
     used = s.tensor_parallel_size * s.pipeline_parallel_size
     heads = plan.request.model.arch.num_attention_heads
+    tp_pinned = plan.request.pinned.get("tensor_parallel_size")
+    if tp_pinned and tp_pinned < gpus and plan.request.nodes == 1:
+        # TP pinned below the GPUs there are: the expert's first answer is "use them all".
+        tp = next(t for t in range(gpus, 0, -1) if gpus % t == 0 and _tp_ok(plan, t))
+        label = msg("chooser.fix.use_gpus", n=gpus) if used < gpus else msg("chooser.fix.tp_all", n=gpus, tp=tp)
+        out.insert(0, ("more_gpus", label, {"tensor_parallel_size": tp, "pipeline_parallel_size": gpus // tp}))
     for n in range(used + 1, gpus + 1):
         if heads % n == 0:
             out.append(("more_gpus", f"use {n} GPUs", {"tensor_parallel_size": n, "pipeline_parallel_size": 1}))
@@ -57,6 +64,25 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
     return out
 
 
+def _tp_ok(plan: Plan, tp: int) -> bool:
+    from wizard.planner.candidates import _valid_tp
+
+    return _valid_tp(plan.request.model, tp)
+
+
+GOAL_UNMET = {"goal_context_unmet", "goal_concurrency_unmet"}
+
+
+def _needs_fixes(plan: Plan) -> bool:
+    """A failing plan, an unmet goal, or TP pinned below the GPUs the user selected."""
+    if not plan.ok or any(w.code in GOAL_UNMET for w in plan.warnings):
+        return True
+    req = plan.request
+    gpus = len(req.hardware.gpus) if req.gpu_indices is None else len(req.gpu_indices)
+    tp = req.pinned.get("tensor_parallel_size")
+    return isinstance(tp, int) and tp < gpus
+
+
 def _free_ratio(plan: Plan) -> float:
     from wizard.planner.choose import FREE_MARGIN
 
@@ -65,18 +91,23 @@ def _free_ratio(plan: Plan) -> float:
 
 
 def suggest_fixes(plan: Plan, *, limit: int = 4, exact: bool = False) -> list[Fix]:
-    """Fixes for a failing plan, cheapest first, each verified to start when re-planned (`exact`:
-    predicted as the plan was, the rest at release defaults; see make_plan)."""
-    if plan.ok:
+    """Fixes for a failing plan (or one short of its goals), cheapest first, each verified by
+    re-planning: it starts, and where the plan started but missed a goal, it meets the goals
+    (`exact`: predicted as the plan was, the rest at release defaults; see make_plan)."""
+    if not _needs_fixes(plan):
         return []
+    unmet = plan.ok
     fixes: list[Fix] = []
     seen: set[str] = set()
-    for key, label, pins in _candidates(plan):
+    options = _candidates(plan)
+    if plan.ok and not any(w.code in GOAL_UNMET for w in plan.warnings):
+        options = [o for o in options if o[0] == "more_gpus"][:1]  # a working plan: only "use the GPUs"
+    for key, label, pins in options:
         if key in seen:
             continue
         request = plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}})
         trial = make_plan(request, exact=exact)
-        if trial.ok:
+        if trial.ok and not (unmet and any(w.code in GOAL_UNMET for w in trial.warnings)):
             seen.add(key)
             fixes.append(Fix(key, label, pins, f"{trial.kv_cache_tokens:,} KV tokens, "
                                                f"{trial.max_concurrency:.2f} requests of {trial.settings.max_model_len:,}"))

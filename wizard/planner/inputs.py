@@ -18,7 +18,7 @@ class Goals(Frozen):
 
     context: int | None = None  # tokens per request wanted
     concurrency: int | None = None  # requests served at once at that length
-    priority: Literal["balanced", "throughput", "context", "quality"] = "balanced"
+    priority: Literal["balanced", "throughput", "latency", "context", "quality"] = "balanced"
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -53,6 +53,9 @@ class PlanRequest(Frozen):
     model_ref: str | None = None  # what `vllm serve` is given (path or hub id); default the model id
     # The separate draft model of speculative decoding (`speculative-config` "model"), when it could be read.
     draft_model: ModelFacts | None = None
+    # Host RAM in bytes (psutil for a detected machine, --host-memory for a catalog plan); bounds
+    # CPU offload. None: unknown, and offload is bounded by the checkpoint alone.
+    host_memory_bytes: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wizard.hardware.facts import GpuFacts
+from wizard.i18n import msg
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import Prediction
 from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
@@ -19,9 +20,10 @@ def collect(
     quant = model.quantization
     method = s.quantization or (quant.method if quant else None)
     if method and method.startswith("gptq") and cc and (cc < (8, 0) or not version.at_least(0, 6, 4)):
-        out.append(("gptq_exclamation", "GPTQ on a GPU without Marlin kernels (or on an old vLLM) is known to "
-                                        "produce only '!!!!' (NaN logits). Prefer an AWQ or FP8 checkpoint, or "
-                                        "upgrade vLLM; check the first replies."))
+        # FP8 checkpoints are an Ampere-or-newer recommendation: never suggest one to a T4 (issue 14).
+        fp8_runs = cc >= (8, 0)
+        out.append(("gptq_exclamation", msg("chooser.warn.gptq_exclamation_fp8" if fp8_runs
+                                            else "chooser.warn.gptq_exclamation")))
     if s.quantization == "gptq" and quant and quant.method == "gptq":
         out.append(("gptq_forced_exllama", "quantization=gptq forces the old exllama kernel instead of gptq_marlin; "
                                            "that path is the usual cause of '!!!!' output. Remove the setting."))
