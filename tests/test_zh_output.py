@@ -59,6 +59,8 @@ NOT_YET_TRANSLATED: tuple[tuple[str, str], ...] = (
     (r"^Fixes \(each re-planned", "planner/report.py: the fixes heading"),
     (r"^\s*- .*: --set \S+ +→", "planner/fixes.py: a fix's label and outcome"),
     (r"^\s+To serve at least one request", "planner/report.py: prints the failure message without localizing it"),
+    (r"^\s+! .* \[[a-z0-9_]+\]$", "planner/report.py: prints the warnings without localizing them"),
+    (r"^Warnings$", "planner/report.py: the warnings heading"),
 )
 
 
