@@ -36,6 +36,11 @@ class ModelSpec:
     omitted_defaults: tuple[str, ...] = ()
     # Why the folder's parameter count may miss the record's total_params_b by more than 3 %.
     params_note: str | None = None
+    # The config the tensors are generated from when it differs from config.json (families the
+    # synthetic layout does not know under their own model_type, e.g. phi3 = llama's tensor sizes).
+    tensor_config: dict | None = None
+    # Pre-quantized bitsandbytes 4-bit: linear weights stored as packed uint8 + absmax statistics.
+    bnb4: bool = False
 
 
 # --- tokenizer / generation files --------------------------------------------------------------------
@@ -487,6 +492,108 @@ _SPECS["llama31-8b-dpo-finetune"] = replace(
     note="Local DPO fine-tune of a Llama-3.1-8B-architecture model ('models/final_dpo'); the base is not named, so "
     "Llama-3.1-8B-Instruct's layout is assumed (the logged 14.99 GiB and 128 KiB/token KV match it exactly).")
 
+
+# --- checkpoints of the second public set (vllm_logs_public_more.jsonl) ------------------------------
+
+_QWEN25_7B = _qwen2(3584, 18944, 28, 28, 4, vocab=152064, tie=False, window_layers=28, sliding=131072)
+_BNB4 = dict(quant_method="bitsandbytes", load_in_4bit=True, load_in_8bit=False, bnb_4bit_quant_type="nf4",
+             bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype="bfloat16", llm_int8_skip_modules=["lm_head"])
+_QWEN25_05B = _qwen2(896, 4864, 24, 14, 2, vocab=151936, tie=True, window_layers=21, sliding=32768)
+_TINYLLAMA = dict(
+    architectures=["LlamaForCausalLM"], attention_bias=False, bos_token_id=1, eos_token_id=2, hidden_act="silu",
+    hidden_size=2048, initializer_range=0.02, intermediate_size=5632, max_position_embeddings=2048, model_type="llama",
+    num_attention_heads=32, num_hidden_layers=22, num_key_value_heads=4, pretraining_tp=1, rms_norm_eps=1e-05,
+    rope_scaling=None, rope_theta=10000.0, tie_word_embeddings=False, torch_dtype="bfloat16",
+    transformers_version="4.40.0", use_cache=True, vocab_size=32000)
+_LLAMA3_8B = _LLAMA31 | dict(eos_token_id=128001, max_position_embeddings=8192, rope_scaling=None,
+                             transformers_version="4.40.0.dev0")
+_LLAMA32_3B = _LLAMA31 | dict(hidden_size=3072, intermediate_size=8192, num_attention_heads=24, num_hidden_layers=28,
+                              head_dim=128, tie_word_embeddings=True,
+                              rope_scaling=dict(factor=32.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                                                original_max_position_embeddings=8192, rope_type="llama3"))
+_PHI4_MINI = dict(
+    architectures=["Phi3ForCausalLM"], attention_bias=False, attention_dropout=0.0, bos_token_id=199999,
+    eos_token_id=199999, hidden_act="silu", hidden_size=3072, initializer_range=0.02, intermediate_size=8192,
+    max_position_embeddings=131072, model_type="phi3", num_attention_heads=24, num_hidden_layers=32,
+    num_key_value_heads=8, original_max_position_embeddings=4096, pad_token_id=199999, partial_rotary_factor=0.75,
+    resid_pdrop=0.0, rms_norm_eps=1e-05, rope_theta=10000.0, sliding_window=262144, tie_word_embeddings=True,
+    torch_dtype="float16", transformers_version="4.48.1", use_cache=True, vocab_size=200064,
+    rope_scaling=dict(type="longrope", long_factor=[1.0] * 48, short_factor=[1.0] * 48))
+_DSCODER_V2_LITE = dict(
+    architectures=["DeepseekV2ForCausalLM"], attention_bias=False, attention_dropout=0.0, aux_loss_alpha=0.001,
+    bos_token_id=100000, eos_token_id=100001, first_k_dense_replace=1, hidden_act="silu", hidden_size=2048,
+    initializer_range=0.02, intermediate_size=10944, kv_lora_rank=512, max_position_embeddings=163840,
+    model_type="deepseek_v2", moe_intermediate_size=1408, moe_layer_freq=1, n_group=1, n_routed_experts=64,
+    n_shared_experts=2, norm_topk_prob=False, num_attention_heads=16, num_experts_per_tok=6, num_hidden_layers=27,
+    num_key_value_heads=16, pretraining_tp=1, q_lora_rank=None, qk_nope_head_dim=128, qk_rope_head_dim=64,
+    rms_norm_eps=1e-06, rope_scaling=dict(beta_fast=32, beta_slow=1, factor=40, mscale=0.707, mscale_all_dim=0.707,
+                                          original_max_position_embeddings=4096, type="yarn"),
+    rope_theta=10000, routed_scaling_factor=1.0, scoring_func="softmax", seq_aux=True, tie_word_embeddings=False,
+    topk_group=1, topk_method="greedy", torch_dtype="bfloat16", transformers_version="4.39.3", use_cache=True,
+    v_head_dim=128, vocab_size=102400)
+_QWEN25_VL_7B = _QWEN25_7B | dict(
+    architectures=["Qwen2_5_VLForConditionalGeneration"], model_type="qwen2_5_vl", max_position_embeddings=128000,
+    image_token_id=151655, video_token_id=151656, vision_start_token_id=151652, vision_end_token_id=151653,
+    rope_scaling={"type": "mrope", "mrope_section": [16, 24, 24], "rope_type": "default"},
+    vision_config=dict(depth=32, hidden_act="silu", hidden_size=1280, intermediate_size=3420, num_heads=16,
+                       in_chans=3, out_hidden_size=3584, patch_size=14, spatial_merge_size=2, spatial_patch_size=14,
+                       window_size=112, fullatt_block_indexes=[7, 15, 23, 31], tokens_per_second=2,
+                       temporal_patch_size=2, model_type="qwen2_5_vl"))
+_QWEN25_72B_TEXT = _qwen2(8192, 29568, 80, 64, 8, vocab=151674, tie=False, window_layers=70, sliding=131072)
+_MINERU_LIKE = _QWEN25_VL_7B | _qwen2(896, 4864, 24, 14, 2, vocab=151936, tie=True, window_layers=21, sliding=32768) | dict(
+    architectures=["Qwen2VLForConditionalGeneration"], model_type="qwen2_5_vl", rope_scaling=_QWEN25_VL_7B["rope_scaling"],
+    vision_config=_QWEN25_VL_7B["vision_config"] | dict(out_hidden_size=896))
+_SECOND_SET_NOTE = "from the public config.json as remembered; geometry cross-checked against the record's KV bytes per token"
+
+_SPECS.update({
+    "qwen25-7b": ModelSpec(_QWEN25_7B, _files("qwen_tools", 131072, _QWEN_INSTRUCT_GEN), 4,
+                           "Qwen/Qwen2.5-7B(-Instruct) and Qwen/Qwen2-7B-Instruct share this geometry (bf16, untied). "
+                           + _SECOND_SET_NOTE),
+    "qwen25-7b-1m": ModelSpec(_QWEN25_7B | {"max_position_embeddings": 1010000}, _files("qwen_tools", 1010000), 4,
+                              "Qwen/Qwen2.5-7B-Instruct-1M (bf16 checkpoint; the record quantizes it in flight)."),
+    "qwen25-0.5b-base": ModelSpec(_QWEN25_05B, _files("qwen_tools", 131072), 1, "Qwen/Qwen2.5-0.5B (base, tied)."),
+    "qwen25-0.5b-bnb4-unsloth": ModelSpec(
+        _QWEN25_05B | {"quantization_config": _BNB4}, _files("qwen_tools", 32768), 1,
+        "unsloth/qwen2.5-0.5b-instruct-unsloth-bnb-4bit: nf4 double-quant linears, bf16 tied embedding.",
+        tensor_config=_QWEN25_05B, bnb4=True, faithful=False,
+        reason="Unsloth's dynamic 4-bit keeps an unlisted set of modules in bf16, and the run goes through Unsloth's "
+        "runtime patches (LoRA, utilization and batch chosen by Unsloth)"),
+    "rho-1b": ModelSpec(_TINYLLAMA, _files("llama3", 2048), 1,
+                        "realtreetune/rho-1b-sft-GSM8K: TinyLlama-1.1B geometry (22 layers, 4 KV heads, vocab 32000)."),
+    "llama3-8b": ModelSpec(_LLAMA3_8B, _files("llama3", 8192), 4, "meta-llama/Meta-Llama-3-8B (bf16, 8K context)."),
+    "llama32-3b-q8-gguf": ModelSpec(
+        _LLAMA32_3B | {"quantization_config": {"quant_method": "gguf"}}, _files("llama3", 131072), 1,
+        "Llama-3.2-3B-Instruct-Q8_0.gguf emulated as int8 channel-wise linears with a 16-bit tied embedding.",
+        quantization=_ct({"group_0": {"targets": ["Linear"], "input_activations": None,
+                                      "weights": _ct_weights(8, "int", "channel", None)}}, ["lm_head"], "pack-quantized"),
+        faithful=False, reason="the checkpoint is a GGUF file (Q8_0: 8.5 bits per weight, embedding quantized too); "
+        "the folder emulates its size with int8 safetensors",
+        params_note="int8 pack-quantized emulation of a GGUF file: packed int32 words are not unpacked to parameters"),
+    "phi4-mini": ModelSpec(_PHI4_MINI, _files("llama3", 131072), 2,
+                           "merged fine-tune of microsoft/Phi-4-mini-instruct saved in fp16 (tied embedding, fused "
+                           "qkv/gate_up in the real checkpoint; same sizes).",
+                           tensor_config=_PHI4_MINI | {"model_type": "llama", "architectures": ["LlamaForCausalLM"]}),
+    "dscoder-v2-lite": ModelSpec(_DSCODER_V2_LITE, _files("llama3", 163840), 1,
+                                 "deepseek-ai/DeepSeek-Coder-V2-Lite-Instruct: MLA (kv_lora 512, no q_lora), 64 routed "
+                                 "+ 2 shared experts, first layer dense."),
+    "qwen25-vl-7b": ModelSpec(_QWEN25_VL_7B, _files("qwen_tools", 128000), 5,
+                              "Qwen/Qwen2.5-VL-7B-Instruct: Qwen2.5-7B text + 32-block windowed ViT (bf16)."),
+    "internvl3-78b-text-only": ModelSpec(
+        _QWEN25_72B_TEXT, _files("qwen_tools", 32768), 30, "OpenGVLab/InternVL3-78B approximated by its Qwen2.5-72B "
+        "language model.", faithful=False,
+        reason="InternVLChatModel (InternViT-6B + Qwen2.5-72B) has no synthetic layout: the vision tower's weights "
+        "and its video profiling (15.7 GiB per rank in the log) are missing from this folder",
+        params_note="the 5.9B-parameter InternViT-6B tower is not in the folder"),
+    "qwen3-vl-30b-a3b": ModelSpec(
+        {k: v for k, v in _qwen3_vl(_qwen3_moe(2048, 6144, 768, 48, 32, 4, 128, max_pos=262144, theta=5000000),
+                                    _qwen3_vl_vision(27, 1152, 4304, 2048, [8, 16, 24]), moe=True).items()
+         if k != "quantization_config"}, _QWEN3_CODER_FILES, 13, "Qwen/Qwen3-VL-30B-A3B-Instruct (bf16)."),
+    "mineru25-like": ModelSpec(
+        _MINERU_LIKE, _files("qwen_tools", 32768), 1, "opendatalab/MinerU2.5-2509-1.2B approximated.", faithful=False,
+        reason="the record infers the model; a Qwen2-0.5B decoder with a Qwen2.5-VL vision tower is assumed",
+        params_note="the record's 1.2B is MinerU's own figure for a checkpoint whose layout is assumed here"),
+})
+
 _RECORD_CHECKPOINT = {
     "pub-qwen3next80b-2xh200-tp2-v0102": "qwen3-next-80b",
     "pub-llava16-mistral7b-80gb-v0102": "llava-next-mistral-7b",
@@ -526,6 +633,58 @@ _RECORD_CHECKPOINT = {
     "pub-qwen3-14b-awq-1xl4-v0280": "qwen3-14b-awq",
     "pub-qwen3-14b-awq-2xl4-tp2-v0280": "qwen3-14b-awq",
     "pub-qwen3-14b-awq-2xl4-pp2-v0280": "qwen3-14b-awq",
+    # vllm_logs_public_more.jsonl
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util078-v085-v0-unsloth": "qwen25-0.5b-bnb4-unsloth",
+    "pub-llama32-3b-q8gguf-rtx4070laptop-8gb-eager-v08x-v0": "llama32-3b-q8-gguf",
+    "pub-qwen25-7b-1m-bnb4-rtx3050-6gb-wsl-v073-v0-negative-kv": "qwen25-7b-1m",
+    "pub-qwen25-7b-rtx3090-v066-v0-len8192-seqs16": "qwen25-7b",
+    "pub-rho1b-sft-gsm8k-h200-v064post1-v0": "rho-1b",
+    "pub-qwen25vl-7b-lora-4xa800-tp4-v082-v0": "qwen25-vl-7b",
+    "pub-phi4mini-ft-colab-a100-40g-v073-v0-fp16": "phi4-mini",
+    "pub-dscoder-v2-lite-8xa100-40g-tp8-sagemaker-djl-v071-v0": "dscoder-v2-lite",
+    "pub-qwen25-05b-colab-t4-fp16-v066post1-v0": "qwen25-0.5b-base",
+    "pub-internvl3-78b-8xl40s-tp8-v066post1-v0-video": "internvl3-78b-text-only",
+    "pub-llama3-8b-80gbclass-v0-pr10511-memory-profiling": "llama3-8b",
+    "pub-qwen2-7b-a100-80g-util025-len16k-v01011": "qwen25-7b",
+    "pub-qwen2-7b-a100-80g-util050-len16k-v01011": "qwen25-7b",
+    "pub-gptoss120b-4xa100-80g-tp4-4nodes-ray-util080-v01011": "gpt-oss-120b",
+    "pub-qwen2-7b-2xa100-80g-tp2-util050-v01011": "qwen25-7b",
+    "pub-qwen2-7b-2xa100-40g-tp2-2nodes-ray-util050-v01011": "qwen25-7b",
+    "pub-qwen25-7b-base-rtx3090-v084-len4096": "qwen25-7b",
+    "pub-qwen25-7b-base-2xrtx3090-tp2-util080-v084-len4096": "qwen25-7b",
+    "pub-qwen3vl-30b-a3b-4xrtx3090-tp4-len64k-v0110": "qwen3-vl-30b-a3b",
+    "pub-llama31-8b-l40s-v1-085dev-pr17122": "llama31-8b",
+    "pub-mineru-vlm-rtx2080ti-11gb-util050-len16k-kv-error": "mineru25-like",
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util017-len32k-v085-v0-unsloth": "qwen25-0.5b-bnb4-unsloth",
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util022-len8k-v085-v0-unsloth": "qwen25-0.5b-bnb4-unsloth",
+}
+
+# What each record's launch had beyond the settings fields, that changes what vLLM does: the release
+# when the record's text names a build rather than a release, the environment (Unsloth sets
+# VLLM_USE_V1=0), the usage context (offline LLM class), FlashInfer, nodes, and pins the record's
+# command carried (LoRA, in-flight quantization, GGUF).
+RECORD_EXTRAS: dict[str, dict] = {
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util078-v085-v0-unsloth": dict(env={"VLLM_USE_V1": "0"}, usage="llm",
+                                                                       pins={"enable_lora": True}),
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util017-len32k-v085-v0-unsloth": dict(env={"VLLM_USE_V1": "0"}, usage="llm",
+                                                                              pins={"enable_lora": True}),
+    "pub-qwen25-05b-bnb4-lora-rtx4090d-util022-len8k-v085-v0-unsloth": dict(env={"VLLM_USE_V1": "0"}, usage="llm",
+                                                                             pins={"enable_lora": True}),
+    "pub-llama32-3b-q8gguf-rtx4070laptop-8gb-eager-v08x-v0": dict(version="0.8.2"),
+    "pub-qwen25-7b-1m-bnb4-rtx3050-6gb-wsl-v073-v0-negative-kv": dict(usage="llm", pins={"quantization": "bitsandbytes"}),
+    "pub-qwen25vl-7b-lora-4xa800-tp4-v082-v0": dict(usage="llm", pins={"enable_lora": True}),
+    "pub-llama3-8b-80gbclass-v0-pr10511-memory-profiling": dict(version="0.6.5"),  # the PR that became 0.6.5's profiler
+    "pub-gptoss120b-4xa100-80g-tp4-4nodes-ray-util080-v01011": dict(nodes=4),
+    "pub-qwen2-7b-2xa100-40g-tp2-2nodes-ray-util050-v01011": dict(nodes=2),
+    "pub-qwen2-7b-a100-80g-util025-len16k-v01011": dict(flashinfer=True),
+    "pub-qwen2-7b-a100-80g-util050-len16k-v01011": dict(flashinfer=True),
+    "pub-qwen3-06b-a100-flashinfer-bf16-pr24577": dict(flashinfer=True),
+    "pub-qwen25-7b-awq-rtx4080-wsl-v0260": dict(env={"VLLM_USE_FLASHINFER_SAMPLER": "0"}),
+    "pub-qwen3coder30b-a3b-4xl40s-tp4-v0240": dict(env={"VLLM_USE_FLASHINFER_SAMPLER": "0"}),
+    # A Turing GPU printing V1's "To serve at least one request": 0.10.2+ (0.10.1 falls back to V0 below CC 8.0).
+    "pub-mineru-vlm-rtx2080ti-11gb-util050-len16k-kv-error": dict(version="0.10.2"),
+    "pub-llama31-8b-l40s-v1-085dev-pr17122": dict(
+        launch_unknown="launch flags (utilization, batch) not in the log; the record is a tokens/bytes check only"),
 }
 
 # Checkpoint key -> spec, and record id -> spec (records of one checkpoint share the very same object).
@@ -533,8 +692,33 @@ CHECKPOINTS: dict[str, ModelSpec] = dict(_SPECS)
 CALIBRATION_MODELS: dict[str, ModelSpec] = {rid: _SPECS[key] for rid, key in _RECORD_CHECKPOINT.items()}
 
 
+def _bnb4(tensors: dict) -> dict:
+    """bitsandbytes nf4 with double quantisation (block 64, nested block 256), as bnb checkpoints
+    store it: every 2-D linear weight but embeddings and lm_head."""
+    out: dict = {}
+    for name, (dtype, shape) in tensors.items():
+        if len(shape) == 2 and name.endswith(".weight") and "embed" not in name and "lm_head" not in name \
+                and "norm" not in name:
+            numel = shape[0] * shape[1]
+            out[name] = ("U8", [numel // 2, 1])
+            out[name + ".absmax"] = ("U8", [numel // 64])
+            out[name + ".nested_absmax"] = ("F32", [max(1, numel // 64 // 256)])
+            out[name + ".quant_map"] = ("F32", [16])
+            out[name + ".nested_quant_map"] = ("F32", [256])
+            out[name + ".quant_state.bitsandbytes__nf4"] = ("U8", [120])
+        else:
+            out[name] = (dtype, shape)
+    return out
+
+
+def spec_tensors(spec: ModelSpec) -> dict:
+    """Every tensor the spec's checkpoint lists in its safetensors headers."""
+    tensors = tensors_for_config(spec.tensor_config or spec.config, quantization=spec.quantization)
+    return _bnb4(tensors) if spec.bnb4 else tensors
+
+
 def build_model_folder(record_id: str, dest: Path) -> Path:
     """Write the record's checkpoint folder (config, extra files, sparse safetensors) into `dest`."""
     spec = CALIBRATION_MODELS[record_id]
-    tensors = tensors_for_config(spec.config, quantization=spec.quantization)
+    tensors = spec_tensors(spec)
     return write_model_folder(Path(dest), spec.config, tensors, shards=spec.shards, extra_files=spec.extra_files)

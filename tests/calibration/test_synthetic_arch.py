@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-JSONL = REPO.parent / "shared/calibration/vllm_logs_public.jsonl"
+_SHARED = next((p / "shared/calibration" for p in (REPO.parent, REPO.parents[1]) if (p / "shared/calibration").is_dir()),
+               REPO.parent / "shared/calibration")
+JSONL = _SHARED / "vllm_logs_public.jsonl"
+JSONL_MORE = _SHARED / "vllm_logs_public_more.jsonl"
 if str(REPO) not in sys.path:  # `benchmarks` is a plain directory at the repository root
     sys.path.insert(0, str(REPO))
 
-from benchmarks.calibration_models import CALIBRATION_MODELS, ModelSpec, build_model_folder  # noqa: E402
+from benchmarks.calibration_models import CALIBRATION_MODELS, ModelSpec, build_model_folder, spec_tensors  # noqa: E402
 from wizard.model.synthetic import tensor_nbytes  # noqa: E402
 from wizard.model.synthetic_arch import tensors_for_config  # noqa: E402
 from wizard.model.synthetic_quant import (  # noqa: E402
@@ -30,7 +33,8 @@ from wizard.model.synthetic_quant import (  # noqa: E402
 )
 
 GIB = 2**30
-RECORDS = [json.loads(line) for line in JSONL.read_text().splitlines() if line.strip()] if JSONL.exists() else []
+RECORDS = [json.loads(line) for path in (JSONL, JSONL_MORE) if path.exists()
+           for line in path.read_text().splitlines() if line.strip()]
 NO_JSONL = f"calibration set not found at {JSONL}"
 
 
@@ -43,7 +47,7 @@ def _tensors(record_id: str):
 @functools.lru_cache(maxsize=None)
 def _tensors_of_spec(spec_id: int):
     spec = next(s for s in CALIBRATION_MODELS.values() if id(s) == spec_id)
-    return tensors_for_config(spec.config, quantization=spec.quantization)
+    return spec_tensors(spec)
 
 
 def _header_bytes(record_id: str) -> int:

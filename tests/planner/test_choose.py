@@ -183,9 +183,12 @@ def test_parser_missing_in_old_release_is_left_out_with_a_warning():
 
 
 def test_v0_engine_uses_whole_prompt_prefill_and_v0_message():
+    # Above 32K, 0.6.x's EngineArgs turns chunked prefill on (512-token budget up to 0.6.4).
     p = plan(hardware(gpu(**L4)), version="0.6.3", max_model_len=131072)
-    assert p.settings.enable_chunked_prefill is False
-    assert p.settings.max_num_batched_tokens == 131072  # V0 profiles a whole max-length prompt
+    assert p.settings.enable_chunked_prefill is True and p.settings.max_num_batched_tokens == 512
+    whole = plan(hardware(gpu(**L4)), version="0.6.3", max_model_len=32768)
+    assert whole.settings.enable_chunked_prefill is False
+    assert whole.settings.max_num_batched_tokens == 32768  # V0 profiles a whole max-length prompt
     assert p.failure_code in {"max_model_len_exceeds_kv_cache", "no_kv_cache_memory"}
     if p.failure_code == "max_model_len_exceeds_kv_cache":
         assert "larger than the maximum number of tokens that can be stored in KV cache" in p.failure_message
@@ -205,11 +208,12 @@ def test_hybrid_model_keeps_max_num_seqs_within_state_blocks():
                        weights=WeightFacts(source="safetensors", total_bytes=per_rank, params=per_rank // 2,
                                            bytes_by_role={"experts": per_rank}, checkpoint_dtype="bfloat16"))
     hw = hardware(*(gpu(i, name="NVIDIA L40S", total=47_695_527_936, cc="8.9") for i in range(4)))
+    # 0.93: the KV pool holds one 16K request but fewer recurrent-state blocks than 256 sequences.
     pinned = plan(hw, model=model, version="0.24.0", tensor_parallel_size=4, max_model_len=16384, max_num_seqs=256,
-                  gpu_memory_utilization=0.92)
+                  gpu_memory_utilization=0.93)
     assert pinned.failure_code == "other" and "exceeds available Mamba cache blocks" in pinned.failure_message
     chosen = plan(hw, model=model, version="0.24.0", tensor_parallel_size=4, max_model_len=16384,
-                  gpu_memory_utilization=0.92)
+                  gpu_memory_utilization=0.93)
     assert chosen.ok and chosen.settings.max_num_seqs <= chosen.worst.num_blocks
     assert "recurrent-state blocks" in chosen.reasons["max_num_seqs"]
 

@@ -88,15 +88,15 @@ def shapes(model: ModelFacts, hardware: HardwareFacts, gpus: list[GpuFacts], pin
 
 
 def offload_steps(per_gpu_needed: float, per_gpu_max: float, n_ranks: int, host_limit: int | None) -> list[float]:
-    """cpu-offload-gb values (GiB per GPU) to try: the least that fits, within what may be offloaded."""
+    """cpu-offload-gb values (GiB per GPU) to try, within what may be offloaded: the estimate of the
+    least that fits, and two smaller ones, since the estimate adds margins the prediction may not
+    need. Each is predicted; the ranking keeps the smallest that starts (less offload decodes faster)."""
     if per_gpu_needed <= 0:
         return []
     gb = math.ceil(per_gpu_needed / GIB)
-    if gb * GIB > per_gpu_max:
-        return []
-    if host_limit is not None and gb * GIB * n_ranks > host_limit:
-        return []
-    return [float(gb)]
+    steps = sorted({gb, math.ceil(gb * 3 / 4), math.ceil(gb / 2)}, reverse=True)
+    return [float(g) for g in steps
+            if g * GIB <= per_gpu_max and (host_limit is None or g * GIB * n_ranks <= host_limit)]
 
 
 def lossy(values: dict, model: ModelFacts) -> list[str]:

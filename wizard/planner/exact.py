@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks
-from wizard.planner.choose import Draft, select_gpus
+from wizard.planner.choose import Draft, scheduler_defaults_for, select_gpus
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.kv import default_block_size
 from wizard.planner.predict import Prediction, predict
@@ -18,7 +18,6 @@ from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.i18n import msg
 
-GIB = 1 << 30
 
 
 def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersion, pins: dict) -> tuple[dict, dict]:
@@ -32,6 +31,7 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     pp = pins.get("pipeline_parallel_size", 1)
     chosen = gpus[: max(1, tp * pp)] or gpus[:1]
     cc = chosen[0].cc_tuple
+    release = str(version)  # the release as asked for (resolve_engine below may swap the engine)
     values: dict = {**Settings().model_dump()}
     reasons: dict[str, str] = {}
 
@@ -39,45 +39,43 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
         values[name] = value
         reasons[name] = reason
 
-    put("tensor_parallel_size", 1, msg("planner.exact.tensor_parallel_size", version=str(version)))
-    put("pipeline_parallel_size", 1, msg("planner.exact.pipeline_parallel_size", version=str(version)))
-    put("decode_context_parallel_size", 1, msg("planner.exact.decode_context_parallel_size", version=str(version)))
+    put("tensor_parallel_size", 1, msg("planner.exact.tensor_parallel_size", version=release))
+    put("pipeline_parallel_size", 1, msg("planner.exact.pipeline_parallel_size", version=release))
+    put("decode_context_parallel_size", 1, msg("planner.exact.decode_context_parallel_size", version=release))
     put("gpu_memory_utilization", version.default_gpu_memory_utilization,
-        msg("planner.exact.gpu_memory_utilization", version=str(version)))
+        msg("planner.exact.gpu_memory_utilization", version=release))
     derived = checks.derived_max_len(model, version)
-    put("max_model_len", derived, msg("planner.exact.max_model_len", version=str(version), derived=derived))
-    put("kv_cache_dtype", "auto", msg("planner.exact.kv_cache_dtype", version=str(version)))
-    put("dtype", "auto", msg("planner.exact.dtype", version=str(version)))
-    put("quantization", None, msg("planner.exact.quantization", version=str(version)))
-    put("cpu_offload_gb", 0.0, msg("planner.exact.cpu_offload_gb", version=str(version)))
-    put("enforce_eager", False, msg("planner.exact.enforce_eager", version=str(version)))
-    put("block_size", default_block_size(model.arch, cc), msg("planner.exact.block_size", version=str(version)))
-    length = pins.get("max_model_len", derived)
-    tokens, seqs = version.batch_defaults(min(g.total_bytes or 0 for g in chosen) / GIB, chosen[0].name)
-    if version.engine == "V0":
-        put("enable_chunked_prefill", False, msg("planner.exact.enable_chunked_prefill_v0", version=str(version)))
-        chunked = pins.get("enable_chunked_prefill", False)
-        tokens = tokens if chunked else max(length, tokens)
-    else:
-        put("enable_chunked_prefill", True, msg("planner.exact.enable_chunked_prefill_v1", version=str(version)))
-        if version.at_least(0, 11, 2):
-            tokens = min(tokens, seqs * length)
-            seqs = min(seqs, tokens)
-    put("max_num_batched_tokens", tokens, msg("planner.exact.max_num_batched_tokens", version=str(version)))
-    put("max_num_seqs", seqs, msg("planner.exact.max_num_seqs", version=str(version)))
-    put("enable_prefix_caching", None, msg("planner.exact.enable_prefix_caching", version=str(version)))
-    put("kv_cache_memory_bytes", None, msg("planner.exact.kv_cache_memory_bytes", version=str(version)))
-    put("reasoning_parser", None, msg("planner.exact.reasoning_parser", version=str(version)))
-    put("tool_call_parser", None, msg("planner.exact.tool_call_parser", version=str(version)))
-    put("enable_auto_tool_choice", False, msg("planner.exact.enable_auto_tool_choice", version=str(version)))
-    put("trust_remote_code", False, msg("planner.exact.trust_remote_code", version=str(version)))
-    put("disable_custom_all_reduce", False, msg("planner.exact.disable_custom_all_reduce", version=str(version)))
+    put("max_model_len", derived, msg("planner.exact.max_model_len", version=release, derived=derived))
+    put("kv_cache_dtype", "auto", msg("planner.exact.kv_cache_dtype", version=release))
+    put("dtype", "auto", msg("planner.exact.dtype", version=release))
+    put("quantization", None, msg("planner.exact.quantization", version=release))
+    put("cpu_offload_gb", 0.0, msg("planner.exact.cpu_offload_gb", version=release))
+    put("enforce_eager", False, msg("planner.exact.enforce_eager", version=release))
+    put("block_size", default_block_size(model.arch, cc), msg("planner.exact.block_size", version=release))
+    # The engine this setup runs on (0.8-0.10 fall back to V0 for some) and its scheduler defaults:
+    # the same release rules the chooser starts from (wizard.releases.engine / .scheduler).
+    merged = {**values, **pins}
+    probe = Draft(values=merged, reasons={}, pinned=frozenset(pins))
+    version, _ = version.resolve_engine(model, chosen, probe.settings())
+    sched = scheduler_defaults_for(request, chosen, version, merged, frozenset(pins))
+    put("enable_chunked_prefill", sched.chunked_prefill,
+        msg("planner.exact.enable_chunked_prefill", version=release, engine=version.engine))
+    put("max_num_batched_tokens", sched.max_num_batched_tokens, msg("planner.exact.max_num_batched_tokens", version=release))
+    put("max_num_seqs", sched.max_num_seqs, msg("planner.exact.max_num_seqs", version=release))
+    put("enable_prefix_caching", None, msg("planner.exact.enable_prefix_caching", version=release))
+    put("kv_cache_memory_bytes", None, msg("planner.exact.kv_cache_memory_bytes", version=release))
+    put("reasoning_parser", None, msg("planner.exact.reasoning_parser", version=release))
+    put("tool_call_parser", None, msg("planner.exact.tool_call_parser", version=release))
+    put("enable_auto_tool_choice", False, msg("planner.exact.enable_auto_tool_choice", version=release))
+    put("trust_remote_code", False, msg("planner.exact.trust_remote_code", version=release))
+    put("disable_custom_all_reduce", False, msg("planner.exact.disable_custom_all_reduce", version=release))
     return values, reasons
 
 
 def exact_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
     """The prediction for the pins exactly as given, unpinned settings at the release defaults."""
-    version = VllmVersion.parse(request.vllm_version)
+    version = VllmVersion.parse(request.vllm_version).with_startup(
+        env=request.vllm_env, nodes=request.nodes, flashinfer=request.flashinfer)
     gpus = select_gpus(request)
     pins = dict(request.pinned)
     values, reasons = release_defaults(request.model, request, version, pins)

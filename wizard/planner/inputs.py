@@ -35,6 +35,7 @@ class MeasuredOverheads(Frozen):
     activation_bytes: int | None = None
     non_torch_bytes: int | None = None
     cuda_graph_bytes: int | None = None
+    context_bytes: int | None = None  # CUDA context before vLLM's snapshot (total - free at start, idle GPU)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +47,12 @@ class PlanRequest(Frozen):
     pinned: dict[str, Any] = field(default_factory=dict)
     goals: Goals = field(default_factory=Goals)
     measured: MeasuredOverheads | None = None
+    # Environment variables the server starts with that change what vLLM does (VLLM_USE_V1).
+    vllm_env: dict[str, str] = field(default_factory=dict)
+    # How vLLM is started: `vllm serve` or the offline LLM class (their V1 batch defaults differ).
+    usage: Literal["serve", "llm"] = "serve"
+    # FlashInfer installed where vLLM runs (V1 samples with it; the vLLM docker images ship it).
+    flashinfer: bool = False
     # Multi-node: `hardware` describes one node; every node is assumed to hold the same GPUs.
     nodes: int = 1
     # InfiniBand / RoCE between the nodes: True, False, or None when unknown.

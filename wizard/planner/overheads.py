@@ -1,10 +1,13 @@
-"""Estimates of the memory vLLM measures rather than computes (memory model §9).
+"""The memory vLLM measures at start-up rather than computes (memory model §9), per rank.
 
-A (activation peak of the profile run), N (non-torch memory), G (CUDA graph pool) and the CUDA
-context are measured by vLLM at start-up; the planner models them from the profile batch, the
-vocabulary and the layer geometry. Constants were fitted to the public start-up logs in
-shared/calibration (see benchmarks/planner_accuracy.py); measured values from a real start-up of
-the same setup replace them (calibration records).
+Derived from the mechanism: the activation peak of the release's dummy profile batch (the forward
+over max_num_batched_tokens, then the release's sampler on the rows it samples, only on the ranks
+that sample; wizard.releases.profile). Empirical, and named as such: the CUDA context (by driver)
+and the communication buffers (NCCL, custom all-reduce; by topology), plus the small non-torch
+baseline (cuBLAS workspaces). They are the only fitted numbers (benchmarks/planner_accuracy.py
+fits and cross-checks them era against era), shown in the plan as estimates, and replaced by a
+measured value from `calibrate` when one exists. The CUDA-graph pool is estimated from the layers
+captured.
 """
 
 from __future__ import annotations
@@ -13,37 +16,66 @@ from dataclasses import dataclass
 
 from wizard.model.facts import ArchitectureFacts
 from wizard.planner.versions import VllmVersion
+from wizard.releases import profile as rp
 
 GIB = 1 << 30
 MIB = 1 << 20
+FORWARD_FACTOR = 1.0  # activation bytes per token of the forward, in units of its widest tensors
 
-# Bytes per (sequence × vocab entry) the dummy sampler run peaks at: fp32 logits, probabilities,
-# penalties and the top-k/top-p sort (values + int64 indices) — about seven fp32 copies.
-SAMPLER_BYTES = 28
-# Activation bytes per token of the profile forward, as multiples of the widest per-layer tensors.
-FORWARD_FACTOR = 1.0
-CUDA_CONTEXT = int(0.55 * GIB)  # CUDA context + cuBLAS handles outside torch, before the snapshot
-NCCL_BUFFERS = int(0.25 * GIB)  # NCCL + custom all-reduce buffers per rank when TP/PP > 1
+
+@dataclass(frozen=True)
+class EmpiricalTerms:
+    """The named physical terms no source code fixes (bytes per rank)."""
+
+    cuda_context: int = int(0.50 * GIB)  # CUDA context + cuBLAS/cuDNN handles (driver 535-570 class)
+    non_torch_base: int = 80 * MIB  # non-torch growth of a single-GPU profile (workspaces, allocator)
+    # NCCL channels x peers, plus custom all-reduce IPC buffers where the GPUs reach each other over
+    # NVLink / P2P; PCIe without P2P uses NCCL alone; across nodes NCCL's network proxies add more.
+    comm_p2p_base: int = int(0.75 * GIB)
+    comm_p2p_per_peer: int = int(0.18 * GIB)
+    comm_pcie_base: int = int(0.05 * GIB)
+    comm_pcie_per_peer: int = int(0.04 * GIB)
+    comm_node_per_peer: int = int(0.45 * GIB)
+
+
+TERMS = EmpiricalTerms()
+_P2P_NAMES = ("h100", "h200", "h800", "h20", "a100-sxm", "a800", "b200", "b300", "gh200", "gb200", "v100-sxm")
 
 
 @dataclass(frozen=True)
 class Overheads:
     activation: int
-    non_torch: int
+    non_torch: int  # non-torch growth the budget deducts (communication buffers included where measured there)
     cuda_graph: int
     context: int  # outside R: CUDA context, and NCCL buffers from 0.11
+    comm: int = 0  # the communication-buffer share of non_torch or context
+    cuda_context: int = 0  # the CUDA-context share of context
+    context_measured: bool = False
+    comm_measured: bool = False
 
 
-def activation_bytes(
-    arch: ArchitectureFacts,
-    *,
-    version: VllmVersion,
-    tp: int,
-    batch_tokens: int,
-    max_seqs: int,
-    model_bytes: int,
-) -> int:
-    """Peak torch memory of the profile run above the weights: max(forward, sampler)."""
+def link_kind(gpu_name: str, *, custom_all_reduce: bool, nodes: int) -> str:
+    """"node" across machines, "p2p" for NVLink/NVSwitch boards with custom all-reduce, else "pcie"."""
+    if nodes > 1:
+        return "node"
+    name = gpu_name.lower()
+    return "p2p" if custom_all_reduce and any(n in name for n in _P2P_NAMES) else "pcie"
+
+
+def comm_bytes(*, tp: int, pp: int, link: str, terms: EmpiricalTerms | None = None) -> int:
+    t = terms or TERMS
+    peers = (tp - 1) + (1 if pp > 1 else 0)
+    if peers <= 0:
+        return 0
+    if link == "node":
+        return t.comm_pcie_base + peers * t.comm_node_per_peer
+    if link == "p2p" and tp > 1:
+        return t.comm_p2p_base + peers * t.comm_p2p_per_peer
+    return t.comm_pcie_base + peers * t.comm_pcie_per_peer
+
+
+def forward_bytes(arch: ArchitectureFacts, *, tp: int, batch_tokens: int, model_bytes: int) -> int:
+    """Peak of the dummy forward: gate_up + activation + residual stream + attention projections."""
     h = arch.hidden_size
     q_width = arch.num_attention_heads * arch.head_dim
     kv_width = 2 * max(1, arch.num_kv_heads) * arch.head_dim
@@ -54,19 +86,25 @@ def activation_bytes(
         topk = arch.moe.experts_per_token or 2
         # fused_moe intermediate caches: gate_up output, activation output, per-expert down output.
         per_token = max(per_token, topk * (3 * inter // tp + h) + 4 * h)
-    forward = int(batch_tokens * per_token * model_bytes * FORWARD_FACTOR)
-    seqs = min(max_seqs, batch_tokens)
+    return int(batch_tokens * per_token * model_bytes * FORWARD_FACTOR)
+
+
+def sampler_bytes(arch: ArchitectureFacts, batch: rp.ProfileBatch) -> int:
     vocab = -(-arch.vocab_size // 64) * 64
-    sampler = seqs * vocab * SAMPLER_BYTES
-    # Forward and sampler run one after the other; the smaller leaves a little behind (hidden states).
-    return max(forward, sampler) + min(forward, sampler) // 10
+    return batch.sampler_rows * vocab * batch.sampler_bytes_per_entry
 
 
-def non_torch_bytes(*, version: VllmVersion, tp: int, pp: int) -> int:
-    base = 80 * MIB
-    if (tp > 1 or pp > 1) and not version.nccl_before_snapshot:
-        base += NCCL_BUFFERS  # measured inside the profile before 0.11
-    return base
+def activation_bytes(
+    arch: ArchitectureFacts, *, batch: rp.ProfileBatch, tp: int, model_bytes: int, samples: bool
+) -> int:
+    """Peak torch memory of the profile run above the weights on one rank: the forward, or the
+    sampler with the last hidden states still alive, whichever is higher; ranks that do not sample
+    only run the forward."""
+    forward = forward_bytes(arch, tp=tp, batch_tokens=batch.tokens, model_bytes=model_bytes)
+    if not samples:
+        return forward
+    hidden = batch.tokens * arch.hidden_size * model_bytes
+    return max(forward, sampler_bytes(arch, batch) + hidden)
 
 
 def cuda_graph_bytes(
@@ -85,10 +123,11 @@ def cuda_graph_bytes(
     return int(layers * per_layer * sizes)
 
 
-def context_bytes(*, version: VllmVersion, tp: int, pp: int) -> int:
-    ctx = CUDA_CONTEXT
-    if (tp > 1 or pp > 1) and version.nccl_before_snapshot:
-        ctx += NCCL_BUFFERS
+def context_bytes(*, version: VllmVersion, tp: int, pp: int, link: str = "p2p") -> int:
+    """What sits on the GPU before vLLM's snapshot: the CUDA context, and from 0.11 the NCCL buffers."""
+    ctx = TERMS.cuda_context
+    if not rp.comm_inside_budget(version.engine, version.key):
+        ctx += comm_bytes(tp=tp, pp=pp, link=link)
     return ctx
 
 
@@ -99,17 +138,20 @@ def estimate(
     tp: int,
     pp: int,
     layers: int,
-    batch_tokens: int,
-    max_seqs: int,
+    batch: rp.ProfileBatch,
     model_bytes: int,
     enforce_eager: bool,
+    samples: bool,
+    link: str,
+    max_seqs: int,
 ) -> Overheads:
+    comm = comm_bytes(tp=tp, pp=pp, link=link)
+    inside = rp.comm_inside_budget(version.engine, version.key)
     return Overheads(
-        activation=activation_bytes(
-            arch, version=version, tp=tp, batch_tokens=batch_tokens, max_seqs=max_seqs, model_bytes=model_bytes
-        ),
-        non_torch=non_torch_bytes(version=version, tp=tp, pp=pp),
+        activation=activation_bytes(arch, batch=batch, tp=tp, model_bytes=model_bytes, samples=samples),
+        non_torch=TERMS.non_torch_base + (comm if inside else 0),
         cuda_graph=cuda_graph_bytes(arch, layers=layers, enforce_eager=enforce_eager, version=version,
                                     max_seqs=max_seqs),
-        context=context_bytes(version=version, tp=tp, pp=pp),
+        context=TERMS.cuda_context + (0 if inside else comm),
+        comm=comm, cuda_context=TERMS.cuda_context,
     )

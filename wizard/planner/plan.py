@@ -13,7 +13,8 @@ from wizard.planner import warnings as plan_warnings
 from wizard.planner.argv import build_argv, build_env
 from wizard.planner.choose import node_gpus, plan_settings, select_gpus
 from wizard.planner.inputs import PlanRequest
-from wizard.planner.predict import RankMemory
+from wizard.planner.predict import EmpiricalTerm, RankMemory
+from wizard.i18n import msg
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
@@ -53,6 +54,10 @@ class Plan:
     warnings: tuple[Warning_, ...]
     argv: tuple[str, ...]
     env: dict[str, str]
+    engine: str = "V1"  # the engine vLLM starts for this plan (wizard.releases.engine)
+    engine_reason: str = ""  # why, in the user's language
+    # The named empirical terms in the worst rank's figures: estimates, or values `calibrate` measured.
+    empirical_terms: tuple[EmpiricalTerm, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -145,7 +150,8 @@ def make_plan(request: PlanRequest, *, exact: bool = False) -> Plan:
         argv += ["--distributed-executor-backend", "ray"]  # the head's command; see wizard.launch.multinode
     env = build_env(indices, s, no_p2p=no_p2p, detected=request.hardware.source != "catalog")
     warnings = [Warning_(code=c, message=m) for c, m in draft.warnings]
-    warnings += [Warning_(code=c, message=m) for c, m in plan_warnings.collect(request, pred, version, used, no_p2p)]
+    warnings += [Warning_(code=c, message=m)
+                 for c, m in plan_warnings.collect(request, pred, pred.version or version, used, no_p2p)]
     return Plan(
         request=request, version=str(version), settings=s, pinned=tuple(sorted(pinned)), reasons=draft.reasons,
         ranks=pred.ranks, worst_rank=pred.ranks.index(pred.worst), kv_cache_tokens=pred.kv_tokens,
@@ -154,6 +160,9 @@ def make_plan(request: PlanRequest, *, exact: bool = False) -> Plan:
         derived_max_len=pred.derived_max_len, failure_code=pred.failure.code if pred.failure else None,
         failure_message=pred.failure.message if pred.failure else None, warnings=tuple(_dedupe(warnings)),
         argv=tuple(argv), env=env,
+        engine=pred.engine.engine if pred.engine else version.engine,
+        engine_reason=msg(f"engine.reason.{pred.engine.code}", version=str(version)) if pred.engine else "",
+        empirical_terms=pred.terms,
     )
 
 

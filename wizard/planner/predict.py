@@ -10,6 +10,9 @@ import math
 from dataclasses import dataclass, field
 
 from wizard.hardware.facts import GpuFacts
+from wizard.i18n import msg
+from wizard.releases import profile as rp
+from wizard.releases.engine import EngineChoice
 from wizard.model.facts import ModelFacts
 from wizard.planner import kv as kvmath
 from wizard.planner import overheads as oh
@@ -59,10 +62,23 @@ class Prediction:
     derived_max_len: int
     failure: Failure | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    engine: EngineChoice | None = None  # the engine this start-up runs and the oracle rule behind it
+    terms: tuple[EmpiricalTerm, ...] = ()  # the named empirical terms in the worst rank's figures
+    version: VllmVersion | None = None  # the release, with that engine fixed
 
     @property
     def ok(self) -> bool:
         return self.failure is None
+
+
+@dataclass(frozen=True)
+class EmpiricalTerm:
+    """A figure no source code fixes, shown in the plan as what it is: an estimate or a measurement."""
+
+    name: str  # cuda_context, comm_buffers
+    bytes: int
+    measured: bool
+    label: str
 
 
 def predict(
@@ -76,6 +92,7 @@ def predict(
     """`draft`: the separate draft model of speculative decoding, when its facts are known."""
     tp, pp = settings.tensor_parallel_size, settings.pipeline_parallel_size
     arch = model.arch
+    version, engine = version.resolve_engine(model, gpus, settings)
     cc = gpus[0].cc_tuple if gpus else None
     dtype = checks.resolve_dtype(settings.dtype, model, cc)
     model_bytes = DTYPE_BYTES.get(dtype, 2)
@@ -89,8 +106,15 @@ def predict(
     failure = checks.config_failure(model, gpus, settings, version, derived)
 
     split = pp_layer_split(arch.num_layers, pp) if pp > 1 else [arch.num_layers]
+    impl = rp.sampler_impl(version.engine, version.key, flashinfer_installed=version.flashinfer_installed,
+                           use_flashinfer_env=version.use_flashinfer_sampler)
+    batch = rp.profile_batch(version.engine, max_num_seqs=settings.max_num_seqs,
+                             max_num_batched_tokens=settings.max_num_batched_tokens, impl=impl, key=version.key)
+    link = oh.link_kind(gpus[0].name if gpus else "", custom_all_reduce=not settings.disable_custom_all_reduce,
+                        nodes=version.nodes)
     ranks: list[RankMemory] = []
     layouts: list[kvmath.KvLayout] = []
+    worst_est: list[oh.Overheads] = []
     for stage, layers in enumerate(split):
         share = layers / max(1, arch.num_layers)
         layout = kvmath.build_layout(
@@ -100,36 +124,62 @@ def predict(
             extra_layers=drafter_kv_layers(model, settings, version, kv_dtype, model_bytes, draft=draft)
             if stage == len(split) - 1 else 0,
         )
-        est = oh.estimate(
-            arch, version=version, tp=tp, pp=pp, layers=layers, batch_tokens=settings.max_num_batched_tokens,
-            max_seqs=settings.max_num_seqs, model_bytes=model_bytes, enforce_eager=settings.enforce_eager,
-        )
-        if measured is not None:
-            est = oh.Overheads(
-                activation=measured.activation_bytes if measured.activation_bytes is not None else est.activation,
-                non_torch=measured.non_torch_bytes if measured.non_torch_bytes is not None else est.non_torch,
-                cuda_graph=(0 if settings.enforce_eager else measured.cuda_graph_bytes)
-                if measured.cuda_graph_bytes is not None else est.cuda_graph,
-                context=est.context,
-            )
-        for g in gpus[stage * tp : (stage + 1) * tp] or gpus[:1]:
-            ranks.append(_rank_memory(g, settings, version, weights.per_stage_bytes[stage], est, layout))
+        per_sampling: dict[bool, oh.Overheads] = {}
+        for tp_rank, g in enumerate(gpus[stage * tp : (stage + 1) * tp] or gpus[:1]):
+            samples = rp.samples_on(version.engine, tp_rank=tp_rank, pp_stage=stage, pp_size=pp)
+            if samples not in per_sampling:
+                est = oh.estimate(
+                    arch, version=version, tp=tp, pp=pp, layers=layers, batch=batch, model_bytes=model_bytes,
+                    enforce_eager=settings.enforce_eager, samples=samples, link=link, max_seqs=settings.max_num_seqs,
+                )
+                per_sampling[samples] = _apply_measured(est, measured, settings)
+            ranks.append(_rank_memory(g, settings, version, weights.per_stage_bytes[stage], per_sampling[samples],
+                                      layout))
             layouts.append(layout)
+            worst_est.append(per_sampling[samples])
 
     worst_i = min(range(len(ranks)), key=lambda i: (ranks[i].num_blocks, ranks[i].kv_cache))
     worst, layout = ranks[worst_i], layouts[worst_i]
     num_blocks = worst.num_blocks
-    batch = settings.max_num_batched_tokens
     cap = kvmath.capacity(layout, max(0, num_blocks) * layout.block_bytes, settings.max_model_len,
-                          batch_tokens=batch, version=version)
+                          batch_tokens=settings.max_num_batched_tokens, version=version)
     max_fit = kvmath.largest_fitting_len(layout, worst.kv_cache, upper=max(derived, settings.max_model_len),
-                                         batch_tokens=batch, version=version)
+                                         batch_tokens=settings.max_num_batched_tokens, version=version)
     if failure is None:
         failure = _memory_failure(worst, gpus, settings, version, layout, cap, max_fit)
     return Prediction(
         settings=settings, ranks=tuple(ranks), worst=worst, layout=layout, num_blocks=num_blocks,
         kv_tokens=cap.tokens, concurrency=cap.concurrency, max_fitting_len=max_fit, derived_max_len=derived,
-        failure=failure, notes=weights.notes,
+        failure=failure, notes=weights.notes, engine=engine, version=version,
+        terms=_terms(worst_est[worst_i], tp, link),
+    )
+
+
+def _terms(est: oh.Overheads, tp: int, link: str) -> tuple[EmpiricalTerm, ...]:
+    terms = [EmpiricalTerm("cuda_context", est.cuda_context, est.context_measured,
+                           msg("engine.term.measured") if est.context_measured else msg("engine.term.cuda_context"))]
+    if est.comm:
+        links = {"p2p": "NVLink/P2P", "pcie": "PCIe", "node": "network"}
+        terms.append(EmpiricalTerm("comm_buffers", est.comm, est.comm_measured,
+                                   msg("engine.term.measured") if est.comm_measured
+                                   else msg("engine.term.comm_buffers", tp=tp, link=links.get(link, link))))
+    return tuple(terms)
+
+
+def _apply_measured(est: oh.Overheads, measured: MeasuredOverheads | None, settings: Settings) -> oh.Overheads:
+    """A value measured by `calibrate` replaces the estimate of the same term."""
+    if measured is None:
+        return est
+    context = getattr(measured, "context_bytes", None)
+    return oh.Overheads(
+        activation=measured.activation_bytes if measured.activation_bytes is not None else est.activation,
+        non_torch=measured.non_torch_bytes if measured.non_torch_bytes is not None else est.non_torch,
+        cuda_graph=(0 if settings.enforce_eager else measured.cuda_graph_bytes)
+        if measured.cuda_graph_bytes is not None else est.cuda_graph,
+        context=context + (est.context - est.cuda_context) if context is not None else est.context,
+        comm=est.comm, cuda_context=context if context is not None else est.cuda_context,
+        context_measured=context is not None,
+        comm_measured=measured.non_torch_bytes is not None and est.non_torch > 0,
     )
 
 
@@ -145,12 +195,16 @@ def _rank_memory(
     others = checks.others_bytes(gpu)
     requested = requested_bytes(total, settings.gpu_memory_utilization, version)
     graph_in_budget = est.cuda_graph if version.subtracts_cuda_graphs else 0
+    era = rp.budget_era(version.engine, version.key)
     if settings.kv_cache_memory_bytes is not None and version.has_kv_cache_memory_bytes:
         avail = settings.kv_cache_memory_bytes
-    elif version.budget_era == "v1-early":
-        # 0.8.x: everything outside torch counts, other processes included (memory model §3).
+    elif era == "v1-early":
+        # 0.8.x-0.9.0: everything outside torch counts, other processes included (memory model §3).
         avail = int(total * settings.gpu_memory_utilization) - weights - est.activation - est.non_torch \
             - est.context - others
+    elif era == "v0-total":
+        # V0 up to 0.6.4: non-torch memory since process start (CUDA context included) inside T x u.
+        avail = int(total * settings.gpu_memory_utilization) - weights - est.activation - est.non_torch - est.context
     else:
         avail = requested - weights - est.activation - est.non_torch - graph_in_budget
     blocks = avail // layout.block_bytes if layout.block_bytes and avail > 0 else 0
@@ -183,7 +237,10 @@ def _memory_failure(
             return Failure("max_model_len_exceeds_kv_cache", checks.msg_v0_kv(settings, cap, max_fit))
     elif cap.needed_bytes > budget:
         return Failure("max_model_len_exceeds_kv_cache", checks.msg_kv(settings, cap, worst, max_fit, version))
-    if not version.subtracts_cuda_graphs and worst.cuda_graph > worst.total - worst.others - worst.context - worst.requested:
+    # Before 0.20 graphs are captured after the KV cache, in what the request leaves; V0 up to 0.6.4
+    # counted the CUDA context inside the request, so it does not shrink that headroom there.
+    outside = 0 if rp.budget_era(version.engine, version.key) == "v0-total" else worst.context
+    if not version.subtracts_cuda_graphs and worst.cuda_graph > worst.total - worst.others - outside - worst.requested:
         return Failure("other", checks.msg_graph_oom(worst, settings))
     if mamba_blocks_short(layout, worst.num_blocks, settings, version):
         return Failure("other", checks.msg_mamba_blocks(settings, worst.num_blocks))

@@ -49,7 +49,9 @@ MIN_USEFUL_LEN = 1024
 class _Search:
     def __init__(self, request: PlanRequest) -> None:
         self.request = request
-        self.version = VllmVersion.parse(request.vllm_version)
+        # The release, with what the server's start-up context changes in it (VLLM_USE_V1, nodes, FlashInfer).
+        self.version = VllmVersion.parse(request.vllm_version).with_startup(
+            env=request.vllm_env, nodes=request.nodes, flashinfer=request.flashinfer)
         self.gpus = select_gpus(request)
         self.model = request.model
         self.host_limit = cand.host_budget(request.host_memory_bytes)

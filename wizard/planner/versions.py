@@ -6,11 +6,15 @@ planner asks these questions instead of comparing version numbers itself.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from wizard.errors import InputError
+from wizard.releases.engine import EngineChoice, EngineInputs, choose_engine
+from wizard.i18n import msg
 
 NEWEST_KNOWN = "0.33.0"
 OLDEST_SUPPORTED = (0, 6)
@@ -26,20 +30,26 @@ class VllmVersion:
     minor: int
     patch: int
     raw: str
+    # The engine this start-up really runs (wizard.releases.engine); None: the release's default.
+    engine_override: str | None = field(default=None, compare=False)
+    # VLLM_USE_V1 in the server's environment (None: unset); wrappers such as Unsloth set it to 0.
+    use_v1_env: bool | None = field(default=None, compare=False)
+    # Where the start-up happens: machines the ranks span, and FlashInfer installed (V1 samples with it).
+    nodes: int = field(default=1, compare=False)
+    flashinfer: bool = field(default=False, compare=False)
+    use_flashinfer_sampler: bool | None = field(default=None, compare=False)  # VLLM_USE_FLASHINFER_SAMPLER
 
     @classmethod
     def parse(cls, text: str) -> VllmVersion:
         match = _VERSION_RE.match(text or "")
         if not match:
-            raise InputError(f"--vllm-version {text!r} is not a version; use X.Y.Z, e.g. {NEWEST_KNOWN}")
+            raise InputError(msg("planner.version.malformed", text=text, newest=NEWEST_KNOWN))
         major, minor = int(match.group(1)), int(match.group(2))
         patch = int(match.group(3) or 0)
         version = cls(major, minor, patch, text.strip())
         if version.key < (*OLDEST_SUPPORTED, 0):
-            raise InputError(
-                f"--vllm-version {text}: releases before {OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]} are not "
-                f"planned for; upgrade vLLM (pip install -U vllm) or plan for {NEWEST_KNOWN}"
-            )
+            raise InputError(msg("planner.version.too_old", text=text,
+                                 oldest=f"{OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]}", newest=NEWEST_KNOWN))
         return version
 
     @property
@@ -59,8 +69,38 @@ class VllmVersion:
     # --- engine and accounting eras -------------------------------------------------------------
     @property
     def engine(self) -> str:
-        """V1 is the default engine from 0.8.0; before that only V0 exists."""
+        """The engine this start-up runs: the one `with_engine` fixed, else the release's default
+        (V0 before 0.8.0, V1 from it). 0.8-0.10 fall back to V0 for many setups: ask
+        `engine_choice` with the setup, then plan with `with_engine(choice.engine)`."""
+        if self.engine_override is not None:
+            return self.engine_override
         return "V1" if self.at_least(0, 8) else "V0"
+
+    def engine_choice(self, inputs: EngineInputs) -> EngineChoice:
+        return choose_engine(self.key, inputs)
+
+    def with_env(self, env: dict[str, str] | None) -> VllmVersion:
+        def flag(name: str) -> bool | None:
+            value = (env or {}).get(name)
+            return None if value is None else value.strip().lower() in ("1", "true", "yes")
+
+        return replace(self, use_v1_env=flag("VLLM_USE_V1"), use_flashinfer_sampler=flag("VLLM_USE_FLASHINFER_SAMPLER"))
+
+    @property
+    def flashinfer_installed(self) -> bool:
+        """FlashInfer is a dependency of the CUDA wheels from 0.11.1; before, only if installed."""
+        return self.flashinfer or self.at_least(0, 11, 1)
+
+    def with_startup(self, *, env: dict[str, str] | None = None, nodes: int = 1, flashinfer: bool = False) -> VllmVersion:
+        return replace(self.with_env(env), nodes=nodes, flashinfer=flashinfer)
+
+    def with_engine(self, engine: str) -> VllmVersion:
+        return self if engine == self.engine else replace(self, engine_override=engine)
+
+    def resolve_engine(self, model: Any, gpus: Any, settings: Any) -> tuple[VllmVersion, EngineChoice]:
+        """This release with the engine `_is_v1_supported_oracle` picks for the setup, and why."""
+        choice = self.engine_choice(engine_inputs(model, gpus, settings, self.use_v1_env))
+        return self.with_engine(choice.engine), choice
 
     @property
     def budget_era(self) -> str:
@@ -184,3 +224,51 @@ class VllmVersion:
         if self.at_least(0, 14):
             return str(round(gib, 2))
         return f"{gib:.2f}"
+
+
+def engine_inputs(model: Any, gpus: Any, settings: Any, use_v1_env: bool | None = None) -> EngineInputs:
+    """What the engine oracle looks at, from the planner's facts. LoRA, load format and speculative
+    decoding are read with getattr so settings that lack them plan as `vllm serve`'s defaults."""
+    arch = model.arch
+    ccs = [g.cc_tuple for g in gpus if g.cc_tuple is not None] if gpus else []
+    quant = getattr(settings, "quantization", None) or (model.quantization.method if model.quantization else None)
+    load_format = getattr(settings, "load_format", "auto") or "auto"
+    spec = speculative_method(settings)
+    return EngineInputs(
+        compute_capability=min(ccs) if ccs else None,
+        quantization=quant, load_format=load_format,
+        enable_lora=bool(getattr(settings, "enable_lora", False)),
+        pipeline_parallel_size=settings.pipeline_parallel_size,
+        distributed_executor_backend=getattr(settings, "distributed_executor_backend", None),
+        kv_cache_dtype=settings.kv_cache_dtype,
+        dtype_is_16bit=settings.dtype not in ("float", "float32"),
+        cpu_offload_gb=settings.cpu_offload_gb,
+        architecture=model.architectures[0] if model.architectures else "",
+        is_mla=arch.mla is not None,
+        has_inner_state=arch.linear_attention is not None,
+        speculative_method=spec,
+        attention_backend=getattr(settings, "attention_backend", None),
+        use_v1_env=getattr(settings, "use_v1_env", use_v1_env),
+    )
+
+
+def speculative_method(settings: Any) -> str | None:
+    """The speculative method the oracle sees: `--speculative-config` JSON's "method" (or its
+    "model"), or the legacy `--speculative-model` ("[ngram]" is n-gram; anything else a draft model)."""
+    method, model = getattr(settings, "speculative_method", None), None
+    config = getattr(settings, "speculative_config", None)
+    if isinstance(config, str) and config.strip():
+        try:
+            data = json.loads(config)
+        except ValueError:
+            data = {}
+        if isinstance(data, dict):
+            method, model = method or data.get("method"), data.get("model")
+    elif config is not None:
+        method, model = method or getattr(config, "method", None), getattr(config, "model", None)
+    model = model or getattr(settings, "speculative_model", None)
+    if method:
+        return str(method)
+    if model:
+        return "ngram" if str(model).strip("[]") == "ngram" else "draft_model"
+    return None
