@@ -120,8 +120,14 @@ def _lang_first(args: tuple[str, ...]) -> tuple[str, ...]:
     return (*args[:cut], "--lang", "zh_CN", *args[cut:])
 
 
-def test_plan_in_chinese(llama, zh_env):
-    out = _run("plan", str(llama), "--gpu", "H100", "--vllm-version", "0.10.1", env=zh_env)
+@pytest.mark.parametrize("setup", [
+    "--gpu H100 --vllm-version 0.10.1",
+    "--gpu T4 --gpu-count 4 --vllm-version 0.8.5",  # V0, float16, parallel shapes
+    "--gpu RTX4090 --vllm-version 0.6.4 --context 65536",  # a context goal, fp8 KV cache
+    "--gpu H100 --gpu-count 8 --nodes 2 --vllm-version 0.11.0",  # Ray steps and notes
+])
+def test_plan_in_chinese(setup, llama, zh_env):
+    out = _run("plan", str(llama), *setup.split(), env=zh_env)
     assert untranslated(out) == []
 
 
