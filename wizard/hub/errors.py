@@ -130,7 +130,8 @@ def server_error(source: str, endpoint: str, status: int, what: str) -> HubServe
 def not_a_hub(source: str, endpoint: str, detail: str) -> HubServerError:
     var = "MODELSCOPE_ENDPOINT" if source == "modelscope" else "HF_ENDPOINT / --hf-endpoint"
     kind = "ModelScope" if source == "modelscope" else "Hugging Face"
-    return HubServerError(msg("hub.error.not_a_hub", endpoint=endpoint, kind=kind, detail=redact(detail), var=var))
+    detail = detail if isinstance(detail, Message) else redact(detail)  # a Message is the wizard's own words
+    return HubServerError(msg("hub.error.not_a_hub", endpoint=endpoint, kind=kind, detail=detail, var=var))
 
 
 def gib(n: int) -> str:

@@ -105,15 +105,15 @@ def _parse_listing(raw: bytes, endpoint: str) -> list[RemoteFile] | None:
     try:
         doc = json.loads(raw)
     except ValueError:
-        raise E.not_a_hub("modelscope", endpoint, "the file list is not JSON") from None
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.not_json")) from None
     if not isinstance(doc, dict):
-        raise E.not_a_hub("modelscope", endpoint, "the file list is not a JSON object")
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.not_object"))
     if doc.get("Success") is False or doc.get("Code") not in (None, 200, "200"):
         return None
     data = doc.get("Data")
     entries = data.get("Files") if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise E.not_a_hub("modelscope", endpoint, "the file list has no Data.Files")
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.no_files"))
     files = []
     for item in entries:
         if not isinstance(item, dict) or item.get("Type", "blob") != "blob":
@@ -121,7 +121,7 @@ def _parse_listing(raw: bytes, endpoint: str) -> list[RemoteFile] | None:
         path = item.get("Path") or item.get("Name")
         size = item.get("Size")
         if not isinstance(path, str) or not isinstance(size, int) or size < 0:
-            raise E.not_a_hub("modelscope", endpoint, f"a file entry without Path/Size: {str(item)[:80]}")
+            raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.bad_entry", entry=E.redact(str(item)[:80])))
         sha = item.get("Sha256")
         files.append(RemoteFile(path=path, size=size, sha256=sha if isinstance(sha, str) and sha else None))
     return files

@@ -107,7 +107,7 @@ def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = Non
         except OSError:
             stored = ""
         if stored:
-            token, origin = stored, f"the stored login ({path})"
+            token, origin = stored, msg("hub.origin.stored", path=str(path))
     return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env),
                        locations.hf_hub_cache(env))
 
