@@ -52,8 +52,9 @@ def _run_live_monitor(args: list[str]) -> int:
     from wizard.errors import WizardError
     from wizard.monitor.sampler import Sampler
 
-    config = config_from_args(build_parser(only="monitor").parse_args(args))
     try:
+        # An option's value refused by wizard.bounds (--history inf) is one line too.
+        config = config_from_args(build_parser(only="monitor").parse_args(args))
         # Built before the app so a bad --launch-record or GPU fixture is one line, not a toast.
         sampler = Sampler.from_config(config)
     except WizardError as exc:

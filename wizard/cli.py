@@ -79,13 +79,20 @@ def wants_app(argv: list[str]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_output()
     # Answer --version before building the parser: it must not pay for importing every command.
     if argv == ["--version"]:
         print(f"vllm-wizard {__version__}")
         return 0
     # Start-up: only the command named is imported; with none (--help, a typo), no command module.
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else "")
-    args = parser.parse_args(argv)
+    from wizard.errors import WizardError
+
+    try:
+        args = parser.parse_args(argv)
+    except WizardError as exc:  # an option's type (wizard.bounds) refused its value: one line, not usage
+        print(f"vllm-wizard: {exc.message}", file=sys.stderr)
+        return exc.exit_code
     if args.command is None:
         parser.print_help(sys.stderr)
         import os
@@ -95,6 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
     return run_reporting_errors(args._run, args)
+
+
+def _tolerant_output() -> None:
+    """A path or model name the terminal's encoding cannot show (PYTHONIOENCODING=ascii, a C locale)
+    is printed escaped instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a detached or closed stream: leave it as it is
+                pass
 
 
 def run_reporting_errors(run, args: argparse.Namespace) -> int:

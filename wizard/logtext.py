@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from wizard.errors import InputError
 from wizard.i18n import msg
+from wizard.userpath import expand
 
 MAX_LINE = 16 * 1024  # characters kept of one line
 MAX_BYTES = 2 * 1024**3  # bytes read from one log at most
@@ -74,7 +75,7 @@ def iter_log_lines(
     if str(source) == "-":
         yield from _lines(sys.stdin.buffer, max_line, max_bytes, stats)
         return
-    path = Path(source).expanduser()
+    path = expand(source, what)
     try:
         if path.is_dir():
             raise InputError(msg("launch.log.is_folder", what=what, path=str(path)))

@@ -235,3 +235,13 @@ def test_unmet_context_on_a_t4_says_why_fp8_kv_was_not_used():
     assert "goal_context_unmet" in codes(p)  # 26 GiB of bf16 weights on a 15 GiB card: 4-bit, short context
     assert p.settings.kv_cache_dtype == "auto" and "compute capability 7.5" in p.reasons["kv_cache_dtype"]
     assert "online_bnb" in codes(p) and p.settings.quantization == "bitsandbytes"
+
+
+def test_a_pinned_offload_larger_than_the_checkpoint_is_judged_not_dropped():
+    # Found by the CLI fuzzer: `plan M --gpu H100 --set cpu-offload-gb=16` on a 15 GiB model raised
+    # IndexError (the only candidate was filtered out by the host/checkpoint bound meant for chosen offload).
+    model = r1_distill_70b()
+    over = model.weights.total_bytes / GIB + 8
+    p = plan(catalog_hardware("H100", 1), model, "0.8.5", cpu_offload_gb=float(round(over)))
+    assert p.settings.cpu_offload_gb == float(round(over))  # a pin is never changed
+    assert "cpu_offload_slow" in {w.code for w in p.warnings}

@@ -12,6 +12,10 @@ import argparse
 import json
 import sys
 
+from wizard import bounds
+
+LOG_BYTES = 256 << 20  # a start-up log is a few MB; the start-up is at its beginning
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from wizard.commands.plan import add_plan_options
@@ -46,31 +50,50 @@ def _setup(args: argparse.Namespace, figures):
     return key_for(request, plan.settings), plan.settings.model_dump(), plan.contract()["memory"]
 
 
+def _save(store, record):
+    """Store the record; a store that cannot be written is said (with where), not fatal: the figures
+    are still shown. A corrupt store set aside is said too."""
+    from wizard.i18n import localize, msg
+    from wizard.launch.calibration.store import StoreWriteError
+
+    try:
+        saved = store.save(record)
+    except StoreWriteError as exc:
+        print(localize(msg("bounds.store_unwritable", path=exc.path, reason=exc.reason)), file=sys.stderr)
+        return None
+    if saved.set_aside is not None:
+        print(localize(msg("bounds.store_set_aside", path=saved.path, aside=saved.set_aside)), file=sys.stderr)
+    return saved
+
+
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from wizard.errors import InputError
     from wizard.i18n import join, localize, msg
     from wizard.launch.calibration.compare import compare, render_comparison
-    from wizard.launch.calibration.parse import parse_startup_log
+    from wizard.launch.calibration.parse import parse_startup_log, startup_lines
     from wizard.launch.calibration.store import CalibrationStore
     from wizard.launch.startup import calibration_record
+    from wizard.logtext import ReadStats, iter_log_lines
+    from wizard.userpath import expand
 
-    path = Path(args.logfile).expanduser()
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(msg("launch.calibrate.unreadable", path=str(path), why=str(exc.strerror or exc))) from None
-    figures = parse_startup_log(text)
+    path = expand(args.logfile, "LOGFILE")
+    # Line by line, each line and the whole read capped: /dev/zero or a days-long server.log ends
+    # in bounded time and memory; only the lines that can hold start-up figures are kept.
+    stats = ReadStats()
+    figures = parse_startup_log(startup_lines(iter_log_lines(path, max_bytes=LOG_BYTES, stats=stats)))
     if not figures.has_memory_lines:
         raise InputError(msg("launch.calibrate.no_lines", path=str(path)))
+    if stats.stopped_early:
+        print(localize(msg("bounds.log_cut", path=bounds.shown(path), mib=LOG_BYTES >> 20)), file=sys.stderr)
     setup = _setup(args, figures)
     record = None
+    saved = None
     if setup is not None:
         key, settings, predicted = setup
         record = calibration_record(figures, key, settings, predicted=predicted, source=str(path.resolve()))
         if not args.no_save:
-            CalibrationStore().save(record)
+            saved = _save(CalibrationStore(), record)
     if args.json:
         print(json.dumps({"figures": figures.as_dict(),
                           "record": record.model_dump(mode="json") if record else None}, indent=2))
@@ -88,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
              if value is not None]
     measured = join(parts) if parts else localize(msg("launch.calibrate.none_derivable"))
     print(localize(msg("launch.calibrate.measured", parts=measured, how=record.how)))
-    where = msg("launch.calibrate.not_saved") if args.no_save else msg(
-        "launch.calibrate.saved", gpu=record.key.gpu_name, version=record.key.vllm_version, model=record.key.model_id)
-    print(localize(where))
+    if args.no_save:
+        print(localize(msg("launch.calibrate.not_saved")))
+    elif saved is not None:
+        print(localize(msg("launch.calibrate.saved", gpu=record.key.gpu_name, version=record.key.vllm_version,
+                           model=record.key.model_id)))
     return 0

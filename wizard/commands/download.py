@@ -11,6 +11,7 @@ import argparse
 import sys
 import time
 
+from wizard import bounds as b
 from wizard.i18n import localize, msg
 
 
@@ -20,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--local-dir", metavar="D", help="download into this folder instead of the hub's cache")
     p.add_argument("--hf-endpoint", metavar="URL",
                    help="Hugging Face endpoint or mirror (default: HF_ENDPOINT, else https://huggingface.co)")
-    p.add_argument("--workers", type=int, default=4, metavar="N", help="files fetched at once (default 4)")
+    p.add_argument("--workers", type=b.option("--workers", b.parse_int, b.WORKERS), default=4, metavar="N", help="files fetched at once (default 4)")
     p.add_argument("--no-verify", action="store_true", help="check sizes only, skip the sha256 check")
     p.add_argument("--dry-run", action="store_true", help="show what would be downloaded, and stop")
 

@@ -31,14 +31,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from wizard.commands.plan import build_request
     from wizard.i18n import localize, msg
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
     from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
     from wizard.planner.plan import make_plan
+    from wizard.userpath import expand
     from wizard.vllm_env import find_vllm
 
     install = None
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out:
         sys.stdout.write(text)
         return 0
-    path = Path(args.out).expanduser()
+    path = expand(args.out, "--out")
     write_export(path, text, mode=FORMATS[args.format].mode, secret=secret, force=args.force,
                  confirm=lambda p: ask(localize(msg("launch.export.replace", path=str(p)))))
     note = msg("launch.export.secret_note") if secret else ""
@@ -76,13 +75,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export_multinode(args: argparse.Namespace, plan, options) -> int:
-    from pathlib import Path
-
     from wizard.i18n import localize, msg
     from wizard.errors import InputError
     from wizard.launch.args import ask
     from wizard.launch.export import write_export
     from wizard.launch.multinode_export import export_multinode
+    from wizard.userpath import expand
 
     if args.format not in MULTINODE:
         raise InputError(msg("launch.export.one_server", format=args.format, nodes=plan.request.nodes))
@@ -92,7 +90,7 @@ def _export_multinode(args: argparse.Namespace, plan, options) -> int:
     if not args.out:
         sys.stdout.write(text)
         return 0
-    path = Path(args.out).expanduser()
+    path = expand(args.out, "--out")
     write_export(path, text, mode=0o755 if args.format == "ray" else 0o644, secret=False, force=args.force,
                  confirm=lambda p: ask(localize(msg("launch.export.replace", path=str(p)))))
     print(localize(msg("launch.export.wrote", path=str(path), note="")), file=sys.stderr)

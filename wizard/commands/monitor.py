@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard import bounds as b
+
 if TYPE_CHECKING:
     from wizard.monitor.sampler import MonitorConfig
 
@@ -24,31 +26,19 @@ SETTLE_S = 0.05  # --once reads process CPU twice this far apart (psutil measure
 # longer is more exact, but the whole command has a 400 ms budget)
 
 
-def _positive(text: str) -> float:
-    from wizard.i18n import localize, msg
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(localize(msg("monitor.input.not_seconds", text=text))) from None
-    if not value >= 0.1:
-        raise argparse.ArgumentTypeError(localize(msg("monitor.input.min_seconds")))
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="print one snapshot and exit (scripts, pipes)")
     parser.add_argument("--json", action="store_true", help="with --once: print JSON instead of a table")
-    parser.add_argument("--interval", type=_positive, default=1.0, metavar="SECONDS",
+    parser.add_argument("--interval", type=b.option("--interval", b.parse_float, b.INTERVAL_S), default=1.0, metavar="SECONDS",
                         help="seconds between samples in the live view (default: 1)")
     parser.add_argument("--url", help="the vLLM server to watch, e.g. http://127.0.0.1:8000 "
                                       "(default: the server the wizard last launched)")
     parser.add_argument("--launch-record", type=Path, metavar="FILE",
                         help='a JSON launch record {"url", "pid", "log_path"} naming the server to watch')
     parser.add_argument("--no-server", action="store_true", help="watch the GPUs only")
-    parser.add_argument("--history", type=_positive, default=300.0, metavar="SECONDS",
+    parser.add_argument("--history", type=b.option("--history", b.parse_float, b.HISTORY_S), default=300.0, metavar="SECONDS",
                         help="how much history the sparklines keep (default: 300)")
-    parser.add_argument("--timeout", type=_positive, default=2.0, metavar="SECONDS",
+    parser.add_argument("--timeout", type=b.option("--timeout", b.parse_float, b.TIMEOUT_S), default=2.0, metavar="SECONDS",
                         help="HTTP timeout for /health and /metrics (default: 2)")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from wizard import bounds as b
+
 EXIT_STARTS, EXIT_FAILS = 0, 3
 
 
@@ -17,10 +19,13 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL", help="a model folder, org/name, hf:org/name or ms:org/name")
     hw = p.add_argument_group("hardware (default: the GPUs NVML detects)")
     hw.add_argument("--gpu", metavar="NAME", help="plan for a catalog GPU (see `vllm-wizard gpus --catalog`)")
-    hw.add_argument("--gpu-count", type=int, metavar="N", help="how many catalog GPUs (default 1)")
+    hw.add_argument("--gpu-count", type=b.option("--gpu-count", b.parse_int, b.GPUS_PER_NODE), metavar="N",
+                    help="how many catalog GPUs (default 1)")
     hw.add_argument("--gpus", metavar="I,J", help="use only these detected GPU indices")
-    hw.add_argument("--gpu-memory", type=float, metavar="GIB", help="total memory per GPU as CUDA reports it")
-    hw.add_argument("--gpu-used", type=float, metavar="GIB", help="memory already held per GPU by other processes")
+    hw.add_argument("--gpu-memory", type=b.option("--gpu-memory", b.parse_float, b.GPU_MEMORY_GIB), metavar="GIB",
+                    help="total memory per GPU as CUDA reports it")
+    hw.add_argument("--gpu-used", type=b.option("--gpu-used", b.parse_float, b.GPU_USED_GIB), metavar="GIB",
+                    help="memory already held per GPU by other processes")
     hw.add_argument("--compute-capability", metavar="X.Y", help="override the compute capability")
     hw.add_argument("--host-memory", type=float, metavar="GIB",
                     help="host RAM in GiB, bounding CPU offload (default: this machine's, or unknown for --gpu)")
@@ -29,7 +34,8 @@ def add_plan_options(p: argparse.ArgumentParser) -> None:
     v.add_argument("--set", dest="pins", action="append", default=[], metavar="NAME=VALUE",
                    help="pin one vllm serve setting (repeatable), e.g. --set max-model-len=8192")
     n = p.add_argument_group("multi-node (Ray or Kubernetes)")
-    n.add_argument("--nodes", type=int, default=1, metavar="N", help="nodes with the same GPUs as this one (default 1)")
+    n.add_argument("--nodes", type=b.option("--nodes", b.parse_int, b.NODES), default=1, metavar="N",
+                   help="nodes with the same GPUs as this one (default 1)")
     n.add_argument("--rdma", choices=("yes", "no"), help="InfiniBand/RoCE between nodes (default: detect here)")
     g = p.add_argument_group("goals")
     g.add_argument("--context", type=int, metavar="N", help="tokens per request wanted")
@@ -49,6 +55,15 @@ def build_request(args: argparse.Namespace):
     from wizard.planner.settings import parse_pins
     from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
     from wizard.vllm_env import installed_version
+
+    # Every number in its physical range (wizard.bounds), also for a Namespace built without the
+    # parser (the app, calibrate): the options' types already refused what the command line gave.
+    for flag, value, bound in (("--context", args.context, b.TOKENS), ("--concurrency", args.concurrency, b.REQUESTS),
+                               ("--gpu-count", args.gpu_count, b.GPUS_PER_NODE), ("--nodes", args.nodes, b.NODES),
+                               ("--gpu-memory", args.gpu_memory, b.GPU_MEMORY_GIB),
+                               ("--gpu-used", args.gpu_used, b.GPU_USED_GIB),
+                               ("--host-memory", getattr(args, "host_memory", None), b.HOST_MEMORY_GIB)):
+        b.check_option(flag, value, bound)
 
     for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count),
                         ("--nodes", args.nodes)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from wizard import bounds as b
 from wizard.commands.plan import add_plan_options
 
 EXIT_REFUSED, EXIT_FAILS, EXIT_DIED = 2, 3, 1  # a detached launch's verdict has its own (Verdict.exit_code)
@@ -32,7 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--trust-remote-code", action="store_true", help="allow running Python code from the model repository")
     g.add_argument("--allow-no-api-key", action="store_true", help="allow listening beyond this machine without an API key")
     g.add_argument("--no-validate", action="store_true", help="skip the installed vLLM's own check of the argv")
-    g.add_argument("--wait", type=float, default=900, metavar="S", help="with --detach: seconds to wait for /health")
+    g.add_argument("--wait", type=b.option("--wait", b.parse_float, b.WAIT_S), default=900, metavar="S",
+                   help="with --detach: seconds to wait for /health")
     g.add_argument("--no-verify", action="store_true",
                    help="with --detach: do not run `vllm-wizard verify` once the server is healthy")
     g.add_argument("--stop", action="store_true", help="stop the last server started with --detach")

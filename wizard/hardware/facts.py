@@ -7,6 +7,7 @@ means "not available" (N/A), never zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from wizard.frozen import Frozen
@@ -128,10 +129,15 @@ class HardwareFacts(Frozen):
     visible_devices: str | None = None
 
     def link(self, a: int, b: int) -> GpuLink | None:
+        return self._links_by_pair.get(frozenset((a, b)))
+
+    @cached_property
+    def _links_by_pair(self) -> dict[frozenset[int], GpuLink]:
+        # A scan of every link per pair made a 64-GPU plan take seconds (pairs × links per check).
+        index: dict[frozenset[int], GpuLink] = {}
         for link in self.links:
-            if {link.a, link.b} == {a, b}:
-                return link
-        return None
+            index.setdefault(frozenset((link.a, link.b)), link)
+        return index
 
     def all_pairs_p2p(self, indices: list[int] | None = None) -> bool | None:
         """True if every pair of the chosen GPUs can reach each other peer-to-peer; None if unknown."""

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from wizard.bounds import GPU_MEMORY_GIB, GPU_USED_GIB, check_option, compute_capability
 from wizard.errors import InputError
 from wizard.hardware.facts import GIB, GpuFacts, HardwareFacts
 from wizard.i18n import msg
 
 
 def _cc(text: str | None) -> str | None:
-    if text is None:
-        return None
-    major, dot, minor = text.strip().partition(".")
-    if not (major.isdigit() and (not dot or minor.isdigit())):
-        raise InputError(msg("hardware.error.cc_format", value=text))
-    return f"{int(major)}.{int(minor or 0)}"
+    return None if text is None else compute_capability(text)
 
 
 def _indices(text: str | None) -> tuple[int, ...] | None:
@@ -32,9 +28,8 @@ def _indices(text: str | None) -> tuple[int, ...] | None:
 
 def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ...] | None]:
     """(hardware facts, the detected GPU indices to use or None for all)."""
-    for flag, value in (("--gpu-memory", args.gpu_memory), ("--gpu-used", args.gpu_used)):
-        if value is not None and value < 0:
-            raise InputError(msg("hardware.error.negative", flag=flag, value=value))
+    check_option("--gpu-memory", args.gpu_memory, GPU_MEMORY_GIB)
+    check_option("--gpu-used", args.gpu_used, GPU_USED_GIB)
     cc = _cc(args.compute_capability)
     if args.gpu or (args.gpu_memory is not None and cc):
         from wizard.hardware.catalog import catalog_hardware

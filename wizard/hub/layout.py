@@ -72,8 +72,10 @@ class HfLayout:
         return False, min(_size(t.partial), t.file.size)
 
     def finish(self, t: Target) -> None:
-        """Move the finished bytes into place and make them findable."""
-        if t.partial.exists():
+        """Move the finished bytes into place and make them findable. A final file that already has
+        every byte (the user copied it in, or an earlier run finished it) is never replaced by a
+        partial one left behind: the partial is stale, the complete file is the user's."""
+        if t.partial.exists() and _size(t.final) != t.file.size:
             t.final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(t.partial, t.final)
         if t.link is not None:

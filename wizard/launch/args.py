@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
 
+from wizard import bounds as b
 from wizard.errors import InputError
 from wizard.launch.options import LaunchOptions
 from wizard.i18n import localize, msg
@@ -22,7 +23,7 @@ from wizard.i18n import localize, msg
 def add_launch_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("server")
     g.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
-    g.add_argument("--port", type=int, default=8000)
+    g.add_argument("--port", type=b.option("--port", b.parse_int, b.PORT), default=8000)
     g.add_argument("--served-model-name", metavar="NAME", help="the model name clients send")
     key = g.add_mutually_exclusive_group()
     key.add_argument("--api-key-env", metavar="NAME", help="take the API key from this environment variable")

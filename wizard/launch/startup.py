@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from wizard.i18n import msg
 from wizard.launch.calibration.compare import Row, compare
 from wizard.launch.calibration.derive import derive_overheads
 from wizard.launch.calibration.parse import StartupFigures, parse_startup_log
@@ -16,6 +17,7 @@ from wizard.launch.calibration.store import (
     CalibrationKey,
     CalibrationRecord,
     CalibrationStore,
+    StoreWriteError,
     FINGERPRINTED,
 )
 from wizard.launch.detach import HealthResult, log_tail, wait_healthy
@@ -77,6 +79,7 @@ class StartupOutcome:
     calibration: CalibrationRecord | None
     explanation: Explanation | None  # why it failed, when it did and the log says
     log_tail: str
+    store_problem: str | None = None  # the calibration could not be stored (e.g. a read-only home)
 
 
 def follow_startup(record: LaunchRecord, *, timeout: float = 900, on_line: Callable[[str], None] | None = None,
@@ -95,10 +98,15 @@ def conclude_startup(record: LaunchRecord, health: HealthResult, *, store: Calib
     figures = parse_startup_log(text)
     rows = compare(record.predicted.memory, figures)
     calibration = None
+    store_problem = None
     if health.ok and figures.has_memory_lines and record.calibration_key is not None:
         calibration = calibration_record(figures, record.calibration_key, record.predicted.settings,
                                          predicted=record.predicted.memory, source=record.log_path)
         if save:
-            (store or CalibrationStore()).save(calibration)
+            try:
+                (store or CalibrationStore()).save(calibration)
+            except StoreWriteError as exc:
+                # The launch succeeded; not keeping the figures is not fatal, but it is said.
+                store_problem = msg("bounds.store_unwritable", path=exc.path, reason=exc.reason)
     explanation = None if health.ok else explain_log(text)
-    return StartupOutcome(health, figures, rows, calibration, explanation, log_tail(record.log_path))
+    return StartupOutcome(health, figures, rows, calibration, explanation, log_tail(record.log_path), store_problem)

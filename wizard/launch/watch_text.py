@@ -76,7 +76,9 @@ class WatchPrinter:
         outcome = event.outcome
         if outcome.rows:
             self.out("\n" + t(msg("startup.text.comparison")) + "\n" + render_comparison(outcome.rows))
-        if outcome.calibration is not None:
+        if outcome.store_problem is not None:
+            self.err(t(outcome.store_problem))
+        elif outcome.calibration is not None:
             key = outcome.calibration.key
             self.out(t(msg("startup.text.calibrated", gpu=key.gpu_name, version=key.vllm_version, model=key.model_id)))
         if outcome.health.ok:

@@ -25,6 +25,7 @@ from wizard.model.quantization import SIDE_FILES, detect_quantization
 from wizard.model.roles import tally_weights
 from wizard.model.safetensors_header import TensorInfo, loads_strict, read_header
 from wizard.i18n import msg
+from wizard.userpath import exists
 
 # Side files are small; anything bigger is not what it claims to be.
 MAX_SIDE_FILE_BYTES = 64 << 20
@@ -147,7 +148,7 @@ def facts_from_files(d: ModelFiles, *, source: Literal["local", "hf", "modelscop
 
 def resolve_model_dir(path: Path) -> tuple[Path, str, str | None]:
     """(folder to read, model id, revision). A cache repo folder resolves to its refs/main snapshot."""
-    if not path.exists():
+    if not exists(path):
         raise InputError(msg("model.error.no_folder", path=str(path)))
     if not path.is_dir():
         raise InputError(msg("model.error.is_file", path=str(path)))

@@ -13,6 +13,9 @@ Loopback URLs bypass any http(s)_proxy from the environment: a rented box's prox
 
 from __future__ import annotations
 
+import http.client
+import socket
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -62,16 +65,39 @@ class MetricsClient:
         self.was_up = False
         self._diagnosed: tuple[tuple[int | None, str | None], str] | None = None
         host = urlsplit(url).hostname or ""
-        handlers = [urllib.request.ProxyHandler({})] if host in LOOPBACK else []
+        self._cutter = _Cutter()
+        handlers: list[urllib.request.BaseHandler] = [_CuttableHttp(self._cutter), _CuttableHttps(self._cutter)]
+        if host in LOOPBACK:
+            handlers.append(urllib.request.ProxyHandler({}))
         self._opener = urllib.request.build_opener(*handlers)
 
     def _get(self, path: str) -> tuple[int, bytes]:
         request = urllib.request.Request(self.url + path, headers={"User-Agent": "vllm-wizard-monitor"})  # noqa: S310 - http(s) only: the URL was validated by the monitor's target
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                return response.status, response.read(MAX_BODY)
+            return self._within_timeout(request)
         except urllib.error.HTTPError as exc:
             return exc.code, b""
+
+    def _within_timeout(self, request: urllib.request.Request) -> tuple[int, bytes]:
+        """One GET, all of it (connect, headers, body) within `timeout`: a server that drips a byte
+        at a time resets a socket timeout on every read, so a timer cuts the socket at the deadline."""
+        deadline = self._cutter.arm(self.timeout)
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                status, body = response.status, response.read(MAX_BODY)
+        except urllib.error.HTTPError:
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            if deadline.cut:
+                raise TimeoutError(f"no complete answer within {self.timeout:g} s") from None
+            if isinstance(exc, http.client.HTTPException):
+                raise ConnectionError(f"malformed HTTP answer ({type(exc).__name__})") from None
+            raise
+        finally:
+            deadline.disarm()
+        if deadline.cut:
+            raise TimeoutError(f"no complete answer within {self.timeout:g} s")
+        return status, body
 
     def fetch(self) -> FetchResult:
         try:
@@ -139,6 +165,86 @@ def _doctor_hint(log_path: str | None) -> str:
         return ""
     first = report.diagnoses[0]
     return msg("doctor.monitor.hint", code=first.code, cause=first.cause, fix=first.fix)
+
+
+class _Deadline:
+    """One request's deadline: when it passes, every socket the request opened is shut down, which
+    ends a blocked read at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.cut = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.cut:
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.cut = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def disarm(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+class _Cutter:
+    """Hands the current request's deadline to the connections the opener makes (one request at a
+    time per client: the sampler's thread)."""
+
+    def __init__(self) -> None:
+        self.current: _Deadline | None = None
+
+    def arm(self, seconds: float) -> _Deadline:
+        self.current = _Deadline(seconds)
+        return self.current
+
+    def connect(self, address, *args, **kwargs) -> socket.socket:
+        sock = socket.create_connection(address, *args, **kwargs)
+        if self.current is not None:
+            self.current.add(sock)
+        return sock
+
+
+def _cuttable(base: type[http.client.HTTPConnection], cutter: _Cutter) -> type[http.client.HTTPConnection]:
+    class Connection(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = cutter.connect
+
+    return Connection
+
+
+class _CuttableHttp(urllib.request.HTTPHandler):
+    def __init__(self, cutter: _Cutter) -> None:
+        super().__init__()
+        self._connection = _cuttable(http.client.HTTPConnection, cutter)
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+
+class _CuttableHttps(urllib.request.HTTPSHandler):
+    def __init__(self, cutter: _Cutter) -> None:
+        super().__init__()
+        self._connection = _cuttable(http.client.HTTPSConnection, cutter)
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
 
 
 def _why(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ histograms are summed, usage gauges take the worst engine (that is the one that 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
@@ -133,14 +134,17 @@ def parse_metrics(text: str) -> MetricFrame:
         if not family.name.startswith("vllm:"):
             continue  # process_*, python_gc_*, http_* from the API server: not ours to read
         for sample in family.samples:
+            value = _finite(sample.value)
+            if value is None:
+                continue  # NaN, infinite or a 400-digit integer: not a reading to show or add up
             labels = sample.labels
             model = model or labels.get("model_name")
             has_engine = has_engine or "engine" in labels
             name = sample.name
             if name.endswith("_bucket") and "le" in labels:
-                buckets[name[: -len("_bucket")]][float(labels["le"])] += sample.value
+                buckets[name[: -len("_bucket")]][float(labels["le"])] += value
             elif not name.endswith("_created"):
-                series[name].append(sample.value)
+                series[name].append(value)
 
     gauges: dict[str, float] = {}
     for key, (names, how) in GAUGES.items():
@@ -164,6 +168,14 @@ def parse_metrics(text: str) -> MetricFrame:
                                             sum(series.get(f"{name}_sum", [0.0])))
                 break
     return MetricFrame(gauges, counters, histograms, model, _generation(series, has_engine))
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _generation(series: dict[str, list[float]], has_engine: bool) -> Generation:

@@ -12,9 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from wizard.i18n import msg
+from wizard.bounds import shown
 from wizard.errors import InputError
+from wizard.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,13 @@ def normalize_url(url: str) -> str:
         url = f"http://{url}"
     for suffix in ("/metrics", "/health", "/v1"):
         url = url.removesuffix(suffix)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InputError(msg("bounds.url", text=shown(url)))
     return url
 
 

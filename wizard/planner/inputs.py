@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from wizard.bounds import NODES
 from wizard.frozen import Frozen
 from wizard.hardware.facts import HardwareFacts
 from wizard.model.facts import ModelFacts
 
-MAX_NODES = 64
+MAX_NODES = int(NODES.hi)  # the CLI refuses more at the boundary (wizard.bounds), with the reason
 
 
 @dataclass(frozen=True, kw_only=True)

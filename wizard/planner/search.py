@@ -66,16 +66,16 @@ class _Search:
     def evaluate(self, d: Draft, stage: int) -> tuple[Prediction, Draft]:
         pred = self.predict(d)
         pred, d = _settle(pred, d, self.request, self.gpus, self.version)
-        if pred.ok and self._host_ok(pred):
+        if pred.ok and self._host_ok(pred, d):
             self.evaluated.append(self._score(pred, d, stage))
         elif not pred.ok:
             self.failing.append((pred, d, stage))
         return pred, d
 
-    def _host_ok(self, pred: Prediction) -> bool:
+    def _host_ok(self, pred: Prediction, d: Draft) -> bool:
         s = pred.settings
-        if not s.cpu_offload_gb:
-            return True
+        if not s.cpu_offload_gb or "cpu_offload_gb" in d.pinned:
+            return True  # a pinned offload is judged as given, never dropped (the plan warns instead)
         ranks = s.tensor_parallel_size * s.pipeline_parallel_size * self.request.nodes
         total = s.cpu_offload_gb * GIB * ranks
         if total > self.model.weights.total_bytes:
@@ -297,7 +297,7 @@ class _Search:
                            self.version):
                 continue
             p = self.predict(trial)
-            if p.ok and self._host_ok(p):
+            if p.ok and self._host_ok(p, trial):
                 out.append(self._score(p, trial, stage))
         return out
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from wizard import bounds
 from wizard.errors import InputError
 from wizard.frozen import Frozen
 from wizard.i18n import Message, msg
@@ -30,42 +31,29 @@ def _bool(text: str) -> bool:
     raise ValueError(msg("planner.pin.expected_bool"))
 
 
-def _positive_int(text: str) -> int:
-    value = int(text.replace("_", "").replace(",", ""))
-    if value < 1:
-        raise ValueError(msg("planner.pin.at_least_one"))
-    return value
+def _bounded(parse: Callable[[str, bounds.Bound], Any], bound: bounds.Bound) -> Callable[[str], Any]:
+    # Every number a pin carries is checked in wizard.bounds: finite, in a physical range.
+    def parse_value(text: str) -> Any:
+        return parse(text, bound)
+
+    return parse_value
+
+
+_positive_int = _bounded(bounds.parse_int, bounds.COUNT)  # a count with no narrower bound of its own
+_human_int = _bounded(bounds.parse_human_int, bounds.KV_CACHE_BYTES)
+_non_negative_float = _bounded(bounds.parse_float, bounds.CPU_OFFLOAD_GIB)
+_parallel = _bounded(bounds.parse_int, bounds.PARALLEL)
+_requests = _bounded(bounds.parse_int, bounds.REQUESTS)
+_tokens = _bounded(bounds.parse_int, bounds.TOKENS)
+_block = _bounded(bounds.parse_int, bounds.BLOCK_TOKENS)
+_fraction = _bounded(bounds.parse_float, bounds.FRACTION)
 
 
 def _max_model_len(text: str) -> int:
     # vLLM accepts human suffixes here too (32k = 32,000, 32K = 32,768).
-    value = _human_int(text)
-    if value < 1:
+    if text.strip().lstrip("-").isdigit() and int(text.strip()[:bounds.MAX_DIGITS]) < 1:
         raise ValueError(msg("planner.pin.len_at_least_one"))
-    return value
-
-
-def _human_int(text: str) -> int:
-    raw = text.strip().replace("_", "")
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([kmgtKMGT]?)", raw)
-    if not match:
-        raise ValueError(msg("planner.pin.whole_number"))
-    number, suffix = match.groups()
-    return int(float(number) * _SUFFIXES.get(suffix, 1))
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 1:
-        raise ValueError(msg("planner.pin.fraction"))
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise ValueError(msg("planner.pin.not_negative"))
-    return value
+    return bounds.parse_human_int(text, bounds.TOKENS)
 
 
 def _choice(*choices: str) -> Callable[[str], str]:
@@ -180,9 +168,9 @@ class SettingSpec:
 
 
 SETTINGS: dict[str, SettingSpec] = {
-    "tensor_parallel_size": SettingSpec(_positive_int, "GPUs one model copy is split across (per node)"),
-    "pipeline_parallel_size": SettingSpec(_positive_int, "pipeline stages (layers split across GPUs)"),
-    "decode_context_parallel_size": SettingSpec(_positive_int, "decode context parallel (MLA models)"),
+    "tensor_parallel_size": SettingSpec(_parallel, "GPUs one model copy is split across (per node)"),
+    "pipeline_parallel_size": SettingSpec(_parallel, "pipeline stages (layers split across GPUs)"),
+    "decode_context_parallel_size": SettingSpec(_parallel, "decode context parallel (MLA models)"),
     "gpu_memory_utilization": SettingSpec(_fraction, "fraction of each GPU's total memory vLLM may use"),
     "max_model_len": SettingSpec(_max_model_len, "longest request (prompt + output) in tokens"),
     "kv_cache_dtype": SettingSpec(_name, "KV cache element type (auto, fp8, ...)"),
@@ -190,9 +178,9 @@ SETTINGS: dict[str, SettingSpec] = {
     "quantization": SettingSpec(_optional_name, "quantization method; omit for pre-quantized checkpoints"),
     "cpu_offload_gb": SettingSpec(_non_negative_float, "GiB of weights per GPU kept in CPU memory"),
     "enforce_eager": SettingSpec(_bool, "skip CUDA graphs (less memory, slower decode)"),
-    "max_num_seqs": SettingSpec(_positive_int, "requests scheduled at once"),
-    "max_num_batched_tokens": SettingSpec(_positive_int, "tokens per scheduler step (profile batch)"),
-    "block_size": SettingSpec(_positive_int, "tokens per KV cache block"),
+    "max_num_seqs": SettingSpec(_requests, "requests scheduled at once"),
+    "max_num_batched_tokens": SettingSpec(_tokens, "tokens per scheduler step (profile batch)"),
+    "block_size": SettingSpec(_block, "tokens per KV cache block"),
     "enable_chunked_prefill": SettingSpec(_bool, "split long prompts across steps"),
     "enable_prefix_caching": SettingSpec(_bool, "reuse KV blocks of shared prompt prefixes"),
     "kv_cache_memory_bytes": SettingSpec(_human_int, "fixed KV cache size in bytes (0.10.2+)"),
@@ -277,6 +265,8 @@ def parse_pin(text: str) -> tuple[str, Any]:
         raise InputError(msg("planner.pin.unknown", pin=text, name=name.strip(), known=known))
     try:
         return key, spec.parse(value)
+    except bounds.OutOfBounds as exc:
+        raise bounds.flag_error("--set", f"{name.strip()}={value}", exc.reason) from None
     except ValueError as exc:
         why = exc.args[0] if exc.args else ""
         if isinstance(why, Message):

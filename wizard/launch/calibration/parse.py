@@ -19,10 +19,15 @@ Each term is matched on its own, so a quote that elides part of a line still yie
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-_NUM = r"(-?\d+(?:\.\d+)?)"
-_INT = r"(\d[\d,]*)"
+# A figure vLLM prints has a few digits; a longer run of digits (a hostile or corrupt log) is not one
+# of its figures, so it never becomes an infinite float or a 4,000-digit integer. The look-behind
+# stops a pattern from matching the last digits of such a run.
+_NUM = r"(?<![\d.,])(-?\d{1,9}(?:\.\d{1,9})?)(?![\d.])"
+_INT = r"(?<![\d.,])(\d[\d,]{0,19})(?![\d,])"
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ _MODEL = (
 _WEIGHTS = re.compile(r"Model loading took " + _NUM + r" (GiB|GB)")
 _AVAILABLE = re.compile(r"Available KV cache memory[^:\n]*:\s*" + _NUM + r"\s*GiB")
 _TOKENS = re.compile(r"\b(?:[A-Z]{3} )?KV cache(?: size)?:\s*" + _INT + r" tokens")
-_CONCURRENCY = re.compile(r"Maximum concurrency for " + _INT + r" tokens per request: " + r"(\d[\d,]*(?:\.\d+)?)x")
+_CONCURRENCY = re.compile(r"Maximum concurrency for " + _INT + r" tokens per request: " + r"(\d[\d,]{0,15}(?:\.\d{1,9})?)x")
 _GRAPH = re.compile(r"Graph capturing finished in \d+ secs?, took " + _NUM + r" GiB")
 _INIT = re.compile(r"init engine \(profile, create kv cache, warmup model\) took " + _NUM + r" s")
 _FREE = re.compile(r"Free memory on device[^(\n]*\(" + _NUM + "/" + _NUM + r" GiB\) on startup")
@@ -96,6 +101,20 @@ _SPLIT = {
 _CPU_SET = re.compile(r"(Explicitly|Auto) set \(" + _NUM + "/" + _NUM + r"\) GiB for KV cache on node \d+"
                       r"(?:, with " + _NUM + r" GiB requested memory for the worker\. " + _NUM +
                       r" GiB memory was consumed by non-kv usages)?")
+
+
+# Every line a pattern above can match contains one of these: the rest of a long log need not be kept.
+MARKERS = ("version", "non-default args", "with config:", "Model loading took", "KV cache", "Maximum concurrency",
+           "Graph capturing", "init engine", "Free memory on device", "Desired GPU memory", " GiB for ")
+
+
+def startup_lines(lines: Iterable[str], keep: int = 100_000) -> str:
+    """The lines of a log that can hold start-up figures (the last `keep` of them), as one text."""
+    kept: deque[str] = deque(maxlen=keep)
+    for line in lines:
+        if any(marker in line for marker in MARKERS):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def _int(text: str) -> int:

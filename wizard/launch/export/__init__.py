@@ -9,16 +9,17 @@ hold secrets with mode 0600.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.launch.command import LaunchCommand
 from wizard.launch.export.common import ExportContext
 from wizard.launch.export.containers import render_compose, render_docker, render_k8s
 from wizard.launch.export.host import render_env, render_script, render_systemd, render_yaml
-from wizard.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -51,27 +52,58 @@ def export_text(fmt: str, command: LaunchCommand, ctx: ExportContext | None = No
 
 def write_export(path: Path, text: str, *, mode: int = 0o644, secret: bool = False, force: bool = False,
                  confirm: Callable[[Path], bool] | None = None) -> Path:
-    """Write `text` to `path`. An existing file is replaced only with force or the user's yes
-    (`confirm`); secrets get mode 0600 from the moment the file exists (never world-readable)."""
+    """Write `text` to `path`. Any existing name there (a file, a symlink, even a dangling one) is
+    replaced only with force or the user's yes (`confirm`). The content goes first into a new file
+    made exclusively in the same folder (mkstemp: O_EXCL, mode 0600 from the first moment, a random
+    name no other user can pre-create or point elsewhere), then takes the name in one step."""
     path = Path(path)
     if path.is_dir():
         raise InputError(msg("launch.out.is_folder", path=str(path)))
-    if path.exists() and not force and not (confirm is not None and confirm(path)):
-        raise InputError(msg("launch.out.exists", path=str(path)))
+    replace = os.path.lexists(path)
+    if replace and not force and not (confirm is not None and confirm(path)):
+        raise InputError(_exists_message(path))
     if not path.parent.is_dir():
         raise InputError(msg("launch.out.no_folder", path=str(path), folder=str(path.parent)))
     mode = 0o600 if secret else mode
-    tmp = path.with_name(f".{path.name}.vllm-wizard-tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, mode)  # O_CREAT's mode is filtered by the umask; set it exactly
-        os.replace(tmp, path)
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vllm-wizard-tmp")
+    except OSError as exc:
+        raise InputError(msg("bounds.out_unwritable", path=path, folder=path.parent, reason=exc.strerror or exc)) \
+            from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            # surrogateescape: a path that is not UTF-8 on disk is written back as the same bytes.
+            fh.write(text.encode("utf-8", errors="surrogateescape"))
+            os.fchmod(fh.fileno(), mode)  # exactly `mode`, whatever the umask; 0600 until here
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _publish_new(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _publish_new(tmp: Path, path: Path) -> None:
+    """Give `tmp` the name `path` only if nothing took that name meanwhile (a link fails if it exists)."""
+    try:
+        os.link(tmp, path, follow_symlinks=False)
+    except FileExistsError:
+        raise InputError(_exists_message(path)) from None
+    except OSError:
+        # No hard links on this file system (some network or FUSE mounts): the check above stands.
+        if os.path.lexists(path):
+            raise InputError(_exists_message(path)) from None
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
+
+
+def _exists_message(path: Path) -> str:
+    key = "bounds.out_link_exists" if path.is_symlink() else "bounds.out_exists"
+    return msg(key, path=path)
 
 
 __all__ = ["FORMATS", "ExportContext", "Format", "export_text", "render_compose", "render_docker", "render_env",
