@@ -204,3 +204,10 @@ def test_json_stays_english(llama, zh_env):
     message = data["startup"]["failure"]["message"]
     assert "max-model-len" in message and not english_runs(message) == [], message  # English, as it always was
     assert not re.search(r"[\u4e00-\u9fff]", result.stdout)
+
+
+def test_an_option_refused_while_parsing_in_chinese(zh_env):
+    # wizard.bounds refuses the value inside argparse, before the command runs: --lang still applies.
+    result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--gpu-count", "0", "--lang", "zh_CN", env=zh_env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert untranslated(result.stderr) == [] and re.search(r"[\u4e00-\u9fff]", result.stderr), result.stderr

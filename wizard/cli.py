@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except WizardError as exc:  # an option's type (wizard.bounds) refused its value: one line, not usage
-        print(f"vllm-wizard: {exc.message}", file=sys.stderr)
+        from wizard.i18n import localize
+
+        print(f"vllm-wizard: {localize(exc.message, _argv_language(argv))}", file=sys.stderr)
         return exc.exit_code
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -102,6 +104,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
     return run_reporting_errors(args._run, args)
+
+
+def _argv_language(argv: list[str]) -> str:
+    """The language asked for before the parser could finish: --lang X / --lang=X, else the locale."""
+    import os
+
+    from wizard.i18n import detect_language, normalise
+
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value is not None and normalise(value):
+            return normalise(value) or "en"
+    return detect_language(os.environ)
 
 
 def _tolerant_output() -> None:
