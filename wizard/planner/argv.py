@@ -204,7 +204,9 @@ def fit_to_installed(argv: list[str], env: Mapping[str, str], installed: Install
     the release no longer has); a value the release does not know is a problem, never a silent
     change, because it changes what the server does.
     """
-    out, new_env, changes, problems = argv[:3], dict(env), [], []
+    out, new_env = argv[:3], dict(env)
+    changes: list[str] = []
+    problems: list[str] = []
     i = 3
     while i < len(argv):
         arg = argv[i]

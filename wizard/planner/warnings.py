@@ -61,7 +61,7 @@ def collect(
 
 def _multinode_warnings(request: PlanRequest, s) -> list[tuple[str, str]]:
     per_node = len(request.hardware.gpus) if request.gpu_indices is None else len(request.gpu_indices)
-    out = []
+    out: list[tuple[str, str]] = []
     if s.tensor_parallel_size > per_node:
         out.append(("tp_across_nodes", msg("planner.warn.tp_across_nodes", tp=s.tensor_parallel_size, per_node=per_node)))
     if request.rdma is not True:
