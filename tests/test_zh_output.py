@@ -211,3 +211,11 @@ def test_an_option_refused_while_parsing_in_chinese(zh_env):
     result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--gpu-count", "0", "--lang", "zh_CN", env=zh_env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert untranslated(result.stderr) == [] and re.search(r"[\u4e00-\u9fff]", result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("log", ["seed003_healthy_v085.log", "v1_0101_kv_estimate_ansi.log"])
+def test_calibrate_in_chinese(log, llama, zh_env):
+    path = ROOT / "tests" / "doctor" / "fixtures" / log
+    out = _run("calibrate", str(path), str(llama), "--gpu", "H100", "--vllm-version", "0.10.1", "--no-save",
+               env=zh_env)
+    assert re.search(r"[\u4e00-\u9fff]", out) and untranslated(out) == []

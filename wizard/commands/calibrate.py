@@ -66,6 +66,17 @@ def _save(store, record):
     return saved
 
 
+def _how(text: str):
+    """The stored record's sentence as a catalog Message again (the pydantic record keeps only its
+    English text), so it prints in the chosen language; any other text as it is."""
+    from wizard.i18n import catalog, msg
+
+    for key, english in catalog("en").items():
+        if key.startswith("launch.how.") and english == text:
+            return msg(key)
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
 
     from wizard.errors import InputError
@@ -110,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
               ("launch.calibrate.cuda_graphs", m.cuda_graph_bytes))
              if value is not None]
     measured = join(parts) if parts else localize(msg("launch.calibrate.none_derivable"))
-    print(localize(msg("launch.calibrate.measured", parts=measured, how=record.how)))
+    print(localize(msg("launch.calibrate.measured", parts=measured, how=_how(record.how))))
     if args.no_save:
         print(localize(msg("launch.calibrate.not_saved")))
     elif saved is not None:
