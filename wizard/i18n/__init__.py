@@ -85,8 +85,12 @@ def _template(key: str, lang: str) -> str:
 
 def _format(key: str, params: Mapping[str, Any], lang: str) -> str:
     values = {name: (value.render(lang) if isinstance(value, Message) else value) for name, value in params.items()}
-    # Always formatted, so "{{" is a literal brace in every template, with parameters or without.
-    return _template(key, lang).format(**values)
+    template = _template(key, lang)
+    if values:
+        return template.format(**values)
+    # Without parameters a template is not formatted (a lone "{" stays as it is), but "{{ }}" still
+    # reads as one literal brace, as it does in a template with parameters.
+    return template.replace("{{", "{").replace("}}", "}")
 
 
 class Message(str):
