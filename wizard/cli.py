@@ -51,8 +51,25 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is None or name == only:
             module = importlib.import_module(module_name)
             module.add_arguments(cmd)
+            _add_lang(cmd)
             cmd.set_defaults(_run=module.run)
     return parser
+
+
+def _add_lang(cmd: argparse.ArgumentParser) -> None:
+    """--lang on every subcommand (those that declare their own, as check and verify do, keep theirs)."""
+    if "--lang" not in cmd._option_string_actions:
+        cmd.add_argument("--lang", type=_language, metavar="LANG",
+                         help="language of the human output: en or zh_CN (default: LC_ALL/LANG); JSON stays English")
+
+
+def _language(text: str) -> str:
+    from wizard.i18n import localize, msg, normalise
+
+    lang = normalise(text)
+    if lang is None:
+        raise argparse.ArgumentTypeError(localize(msg("cli.error.lang", text=text)))
+    return lang
 
 
 def wants_app(argv: list[str]) -> bool:
@@ -74,13 +91,32 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except WizardError as exc:  # an option's type (wizard.bounds) refused its value: one line, not usage
-        print(f"vllm-wizard: {exc.message}", file=sys.stderr)
+        from wizard.i18n import localize
+
+        print(f"vllm-wizard: {localize(exc.message, _argv_language(argv))}", file=sys.stderr)
         return exc.exit_code
     if args.command is None:
         parser.print_help(sys.stderr)
-        print("\nvllm-wizard: name a COMMAND (the guided app starts with plain `vllm-wizard`)", file=sys.stderr)
+        import os
+
+        from wizard.i18n import detect_language, localize, msg
+
+        print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
     return run_reporting_errors(args._run, args)
+
+
+def _argv_language(argv: list[str]) -> str:
+    """The language asked for before the parser could finish: --lang X / --lang=X, else the locale."""
+    import os
+
+    from wizard.i18n import detect_language, normalise
+
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
+        if value is not None and normalise(value):
+            return normalise(value) or "en"
+    return detect_language(os.environ)
 
 
 def _tolerant_output() -> None:
@@ -97,15 +133,19 @@ def _tolerant_output() -> None:
 
 def run_reporting_errors(run, args: argparse.Namespace) -> int:
     """Run a command; a user's error becomes one line on stderr and its exit code, never a traceback."""
-    from wizard.errors import WizardError
+    import os
 
+    from wizard.errors import WizardError
+    from wizard.i18n import detect_language, localize, msg, normalise, set_language
+
+    lang = set_language(normalise(getattr(args, "lang", None)) or detect_language(os.environ))
     try:
         return int(run(args) or 0)
     except WizardError as exc:
-        print(f"vllm-wizard: {exc.message}", file=sys.stderr)
+        print(f"vllm-wizard: {localize(exc.message, lang)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("vllm-wizard: interrupted", file=sys.stderr)
+        print(f"vllm-wizard: {localize(msg('cli.interrupted'), lang)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

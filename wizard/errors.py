@@ -30,6 +30,8 @@ class ModelFileError(InputError):
     """A file inside a model folder is malformed or hostile; the message names the file."""
 
     def __init__(self, path: object, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+        from wizard.i18n import msg
+
+        super().__init__(msg("model.error.file", path=str(path), problem=problem))
         self.path = str(path)
         self.problem = problem

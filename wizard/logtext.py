@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.userpath import expand
 
 MAX_LINE = 16 * 1024  # characters kept of one line
@@ -77,18 +78,18 @@ def iter_log_lines(
     path = expand(source, what)
     try:
         if path.is_dir():
-            raise InputError(f"{what} {path}: is a folder; give the log file itself")
+            raise InputError(msg("launch.log.is_folder", what=what, path=str(path)))
         stream = open(path, "rb")  # noqa: SIM115 - closed below, also when the consumer stops early
     except InputError:
         raise
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InputError(f"{what} {source}: cannot be read ({reason}); give a readable log file or - for stdin") from None
+        raise InputError(msg("launch.log.unreadable", what=what, path=str(source), why=reason)) from None
     with stream:
         try:
             yield from _lines(stream, max_line, max_bytes, stats)
         except OSError as exc:
-            raise InputError(f"{what} {source}: reading failed ({exc.strerror or exc}); copy the log to a file first") \
+            raise InputError(msg("launch.log.read_failed", what=what, path=str(source), why=str(exc.strerror or exc))) \
                 from None
 
 

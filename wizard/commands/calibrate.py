@@ -66,9 +66,21 @@ def _save(store, record):
     return saved
 
 
+def _how(text: str):
+    """The stored record's sentence as a catalog Message again (the pydantic record keeps only its
+    English text), so it prints in the chosen language; any other text as it is."""
+    from wizard.i18n import catalog, msg
+
+    for key, english in catalog("en").items():
+        if key.startswith("launch.how.") and english == text:
+            return msg(key)
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
 
     from wizard.errors import InputError
+    from wizard.i18n import join, localize, msg
     from wizard.launch.calibration.compare import compare, render_comparison
     from wizard.launch.calibration.parse import parse_startup_log, startup_lines
     from wizard.launch.calibration.store import CalibrationStore
@@ -82,11 +94,8 @@ def run(args: argparse.Namespace) -> int:
     stats = ReadStats()
     figures = parse_startup_log(startup_lines(iter_log_lines(path, max_bytes=LOG_BYTES, stats=stats)))
     if not figures.has_memory_lines:
-        raise InputError(f"LOGFILE {path}: no vLLM start-up memory lines in it ('Model loading took', "
-                         "'Available KV cache memory', 'KV cache size'); did the server finish starting?")
+        raise InputError(msg("launch.calibrate.no_lines", path=str(path)))
     if stats.stopped_early:
-        from wizard.i18n import localize, msg
-
         print(localize(msg("bounds.log_cut", path=bounds.shown(path), mib=LOG_BYTES >> 20)), file=sys.stderr)
     setup = _setup(args, figures)
     record = None
@@ -103,17 +112,19 @@ def run(args: argparse.Namespace) -> int:
     rows = compare(setup[2] if setup else None, figures)
     print(render_comparison(rows))
     if record is None:
-        print("\nNot stored: name the setup (MODEL and the plan options it was launched with, e.g. --gpu H100 "
-              "--set ...) to keep these figures for future plans.", file=sys.stderr)
+        print(localize(msg("launch.calibrate.not_stored")), file=sys.stderr)
         return 0
     m = record.measured
     gib = 1 << 30
-    parts = [f"{label} {value / gib:.2f} GiB" for label, value in
-             (("activation", m.activation_bytes), ("non-torch", m.non_torch_bytes), ("CUDA graphs", m.cuda_graph_bytes))
+    parts = [msg("launch.calibrate.part", label=msg(key), gib=value / gib) for key, value in
+             (("launch.calibrate.activation", m.activation_bytes), ("launch.calibrate.non_torch", m.non_torch_bytes),
+              ("launch.calibrate.cuda_graphs", m.cuda_graph_bytes))
              if value is not None]
-    print(f"\nMeasured overheads per GPU: {', '.join(parts) or 'none derivable'}. {record.how}")
+    measured = join(parts) if parts else localize(msg("launch.calibrate.none_derivable"))
+    print(localize(msg("launch.calibrate.measured", parts=measured, how=_how(record.how))))
     if args.no_save:
-        print("Not saved (--no-save).")
+        print(localize(msg("launch.calibrate.not_saved")))
     elif saved is not None:
-        print(f"Saved for {record.key.gpu_name} / vLLM {record.key.vllm_version} / {record.key.model_id}.")
+        print(localize(msg("launch.calibrate.saved", gpu=record.key.gpu_name, version=record.key.vllm_version,
+                           model=record.key.model_id)))
     return 0

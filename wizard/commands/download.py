@@ -12,6 +12,7 @@ import sys
 import time
 
 from wizard import bounds as b
+from wizard.i18n import localize, msg
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,15 +32,15 @@ def run(args: argparse.Namespace) -> int:
     from wizard.hub.errors import DownloadCancelledError, size_text
 
     if args.workers < 1:
-        raise InputError(f"--workers {args.workers}: must be at least 1")
+        raise InputError(msg("hub.error.workers", value=args.workers))
     plan = plan_download(args.model, revision=args.revision, local_dir=args.local_dir, hf_endpoint=args.hf_endpoint)
     err = sys.stderr
-    print(f"{plan.label} @ {plan.repo.commit or plan.repo.revision}: {len(plan.files)} files, "
-          f"{size_text(plan.total_bytes)}; {size_text(plan.needed_bytes)} still to fetch, "
-          f"{size_text(plan.free_bytes)} free", file=err)
+    print(localize(msg("hub.download.summary", label=plan.label, revision=plan.repo.commit or plan.repo.revision,
+                       files=len(plan.files), total=size_text(plan.total_bytes), needed=size_text(plan.needed_bytes),
+                       free=size_text(plan.free_bytes))), file=err)
     for line in plan.skipped:
-        print(f"  skipping {line}", file=err)
-    print(f"  into {plan.folder}", file=err)
+        print(localize(msg("hub.download.skipping", line=line)), file=err)
+    print(localize(msg("hub.download.into", folder=str(plan.folder))), file=err)
     if args.dry_run:
         print(plan.folder)
         return 0
@@ -48,12 +49,11 @@ def run(args: argparse.Namespace) -> int:
         for event in download(plan, verify=not args.no_verify, workers=args.workers):
             bar.show(event)
             if event.state == "done":
-                bar.close(f"done: {event.path}" + (f" ({event.message})" if event.message != event.path else ""))
+                bar.close(localize(msg("hub.download.done", path=event.path)) + (f" ({event.message})" if event.message != event.path else ""))
                 print(event.path)
     except KeyboardInterrupt:
         bar.close("")
-        raise DownloadCancelledError(f"download of {plan.label} interrupted; run the same command again to resume "
-                                     "(finished files are kept)") from None
+        raise DownloadCancelledError(msg("hub.error.interrupted", label=plan.label)) from None
     except BaseException:
         bar.close("")
         raise
@@ -108,8 +108,9 @@ def render(event) -> str:
     speed = f"{event.speed_bps / 1e6:7.1f} MB/s" if event.speed_bps is not None else "       -- MB/s"
     eta = _clock(event.eta_s) if event.eta_s is not None else "--:--"
     current = f"  {event.current_file}" if event.current_file else ""
+    files = localize(msg("hub.download.files", done=event.files_done, total=event.files_total))
     return (f"[{bar}] {100 * event.fraction:5.1f}%  {size_text(event.done_bytes)} / {size_text(event.total_bytes)}"
-            f"  {speed}  ETA {eta}  {event.files_done}/{event.files_total} files{current}")
+            f"  {speed}  ETA {eta}  {files}{current}")
 
 
 def _clock(seconds: float) -> str:

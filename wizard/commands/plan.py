@@ -49,6 +49,7 @@ def build_request(args: argparse.Namespace):
     from wizard.errors import InputError
     from wizard.hardware.host import host_memory_for
     from wizard.hardware.selection import hardware_for
+    from wizard.i18n import msg
     from wizard.hub.resolve import load_model_facts
     from wizard.planner.inputs import Goals, PlanRequest
     from wizard.planner.settings import parse_pins
@@ -67,10 +68,10 @@ def build_request(args: argparse.Namespace):
     for flag, value in (("--context", args.context), ("--concurrency", args.concurrency), ("--gpu-count", args.gpu_count),
                         ("--nodes", args.nodes)):
         if value is not None and value < 1:
-            raise InputError(f"{flag} {value}: must be at least 1")
+            raise InputError(msg("launch.plan.at_least_one", flag=flag, value=value))
     host_gib = getattr(args, "host_memory", None)
     if host_gib is not None and not host_gib > 0:
-        raise InputError(f"--host-memory {host_gib:g}: must be more than 0 GiB (the machine's RAM, e.g. 64)")
+        raise InputError(msg("launch.plan.host_memory", gib=host_gib))
     pins = parse_pins(args.pins)
     version = args.vllm_version or installed_version() or NEWEST_KNOWN
     VllmVersion.parse(version)  # refuse a malformed or too-old version before any I/O

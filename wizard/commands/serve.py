@@ -44,30 +44,39 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
+def _t(key: str, **params: object) -> str:
+    """A catalog sentence in the language the CLI chose (--lang, else the locale)."""
+    from wizard.i18n import localize, msg
+
+    return localize(msg(key, **params))
+
+
 def _stop() -> int:
     from wizard.errors import InputError
+    from wizard.i18n import msg
     from wizard.launch.detach import is_alive, stop
     from wizard.launch.records import latest_launch
 
     record = latest_launch()
     if record is None:
-        raise InputError("--stop: the wizard has not started a detached server on this machine")
+        raise InputError(msg("launch.serve.no_detached"))
     if not is_alive(record):
-        _say(f"The last server (pid {record.pid}, {record.url}) is not running.")
+        _say(_t("launch.serve.not_running", pid=record.pid, url=record.url))
         return 0
     gone = stop(record)
-    _say(f"Stopped the server (pid {record.pid}, {record.url})." if gone else f"pid {record.pid} did not stop.")
+    _say(_t("launch.serve.stopped", pid=record.pid, url=record.url) if gone else _t("launch.serve.not_stopped", pid=record.pid))
     return 0 if gone else EXIT_DIED
 
 
 def run(args: argparse.Namespace) -> int:
     from wizard.errors import InputError
+    from wizard.i18n import localize, msg
     from wizard.vllm_env import find_vllm
 
     if args.stop:
         return _stop()
     if not args.model:
-        raise InputError("MODEL is required (a folder, org/name, hf:org/name or ms:org/name)")
+        raise InputError(msg("launch.serve.model_required"))
     install = find_vllm()
     if args.vllm_version is None and install is not None:
         args.vllm_version = install.version  # plan for the vLLM this command will exec
@@ -85,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
     plan = make_plan(build_request(args))
     if not plan.ok:
         _say(render_plan(plan))
-        print(f"vllm-wizard: the plan predicts that vLLM fails to start ({plan.failure_code}); not launching",
-              file=sys.stderr)
+        print(f"vllm-wizard: {_t('launch.serve.plan_fails', code=plan.failure_code)}", file=sys.stderr)
         return EXIT_FAILS
     options, key_env = launch_options(args)
     # The same preparation the app's Review step runs (wizard/launch/prepare.py).
@@ -94,10 +102,10 @@ def run(args: argparse.Namespace) -> int:
     prepared = prepare_launch(plan, build_command(plan, options), options, consent=flags, install=install,
                               ask_vllm=not args.no_validate)
     for note in prepared.notes:
-        _say(f"note: {note}")
+        _say(_t("launch.serve.note", note=note))
     if prepared.problems:
         for problem in prepared.problems:
-            print(f"vllm-wizard: {problem}", file=sys.stderr)
+            print(f"vllm-wizard: {localize(problem)}", file=sys.stderr)
         return EXIT_FAILS
     command = prepared.command
     if args.dry_run:
@@ -106,21 +114,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            raise InputError("not launching without confirmation: stdin is not a terminal; review with --dry-run, "
-                             "then pass --yes")
+            raise InputError(msg("launch.serve.no_tty"))
         _say(render_plan(plan))
         _say("\n" + command.shell_line())
-        if not ask("Launch vLLM with this plan?"):
-            _say("Not launched.")
+        if not ask(_t("launch.serve.ask_launch")):
+            _say(_t("launch.serve.not_launched"))
             return 0
     consent = _consent(args, plan, options)
     if consent != flags:
         prepared = recheck(prepared, plan, options, consent)
     report = prepared.preflight
-    _say("Preflight:\n" + report.render())
+    _say(_t("launch.serve.preflight") + "\n" + report.render())
     if not report.ok:
-        print(f"vllm-wizard: preflight refused: {report.blocking[0].message} Fix: {report.blocking[0].fix}",
-              file=sys.stderr)
+        refused = _t("launch.serve.refused", message=report.blocking[0].message, fix=report.blocking[0].fix)
+        print(f"vllm-wizard: {refused}", file=sys.stderr)
         return EXIT_REFUSED
     if not _validated(prepared):
         return EXIT_FAILS
@@ -140,9 +147,9 @@ def _consent(args, plan, options):
     trust, open_ok = args.trust_remote_code, args.allow_no_api_key
     if not args.yes:
         if plan.settings.trust_remote_code and not trust:
-            trust = ask("The plan runs Python code from the model repository. Allow it?")
+            trust = ask(_t("launch.serve.ask_remote_code"))
         if options.all_interfaces and options.api_key is None and not open_ok:
-            open_ok = ask(f"Listen on {options.host} without an API key (anyone who reaches the port can use it)?")
+            open_ok = ask(_t("launch.serve.ask_open", host=options.host))
     return Consent(trust_remote_code=trust, open_without_api_key=open_ok)
 
 
@@ -151,14 +158,15 @@ def _validated(prepared) -> bool:
 
     if prepared.info is None:
         return True  # no answering vLLM to ask (--no-validate, or none found: preflight said so)
-    _say(f"Checking the command with vLLM {prepared.install.version}'s own parser and engine configuration ...")
+    _say(_t("launch.serve.validating", version=prepared.install.version))
     result = validate_command(prepared)
     if result is None or result.ok:
-        _say("  vLLM accepts it.")
+        _say(_t("launch.serve.accepted"))
         return True
     version = prepared.install.version
-    print(f"vllm-wizard: vLLM {version} refuses the command ({result.code}): {result.error}", file=sys.stderr)
-    print(f"vllm-wizard: fix: {result.fix}", file=sys.stderr)
+    print(f"vllm-wizard: {_t('launch.serve.rejected', version=version, code=result.code, error=result.error)}",
+          file=sys.stderr)
+    print(f"vllm-wizard: {_t('launch.serve.rejected_fix', fix=result.fix)}", file=sys.stderr)
     return False
 
 

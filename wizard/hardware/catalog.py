@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 from wizard.errors import InputError
 from wizard.hardware.errors import AmbiguousGpuError, UnknownGpuError
 from wizard.hardware.facts import GpuPerfSpec
+from wizard.i18n import msg
 
 if TYPE_CHECKING:
     # Imported where facts are built: `gpus --catalog` never builds any.
@@ -208,14 +209,14 @@ def match_catalog_for_detected(gpu_name: str, total_bytes: int | None = None) ->
 
 def _gib_bytes(value: float, option: str) -> int:
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{option} {value!r} is not a memory size in GiB (a number of 0 or more)")
+        raise InputError(msg("hardware.error.bad_gib", option=option, value=value))
     return round(value * GIB)
 
 
 def _check_cc(value: str) -> str:
     text = value.strip()
     if not re.fullmatch(r"\d{1,2}\.\d", text):
-        raise InputError(f"--compute-capability {value!r} is not a compute capability like 8.6 or 9.0")
+        raise InputError(msg("hardware.error.bad_cc", value=value))
     return text
 
 
@@ -234,10 +235,10 @@ def catalog_hardware(
     from wizard.hardware.facts import GpuFacts, HardwareFacts
 
     if count < 1:
-        raise InputError(f"--gpu-count {count} must be at least 1")
+        raise InputError(msg("hardware.error.gpu_count", count=count))
     total_override = None if memory_gib is None else _gib_bytes(memory_gib, "--gpu-memory")
     if total_override == 0:
-        raise InputError("--gpu-memory must be more than 0 GiB")
+        raise InputError(msg("hardware.error.gpu_memory_zero"))
     cc_override = None if compute_capability is None else _check_cc(compute_capability)
     entry: CatalogGpu | None = None
     if name is not None and name.strip():
@@ -247,9 +248,7 @@ def catalog_hardware(
             if total_override is None or cc_override is None:
                 raise
     elif total_override is None or cc_override is None:
-        raise InputError(
-            "name a catalog GPU (--gpu NAME), or give both --gpu-memory and --compute-capability"
-        )
+        raise InputError(msg("hardware.error.name_or_specs"))
 
     if entry is not None:
         total = entry.total_bytes if total_override is None else total_override
@@ -260,7 +259,7 @@ def catalog_hardware(
         total, cc = total_override, cc_override
     used = 0 if used_gib is None else _gib_bytes(used_gib, "--gpu-used")
     if used > total:
-        raise InputError(f"--gpu-used {used_gib:g} GiB is more than the GPU's {total / GIB:.2f} GiB")
+        raise InputError(msg("hardware.error.used_more_than_total", used=used_gib, total=total / GIB))
     if entry is not None:
         display = entry.name
     elif name and name.strip():

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wizard.errors import InputError, WizardError
+from wizard.i18n import msg
 
-CATALOG_HINT = "plan for catalog GPUs instead: vllm-wizard plan MODEL --gpu H100 --gpu-count 2"
+CATALOG_HINT = msg("hardware.hint.catalog")
 
 
 class HardwareError(WizardError):
@@ -24,41 +25,30 @@ class HardwareError(WizardError):
 class NvmlLibraryNotFoundError(HardwareError):
     code = "library_not_found"
 
-    def __init__(
-        self, detail: str = "NVIDIA's management library (libnvidia-ml.so.1) is not installed"
-    ) -> None:
-        super().__init__(f"{detail}, so no GPU can be detected; install the NVIDIA driver, or {CATALOG_HINT}")
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(msg("hardware.error.no_library", detail=detail or msg("hardware.error.library_missing"),
+                             hint=CATALOG_HINT))
 
 
 class NvmlDriverNotLoadedError(HardwareError):
     code = "driver_not_loaded"
 
     def __init__(self) -> None:
-        super().__init__(
-            "the NVIDIA driver is not loaded (no GPU, or its kernel module failed to load; "
-            f"`nvidia-smi` shows why), so no GPU can be detected; load the driver, or {CATALOG_HINT}"
-        )
+        super().__init__(msg("hardware.error.driver_not_loaded", hint=CATALOG_HINT))
 
 
 class NvmlVersionMismatchError(HardwareError):
     code = "version_mismatch"
 
     def __init__(self) -> None:
-        super().__init__(
-            "the NVIDIA driver and its management library have different versions (usually a "
-            "driver upgrade without a reboot); reboot or reload the nvidia kernel module, or "
-            f"{CATALOG_HINT}"
-        )
+        super().__init__(msg("hardware.error.version_mismatch", hint=CATALOG_HINT))
 
 
 class NvmlNoPermissionError(HardwareError):
     code = "no_permission"
 
     def __init__(self) -> None:
-        super().__init__(
-            "no permission to query the NVIDIA GPUs (check access to /dev/nvidia*, or start the "
-            f"container with `--gpus all`); fix the permissions, or {CATALOG_HINT}"
-        )
+        super().__init__(msg("hardware.error.no_permission", hint=CATALOG_HINT))
 
 
 class NoGpuError(HardwareError):
@@ -66,13 +56,10 @@ class NoGpuError(HardwareError):
 
     def __init__(self, visible_devices: str | None = None, detected: int = 0) -> None:
         if visible_devices is not None and detected > 0:
-            reason = (
-                f"CUDA_VISIBLE_DEVICES={visible_devices!r} hides all {detected} GPU(s) NVML sees; "
-                "unset it or list GPU indices or GPU-<uuid> prefixes"
-            )
+            reason = msg("hardware.error.hidden_by_visible_devices", value=visible_devices, detected=detected)
         else:
-            reason = "NVML found no NVIDIA GPU on this machine"
-        super().__init__(f"{reason}; {CATALOG_HINT}")
+            reason = msg("hardware.error.no_gpu")
+        super().__init__(msg("hardware.error.with_hint", reason=reason, hint=CATALOG_HINT))
         self.visible_devices = visible_devices
         self.detected = detected
 
@@ -83,7 +70,7 @@ class NvmlError(HardwareError):
     code = "nvml_error"
 
     def __init__(self, detail: str) -> None:
-        super().__init__(f"NVML failed ({detail}), so no GPU can be detected; {CATALOG_HINT}")
+        super().__init__(msg("hardware.error.nvml_failed", detail=detail, hint=CATALOG_HINT))
         self.detail = detail
 
 
@@ -91,11 +78,8 @@ class UnknownGpuError(InputError):
     """A GPU name the catalog does not know; `candidates` are catalog keys that look close."""
 
     def __init__(self, name: str, candidates: list[str]) -> None:
-        hint = f"did you mean {', '.join(candidates)}? " if candidates else ""
-        super().__init__(
-            f"unknown GPU {name!r}; {hint}`vllm-wizard gpus --catalog` lists the known GPUs "
-            "(for one not in the catalog give --gpu-memory and --compute-capability)"
-        )
+        hint = msg("hardware.error.did_you_mean", names=", ".join(candidates)) if candidates else ""
+        super().__init__(msg("hardware.error.unknown_gpu", name=name, hint=hint))
         self.name = name
         self.candidates = candidates
 
@@ -104,10 +88,7 @@ class AmbiguousGpuError(InputError):
     """A GPU name that fits several catalog entries equally well."""
 
     def __init__(self, name: str, candidates: list[str]) -> None:
-        super().__init__(
-            f"GPU name {name!r} fits several catalog GPUs: {', '.join(candidates)}; name one of them "
-            "(`vllm-wizard gpus --catalog` lists the known GPUs)"
-        )
+        super().__init__(msg("hardware.error.ambiguous_gpu", name=name, names=", ".join(candidates)))
         self.name = name
         self.candidates = candidates
 

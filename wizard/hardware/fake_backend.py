@@ -28,6 +28,7 @@ from typing import Any, Literal
 from wizard import envvars as ev
 from wizard.hardware.backend import MemoryInfo, ProcessInfo, Unavailable
 from wizard.hardware.errors import ERRORS_BY_CODE, FakeFixtureError
+from wizard.i18n import msg
 
 
 def _fixture_dir() -> Any:
@@ -47,29 +48,24 @@ def load_fixture(spec: str) -> tuple[str, dict[str, Any]]:
     if looks_like_path:
         path = Path(spec).expanduser()
         if not path.is_file():
-            raise FakeFixtureError(f"{ev.FAKE_GPUS}={spec!r}: no such fixture file")
+            raise FakeFixtureError(msg("hardware.error.fixture_missing", var=ev.FAKE_GPUS, spec=spec))
         label, text = str(path), path.read_text(encoding="utf-8")
     else:
         resource = _fixture_dir() / f"{spec}.json"
         if not resource.is_file():
-            raise FakeFixtureError(
-                f"{ev.FAKE_GPUS}={spec!r} names no GPU fixture; use one of {', '.join(fixture_names())} "
-                "or a path to a JSON file"
-            )
+            raise FakeFixtureError(msg("hardware.error.fixture_unknown", var=ev.FAKE_GPUS, spec=spec,
+                                       names=", ".join(fixture_names())))
         label, text = spec, resource.read_text(encoding="utf-8")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FakeFixtureError(
-            f"GPU fixture {label}: not valid JSON ({exc.msg}, line {exc.lineno})"
-        ) from None
+        raise FakeFixtureError(msg("hardware.error.fixture_json", label=label, why=exc.msg, line=exc.lineno)) from None
     if not isinstance(data, dict) or not isinstance(data.get("devices"), list):
-        raise FakeFixtureError(f'GPU fixture {label}: expected an object with a "devices" list')
+        raise FakeFixtureError(msg("hardware.error.fixture_shape", label=label))
     error = data.get("error")
     if error is not None and error not in ERRORS_BY_CODE:
-        raise FakeFixtureError(
-            f"GPU fixture {label}: unknown error {error!r}; use one of {', '.join(sorted(ERRORS_BY_CODE))}"
-        )
+        raise FakeFixtureError(msg("hardware.error.fixture_error", label=label, error=error,
+                                   names=", ".join(sorted(ERRORS_BY_CODE))))
     return label, data
 
 
@@ -88,7 +84,7 @@ class FakeBackend:
         return cls(data, label)
 
     def _bad(self, what: str) -> FakeFixtureError:
-        return FakeFixtureError(f"GPU fixture {self.label}: {what}")
+        return FakeFixtureError(msg("hardware.error.fixture_bad", label=self.label, what=what))
 
     def _get(self, mapping: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
         value = mapping.get(key)

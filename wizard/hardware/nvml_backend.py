@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any, Literal, TypeVar
 
 from wizard.hardware.backend import MemoryInfo, ProcessInfo, Unavailable
+from wizard.i18n import msg
 from wizard.hardware.errors import (
     HardwareError,
     NvmlDriverNotLoadedError,
@@ -63,9 +64,7 @@ class NvmlBackend:
             try:
                 import pynvml
             except ImportError:
-                raise NvmlLibraryNotFoundError(
-                    "the Python package nvidia-ml-py (import name pynvml) is not installed"
-                ) from None
+                raise NvmlLibraryNotFoundError(msg("hardware.error.pynvml_missing")) from None
             self._nvml = pynvml
         self._fatal_call(self.nvml.nvmlInit)
 

@@ -7,6 +7,7 @@ import argparse
 from wizard.bounds import GPU_MEMORY_GIB, GPU_USED_GIB, check_option, compute_capability
 from wizard.errors import InputError
 from wizard.hardware.facts import GIB, GpuFacts, HardwareFacts
+from wizard.i18n import msg
 
 
 def _cc(text: str | None) -> str | None:
@@ -19,9 +20,9 @@ def _indices(text: str | None) -> tuple[int, ...] | None:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1") from None
+        raise InputError(msg("hardware.error.gpus_format", value=text)) from None
     if not values:
-        raise InputError(f"--gpus {text!r}: expected GPU indices such as 0,1")
+        raise InputError(msg("hardware.error.gpus_format", value=text))
     return values
 
 
@@ -37,12 +38,12 @@ def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ..
                               used_gib=args.gpu_used, compute_capability=cc)
         return hw, None
     if args.gpu_count is not None:
-        raise InputError("--gpu-count needs --gpu NAME (it sizes a catalog plan; detected GPUs are counted by NVML)")
+        raise InputError(msg("hardware.error.gpu_count_needs_gpu"))
     from wizard.hardware.probe import probe
 
     hw = probe()
     if not hw.gpus:
-        raise InputError("NVML found no GPUs on this machine; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
+        raise InputError(msg("hardware.error.none_detected"))
     if args.gpu_memory is not None or args.gpu_used is not None or cc:
         hw = hw.model_copy(update={"gpus": tuple(_override(g, args.gpu_memory, args.gpu_used, cc) for g in hw.gpus)})
     return hw, _indices(args.gpus)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from wizard.hub import errors as E
+from wizard.i18n import msg
 
 
 def existing_ancestor(path: Path) -> Path:
@@ -26,7 +27,7 @@ def require_space(path: Path, needed: int, label: str, *, free: int | None = Non
     free = free_bytes(path) if free is None else free
     if needed > free:
         raise E.DiskSpaceError(
-            f"{label} needs {E.gib(needed)} more on {existing_ancestor(path)} but only {E.gib(free)} is free: free "
-            f"{E.gib(needed - free)}, or download elsewhere with --local-dir (or HF_HUB_CACHE / MODELSCOPE_CACHE)",
+            msg("hub.error.disk_space", label=label, needed=E.gib(needed), where=str(existing_ancestor(path)),
+                free=E.gib(free), short=E.gib(needed - free)),
             needed=needed, free=free)
     return free

@@ -28,6 +28,7 @@ from wizard.hub import errors as E
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.hub.settings import HubSettings, settings_for
 from wizard.model.facts import ModelFacts
+from wizard.i18n import msg
 
 State = Literal["planning", "starting", "downloading", "retrying", "done", "cancelled"]
 TICK_S = 0.1
@@ -88,7 +89,7 @@ def plan_download(model: str, *, revision: str | None = None, local_dir: str | o
 
     ref = parse_ref(model)
     if ref.source == "local":
-        raise E.HubError(f"MODEL {model!r} is a local folder: there is nothing to download")
+        raise E.HubError(msg("hub.error.local_nothing_to_download", model=model))
     settings = settings or settings_for(ref.source, hf_endpoint=hf_endpoint)
     remote = inspect_repo(ref.id, settings, revision or ref.revision)
     selection = select_files(remote.repo, remote.facts.weights.files)
@@ -217,8 +218,8 @@ def _run_worker(plan: DownloadPlan, cancel: threading.Event, base: DownloadEvent
             if message is None:  # the worker's channel closed without "done" or "error"
                 proc.wait()
                 tail = E.redact(" | ".join(stderr_tail))[-300:]
-                raise E.DownloadFailedError(f"the download worker stopped unexpectedly (exit {proc.returncode})"
-                                            + (f": {tail}" if tail else "") + "; run the download again to resume")
+                raise E.DownloadFailedError(msg("hub.error.worker_stopped", code=proc.returncode,
+                                                tail=f": {tail}" if tail else ""))
             kind = message.get("t")
             if kind == "error":
                 proc.wait()
@@ -296,5 +297,5 @@ def _error(message: dict) -> E.WizardError:
 
 
 def _cancelled(plan: DownloadPlan, done: int) -> E.DownloadCancelledError:
-    return E.DownloadCancelledError(f"download of {plan.label} cancelled with {E.gib(done)} of "
-                                    f"{E.gib(plan.total_bytes)} on disk; run it again to resume")
+    return E.DownloadCancelledError(msg("hub.error.cancelled", label=plan.label, done=E.gib(done),
+                                        total=E.gib(plan.total_bytes)))

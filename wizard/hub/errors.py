@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from wizard.errors import InputError, WizardError
+from wizard.i18n import Message, msg
 
 GIB = 1 << 30
 
@@ -74,66 +75,63 @@ def label(source: str, repo_id: str) -> str:
     return f"ms:{repo_id}" if source == "modelscope" else repo_id
 
 
-def token_hint(source: str) -> str:
-    return "set MODELSCOPE_API_TOKEN" if source == "modelscope" else "set HF_TOKEN (or run `hf auth login`)"
+def token_hint(source: str) -> Message:
+    return msg("hub.hint.token_ms") if source == "modelscope" else msg("hub.hint.token_hf")
 
 
-def endpoint_hint(source: str) -> str:
-    if source == "modelscope":
-        return "check the network or proxy, or point MODELSCOPE_ENDPOINT at a reachable ModelScope site"
-    return "check the network or proxy, or use a mirror: HF_ENDPOINT=https://hf-mirror.com (or --hf-endpoint)"
+def endpoint_hint(source: str) -> Message:
+    return msg("hub.hint.endpoint_ms") if source == "modelscope" else msg("hub.hint.endpoint_hf")
 
 
 def not_found(source: str, repo_id: str, endpoint: str, *, has_token: bool) -> RepoNotFoundError:
     if has_token:
-        why = "or it is private and your token cannot read it"
+        why = msg("hub.error.not_found_private")
     else:
-        why = f"or it is private: {token_hint(source)}"
-    return RepoNotFoundError(f"{label(source, repo_id)}: no such model on {endpoint} ({why}); check the id")
+        why = msg("hub.error.not_found_token", hint=token_hint(source))
+    return RepoNotFoundError(msg("hub.error.not_found", repo=label(source, repo_id), endpoint=endpoint, why=why))
 
 
 def gated(source: str, repo_id: str, endpoint: str, *, has_token: bool) -> GatedRepoError:
     page = f"{endpoint}/{repo_id}"
     if has_token:
-        return GatedRepoError(f"{label(source, repo_id)} is gated and your token has no access yet: accept the "
-                              f"licence at {page} with the account that owns the token, then retry")
-    return GatedRepoError(f"{label(source, repo_id)} is gated: accept its licence at {page}, then "
-                          f"{token_hint(source)} with a read token")
+        return GatedRepoError(msg("hub.error.gated_no_access", repo=label(source, repo_id), page=page))
+    return GatedRepoError(msg("hub.error.gated", repo=label(source, repo_id), page=page, hint=token_hint(source)))
 
 
 def revision_missing(source: str, repo_id: str, revision: str) -> RevisionNotFoundError:
-    return RevisionNotFoundError(f"{label(source, repo_id)} has no revision {revision!r}: check --revision "
-                                 "(a branch, a tag or a full commit hash)")
+    return RevisionNotFoundError(msg("hub.error.revision_missing", repo=label(source, repo_id), revision=revision))
 
 
 def token_rejected(source: str, endpoint: str, origin: str) -> TokenRejectedError:
-    return TokenRejectedError(f"{endpoint} rejected the token from {origin} (invalid or expired): create a new "
-                              f"read token, or unset it to use public models")
+    return TokenRejectedError(msg("hub.error.token_rejected", endpoint=endpoint, origin=origin))
 
 
 def offline(source: str, repo_id: str, cache: str, *, partial: str = "") -> OfflineError:
     where = "ModelScope" if source == "modelscope" else "Hugging Face"
-    state = f"is only partly in the {where} cache ({partial})" if partial else f"is not in the {where} cache ({cache})"
-    return OfflineError(f"{label(source, repo_id)} {state} and HF_HUB_OFFLINE=1 keeps the wizard off the network: "
-                        "unset HF_HUB_OFFLINE, or download the model where there is network")
+    if partial:
+        return OfflineError(msg("hub.error.offline_partial", repo=label(source, repo_id), where=where, partial=partial))
+    return OfflineError(msg("hub.error.offline", repo=label(source, repo_id), where=where, cache=cache))
 
 
 def unreachable(source: str, endpoint: str, reason: str) -> UnreachableError:
-    return UnreachableError(f"cannot reach {endpoint} ({redact(reason)}): {endpoint_hint(source)}")
+    reason = reason if isinstance(reason, Message) else redact(reason)  # a Message is the wizard's own words
+    return UnreachableError(msg("hub.error.unreachable", endpoint=endpoint, reason=reason,
+                                hint=endpoint_hint(source)))
 
 
 def server_error(source: str, endpoint: str, status: int, what: str) -> HubServerError:
     if status == 429:
-        fix = "wait a minute" + ("" if source == "modelscope" else ", and set HF_TOKEN (anonymous limits are lower)")
-        return HubServerError(f"{endpoint} is rate-limiting requests (HTTP 429) for {what}: {fix}")
-    return HubServerError(f"{endpoint} answered HTTP {status} for {what}: try again later, or "
-                          f"{endpoint_hint(source).split(', or ', 1)[-1]}")
+        key = "hub.error.rate_limited_ms" if source == "modelscope" else "hub.error.rate_limited_hf"
+        return HubServerError(msg(key, endpoint=endpoint, what=what))
+    hint = msg("hub.hint.mirror_ms") if source == "modelscope" else msg("hub.hint.mirror_hf")
+    return HubServerError(msg("hub.error.server", endpoint=endpoint, status=status, what=what, hint=hint))
 
 
 def not_a_hub(source: str, endpoint: str, detail: str) -> HubServerError:
     var = "MODELSCOPE_ENDPOINT" if source == "modelscope" else "HF_ENDPOINT / --hf-endpoint"
-    return HubServerError(f"{endpoint} does not answer like a {'ModelScope' if source == 'modelscope' else 'Hugging Face'} "
-                          f"hub ({redact(detail)}): check {var}")
+    kind = "ModelScope" if source == "modelscope" else "Hugging Face"
+    detail = detail if isinstance(detail, Message) else redact(detail)  # a Message is the wizard's own words
+    return HubServerError(msg("hub.error.not_a_hub", endpoint=endpoint, kind=kind, detail=detail, var=var))
 
 
 def gib(n: int) -> str:

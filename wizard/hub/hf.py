@@ -19,6 +19,7 @@ from wizard.hub import errors as E
 from wizard.hub.http import HttpStatusError, NetworkError, read_range, shared_http
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.hub.settings import HubSettings
+from wizard.i18n import msg
 
 # Class names of "no answer" errors in requests, httpx and httpx2 (and the stdlib underneath).
 _TRANSPORT_NAMES = {
@@ -100,9 +101,9 @@ class HfClient:
         if isa("OfflineModeIsEnabled"):
             return E.offline("hf", repo_id, str(s.cache_dir))
         if isa("HFValidationError"):
-            return InputError(f"{repo_id!r} is not a valid Hugging Face repo id ({text.splitlines()[0][:120]})")
+            return InputError(msg("hub.error.bad_repo_id", repo=repo_id, detail=text.splitlines()[0][:120]))
         if isinstance(status, int) and (status >= 500 or status == 429):
-            return E.server_error("hf", s.endpoint, status, f"the file list of {repo_id}")
+            return E.server_error("hf", s.endpoint, status, msg("hub.error.file_list_of", repo=repo_id))
         if is_transport_error(exc):
             return E.unreachable("hf", s.endpoint, _first_line(text))
         if isinstance(exc, (ValueError, KeyError, TypeError)) or isa("HfHubHTTPError"):
@@ -136,8 +137,8 @@ class HfClient:
         if code == "RevisionNotFound":
             return E.revision_missing("hf", repo.repo_id, repo.revision)
         if code == "EntryNotFound" or (exc.status == 404 and not code):
-            return E.RemoteFileMissingError(f"{E.label('hf', repo.repo_id)}: {path} is not in the repo at "
-                                            f"{repo.revision}")
+            return E.RemoteFileMissingError(msg("hub.error.remote_file_missing", repo=E.label("hf", repo.repo_id),
+                                                path=path, revision=repo.revision))
         if exc.status == 401 and s.has_token and any(h in message.lower() for h in _BAD_TOKEN_HINTS):
             return E.token_rejected("hf", s.endpoint, s.token_origin or "HF_TOKEN")
         if code == "RepoNotFound" or exc.status in (401, 403):

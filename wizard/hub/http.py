@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
 from wizard.hub.errors import redact
+from wizard.i18n import Message, msg
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 8
@@ -47,8 +48,10 @@ class NetworkError(Exception):
     """No usable answer: refused, timed out, reset, DNS or TLS failure, or a body cut short."""
 
     def __init__(self, reason: str, url: str) -> None:
-        super().__init__(redact(reason))
-        self.reason = redact(reason)
+        # A catalog Message is the wizard's own words (kept for translation); other text may echo a server.
+        reason = reason if isinstance(reason, Message) else redact(reason)
+        super().__init__(reason)
+        self.reason = reason
         self.url = url
 
 
@@ -98,12 +101,12 @@ class Response:
             got += n
             if got > limit:
                 self.close()
-                raise NetworkError(f"answer larger than {limit} bytes", self.url)
+                raise NetworkError(msg("hub.net.too_large", limit=limit), self.url)
             chunks.append(bytes(view[:n]))
         expected = self.length
         if expected is not None and got < expected:
             self.close()
-            raise NetworkError(f"connection closed after {got} of {expected} bytes", self.url)
+            raise NetworkError(msg("hub.net.closed_after", got=got, expected=expected), self.url)
         return b"".join(chunks)
 
     def close(self) -> None:
@@ -118,17 +121,17 @@ class Response:
 
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, socket.timeout):
-        return "timed out"
+        return msg("hub.net.timed_out")
     if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
+        return msg("hub.net.refused")
     if isinstance(exc, socket.gaierror):
-        return f"name not resolved ({exc.strerror or exc})"
+        return msg("hub.net.dns", why=redact(exc.strerror or exc))
     if isinstance(exc, ssl.SSLError):
-        return f"TLS error ({exc.reason or exc})"
+        return msg("hub.net.tls", why=redact(exc.reason or exc))
     if isinstance(exc, http.client.IncompleteRead):
-        return "connection closed mid-answer"
+        return msg("hub.net.mid_answer")
     if isinstance(exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)):
-        return "connection reset by the server"
+        return msg("hub.net.reset")
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return str(text)
 
@@ -205,7 +208,7 @@ class Http:
                     pass
                 raise HttpStatusError(response.status, url, response.headers, payload)
             return response
-        raise NetworkError(f"more than {MAX_REDIRECTS} redirects", url)
+        raise NetworkError(msg("hub.net.redirects", n=MAX_REDIRECTS), url)
 
     def get_bytes(self, url: str, headers: dict[str, str] | None = None, *, limit: int) -> tuple[bytes, Response]:
         response = self.request("GET", url, headers)
@@ -214,7 +217,7 @@ class Http:
     def _once(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise NetworkError("not an http(s) URL", url)
+            raise NetworkError(msg("hub.net.not_http"), url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         key = (parts.scheme, parts.hostname, port)
         pool = self._pool()
@@ -246,7 +249,7 @@ class Http:
 
             headers_out = {k.lower(): v for k, v in raw.getheaders()}
             return Response(raw.status, url, headers_out, raw, drop)
-        raise NetworkError("connection reset by the server", url)  # pragma: no cover - loop always returns
+        raise NetworkError(msg("hub.net.reset"), url)  # pragma: no cover - loop always returns
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -291,12 +294,12 @@ def read_range(client: Http, url: str, headers: dict[str, str], start: int = 0, 
     response = client.request("GET", url, sent)
     if response.status == 200 and start:
         response.close()
-        raise NetworkError("the server ignores HTTP Range requests", url)
+        raise NetworkError(msg("hub.net.no_range"), url)
     want = limit if end is None else min(limit, end - start)
     declared = response.length
     if end is None and declared is not None and declared > limit:
         response.close()
-        raise NetworkError(f"file is {declared} bytes, more than the {limit} expected", url)
+        raise NetworkError(msg("hub.net.file_larger", declared=declared, limit=limit), url)
     buf = bytearray(want)
     view = memoryview(buf)
     got = 0
@@ -310,9 +313,9 @@ def read_range(client: Http, url: str, headers: dict[str, str], start: int = 0, 
         extra = response.readinto(memoryview(bytearray(1)))
         if extra:
             response.close()
-            raise NetworkError(f"file is more than the {limit} bytes expected", url)
+            raise NetworkError(msg("hub.net.file_more", limit=limit), url)
     response.close()
     expected = declared if response.status == 206 or end is None else None
     if expected is not None and got < min(expected, want):
-        raise NetworkError(f"connection closed after {got} of {min(expected, want)} bytes", url)
+        raise NetworkError(msg("hub.net.closed_after", got=got, expected=min(expected, want)), url)
     return bytes(view[:got])

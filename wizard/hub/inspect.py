@@ -22,6 +22,7 @@ from wizard.model.facts import ModelFacts
 from wizard.model.local import MAX_SIDE_FILE_BYTES, facts_from_files, safetensors_index
 from wizard.model.quantization import SIDE_FILES
 from wizard.model.safetensors_header import MAX_HEADER_BYTES, TensorInfo, loads_strict, parse_header
+from wizard.i18n import msg
 
 SMALL_FILES = ("config.json", "generation_config.json", "tokenizer_config.json", "chat_template.jinja",
                "chat_template.json", *SIDE_FILES)
@@ -86,7 +87,7 @@ class RemoteFiles:
             return loads_strict(data)
         except ValueError as exc:  # includes UnicodeDecodeError
             first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise ModelFileError(self.show(name), f"is not valid JSON ({first})") from None
+            raise ModelFileError(self.show(name), msg("model.problem.bad_json", why=first)) from None
 
     def text(self, name: str) -> str | None:
         data = self.raw(name)
@@ -122,13 +123,11 @@ class RemoteFiles:
             raise ModelFileError(display, "truncated: the hub sent fewer than 8 bytes")
         (length,) = struct.unpack("<Q", first[:8])
         if length == 0:
-            raise ModelFileError(display, "safetensors header length is 0")
+            raise ModelFileError(display, msg("model.problem.header_zero"))
         if length > MAX_HEADER_BYTES:
-            raise ModelFileError(display, f"safetensors header length {length} bytes is absurd (limit "
-                                          f"{MAX_HEADER_BYTES}); corrupt file")
+            raise ModelFileError(display, msg("model.problem.header_absurd", length=length, limit=MAX_HEADER_BYTES))
         if length > size - 8:
-            raise ModelFileError(display, f"safetensors header length {length} runs past the end of the file "
-                                          f"({size} bytes); truncated upload?")
+            raise ModelFileError(display, msg("model.problem.header_past_end_upload", length=length, size=size))
         raw = first[8:8 + length]
         if len(raw) < length:
             raw += self.client.read(self.repo, name, len(first), 8 + length)
@@ -173,7 +172,7 @@ def inspect_remote(text: str, *, revision: str | None = None, hf_endpoint: str |
 
     ref = parse_ref(text)
     if ref.source == "local":
-        raise E.HubError(f"MODEL {text!r} is a local folder, not a hub id")
+        raise E.HubError(msg("hub.error.local_not_hub", model=text))
     settings = settings or settings_for(ref.source, hf_endpoint=hf_endpoint)
     model = inspect_repo(ref.id, settings, revision or ref.revision)
     return model.facts, ref.id

@@ -19,6 +19,7 @@ from wizard.hub import errors as E
 from wizard.hub.http import HttpStatusError, NetworkError, read_range, shared_http
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.hub.settings import HubSettings
+from wizard.i18n import msg
 
 DEFAULT_REVISION = "master"
 # 1.37 keeps partial files here (under the cache root, or under local_dir).
@@ -74,7 +75,7 @@ class ModelScopeClient:
     def status_error(self, exc: HttpStatusError, repo_id: str, revision: str, path: str | None) -> Exception:
         s = self.settings
         if exc.status >= 500 or exc.status == 429:
-            return E.server_error("modelscope", s.endpoint, exc.status, path or f"the file list of {repo_id}")
+            return E.server_error("modelscope", s.endpoint, exc.status, path or msg("hub.error.file_list_of", repo=repo_id))
         if exc.status in (401, 403):
             return E.not_found("modelscope", repo_id, s.endpoint, has_token=s.has_token)
         return self._message_error(_message(exc.body) or exc.text, repo_id, revision, path)
@@ -82,8 +83,8 @@ class ModelScopeClient:
     def _message_error(self, message: str, repo_id: str, revision: str, path: str | None) -> Exception:
         low = message.lower()
         if path and ("not exist" in low or "file path" in low):
-            return E.RemoteFileMissingError(f"{E.label('modelscope', repo_id)}: {path} is not in the repo at "
-                                            f"{revision}")
+            return E.RemoteFileMissingError(msg("hub.error.remote_file_missing", repo=E.label("modelscope", repo_id),
+                                                path=path, revision=revision))
         if "revision" in low:
             return E.revision_missing("modelscope", repo_id, revision)
         if "not found" in low or "not exist" in low or not message:
@@ -104,15 +105,15 @@ def _parse_listing(raw: bytes, endpoint: str) -> list[RemoteFile] | None:
     try:
         doc = json.loads(raw)
     except ValueError:
-        raise E.not_a_hub("modelscope", endpoint, "the file list is not JSON") from None
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.not_json")) from None
     if not isinstance(doc, dict):
-        raise E.not_a_hub("modelscope", endpoint, "the file list is not a JSON object")
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.not_object"))
     if doc.get("Success") is False or doc.get("Code") not in (None, 200, "200"):
         return None
     data = doc.get("Data")
     entries = data.get("Files") if isinstance(data, dict) else data
     if not isinstance(entries, list):
-        raise E.not_a_hub("modelscope", endpoint, "the file list has no Data.Files")
+        raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.no_files"))
     files = []
     for item in entries:
         if not isinstance(item, dict) or item.get("Type", "blob") != "blob":
@@ -120,7 +121,7 @@ def _parse_listing(raw: bytes, endpoint: str) -> list[RemoteFile] | None:
         path = item.get("Path") or item.get("Name")
         size = item.get("Size")
         if not isinstance(path, str) or not isinstance(size, int) or size < 0:
-            raise E.not_a_hub("modelscope", endpoint, f"a file entry without Path/Size: {str(item)[:80]}")
+            raise E.not_a_hub("modelscope", endpoint, msg("hub.ms.bad_entry", entry=E.redact(str(item)[:80])))
         sha = item.get("Sha256")
         files.append(RemoteFile(path=path, size=size, sha256=sha if isinstance(sha, str) and sha else None))
     return files

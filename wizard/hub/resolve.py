@@ -14,6 +14,7 @@ from pathlib import Path
 from wizard.errors import InputError
 from wizard.model.facts import ModelFacts
 from wizard.model.resolve import ModelRef, parse_ref
+from wizard.i18n import msg
 
 
 def cached_folder(ref: ModelRef, revision: str | None = None) -> Path | None:
@@ -34,7 +35,7 @@ def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str
     if ref.source == "local":
         path = Path(ref.id)
         if not path.exists():
-            raise InputError(f"MODEL {text!r}: no such model folder")
+            raise InputError(msg("hub.error.no_such_folder", model=text))
         facts = inspect_local(path)
         return facts, str(path.resolve())
 
@@ -58,7 +59,6 @@ def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str
     remote = inspect_repo(ref.id, settings, revision)
     facts = remote.facts
     if ref.source == "modelscope":
-        note = (f"not downloaded yet: run `vllm-wizard download ms:{ref.id}` and serve the folder it prints "
-                "(or run vLLM with VLLM_USE_MODELSCOPE=True)")
+        note = msg("model.hub.ms_not_downloaded", repo=ref.id)
         facts = facts.model_copy(update={"notes": (*facts.notes, note)})
     return facts, ref.id

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from wizard.hub import errors as E
 from wizard.hub.repo import RemoteFile, RemoteRepo
+from wizard.i18n import msg
 
 # Top-level support files vLLM or its tokenizer may open.
 SIDE_SUFFIXES = (".json", ".jinja", ".py", ".txt", ".model", ".tiktoken", ".vocab")
@@ -37,10 +38,8 @@ def select_files(repo: RemoteRepo, weight_files: Iterable[str]) -> Selection:
     weights = [w for w in weights if not (w.endswith(".bin") and w.startswith(_NOT_WEIGHTS))]
     if not weights:
         if any(f.path.endswith(".gguf") for f in repo.files):
-            raise E.HubError(f"{E.label(repo.source, repo.repo_id)} holds only GGUF files, which vLLM loads only "
-                             "through the vllm-gguf-plugin; pick the safetensors repo of the same model")
-        raise E.HubError(f"{E.label(repo.source, repo.repo_id)} has no weights vLLM can load (no safetensors or "
-                         ".bin files at its top level)")
+            raise E.HubError(msg("hub.error.gguf_only", repo=E.label(repo.source, repo.repo_id)))
+        raise E.HubError(msg("hub.error.no_weights", repo=E.label(repo.source, repo.repo_id)))
     keep = set(weights)
     uses_safetensors = weights[0].endswith(".safetensors")
     chosen_index = _index_for(weights, repo)
@@ -53,12 +52,11 @@ def select_files(repo: RemoteRepo, weight_files: Iterable[str]) -> Selection:
             skipped.append(f)
     for f in chosen:
         if not _safe(f.path):
-            raise E.HubError(f"{E.label(repo.source, repo.repo_id)} lists a file named {f.path[:80]!r}, which would land "
-                             "outside the model folder; refusing to download this repo")
+            raise E.HubError(msg("hub.error.unsafe_path", repo=E.label(repo.source, repo.repo_id), path=f.path[:80]))
     missing = keep - {f.path for f in chosen}
     if missing:
-        raise E.HubError(f"{E.label(repo.source, repo.repo_id)}: its index names {sorted(missing)[0]}, which the "
-                         "repo does not have; the upload is incomplete, pick another revision")
+        raise E.HubError(msg("hub.error.index_incomplete", repo=E.label(repo.source, repo.repo_id),
+                             name=sorted(missing)[0]))
     # Small files first: configs land at once, and the progress shows one big shard at a time.
     chosen.sort(key=lambda f: (f.size > (16 << 20), f.path))
     return Selection(tuple(chosen), tuple(_describe(skipped)))

@@ -18,6 +18,7 @@ from wizard import envvars as ev
 from wizard import locations
 from wizard.errors import InputError
 from wizard.hub.errors import register_secret
+from wizard.i18n import msg
 
 Source = Literal["hf", "modelscope"]
 
@@ -76,7 +77,7 @@ def check_endpoint(url: str, flag: str) -> str:
     text = url.strip().rstrip("/")
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{flag} {url!r} is not an http(s) URL such as https://hf-mirror.com")
+        raise InputError(msg("hub.error.bad_endpoint", flag=flag, url=url))
     return text
 
 
@@ -106,7 +107,7 @@ def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = Non
         except OSError:
             stored = ""
         if stored:
-            token, origin = stored, f"the stored login ({path})"
+            token, origin = stored, msg("hub.origin.stored", path=str(path))
     return HubSettings("hf", url, Secret(token) if token else None, origin, is_offline(env),
                        locations.hf_hub_cache(env))
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from wizard.hub import errors as E
 from wizard.hub.http import Http, HttpStatusError, NetworkError
 from wizard.hub.layout import HfLayout, Target
+from wizard.i18n import msg
 
 BUFFER = 8 << 20
 LOCK_WAIT_S = 30
@@ -110,8 +111,8 @@ def _lock(target: Target):
             try:
                 self.lock.acquire()
             except Timeout:
-                raise E.DownloadFailedError(f"another process is downloading {target.file.path} (lock "
-                                            f"{target.lock}); wait for it or stop it, then retry") from None
+                raise E.DownloadFailedError(msg("hub.error.locked", path=target.file.path,
+                                                lock=str(target.lock))) from None
             return self
 
         def __exit__(self, *exc):
@@ -143,12 +144,12 @@ def _fetch_locked(http: Http, url: str, headers: dict[str, str], t: Target, on_b
             match = _CONTENT_RANGE.fullmatch(response.headers.get("content-range", "").strip())
             if not match or int(match.group(1)) != have:
                 response.close()
-                raise NetworkError(f"the server resumed {f.path} at the wrong offset", url)
+                raise NetworkError(msg("hub.net.wrong_offset", path=f.path), url)
         expected = f.size - have
         if response.length is not None and response.length != expected:
             response.close()
-            raise E.IntegrityError(f"{f.path}: the hub listed {f.size} bytes but serves {have + response.length}; "
-                                   "the repo changed during the download, run it again")
+            raise E.IntegrityError(msg("hub.error.size_changed", path=f.path, listed=f.size,
+                                       served=have + response.length))
         mode = os.O_WRONLY | os.O_CREAT | (0 if have else os.O_TRUNC)
         fd = os.open(t.partial, mode, 0o644)
         buffers = _Buffers(hasher)
@@ -171,17 +172,16 @@ def _fetch_locked(http: Http, url: str, headers: dict[str, str], t: Target, on_b
             os.close(fd)
         response.close()
         if got < expected:
-            raise NetworkError(f"connection closed after {have + got} of {f.size} bytes of {f.path}", url)
+            raise NetworkError(msg("hub.net.closed_after_file", got=have + got, expected=f.size, path=f.path), url)
     size = t.partial.stat().st_size
     if size != f.size:
         t.partial.unlink(missing_ok=True)
-        raise E.IntegrityError(f"{f.path}: {size} bytes on disk, the hub announced {f.size}; deleted, run the "
-                               "download again")
+        raise E.IntegrityError(msg("hub.error.size_mismatch", path=f.path, size=size, listed=f.size))
     if hasher is not None and hasher.hexdigest() != f.sha256:
         t.partial.unlink(missing_ok=True)
         on_bytes(-f.size)
-        raise E.IntegrityError(f"{f.path}: sha256 differs from the hub's ({hasher.hexdigest()[:12]}... vs "
-                               f"{(f.sha256 or '')[:12]}...); the corrupt copy was deleted, run the download again")
+        raise E.IntegrityError(msg("hub.error.sha_mismatch", path=f.path, got=hasher.hexdigest()[:12],
+                                   want=(f.sha256 or "")[:12]))
 
 
 def is_transient(exc: BaseException) -> bool:

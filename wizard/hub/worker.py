@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.hub import errors as E
+from wizard.i18n import msg
 
 if TYPE_CHECKING:
     from wizard.hub.repo import RemoteFile, RemoteRepo
@@ -191,9 +192,8 @@ def _disk_error(exc: OSError, where: Path) -> WizardError:
     import errno
 
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return E.DownloadFailedError(f"the disk holding {where.parent} filled up during the download: free space, "
-                                     "then run the download again (finished files are kept)")
-    return E.DownloadFailedError(f"cannot write {where}: {exc.strerror or exc}")
+        return E.DownloadFailedError(msg("hub.error.disk_full", where=str(where.parent)))
+    return E.DownloadFailedError(msg("hub.error.cannot_write", where=str(where), why=str(exc.strerror or exc)))
 
 
 def run_modelscope(job: dict, emit: Emit) -> Path:
@@ -226,8 +226,8 @@ def run_modelscope(job: dict, emit: Emit) -> Path:
             fatal = any(k in text.lower() for k in ("not exist", "not found", "401", "403", "permission", "[e3020]"))
             if fatal or attempt >= MAX_ATTEMPTS or not (is_transport_error(exc) or "download" in text.lower()):
                 stop.set()
-                raise E.DownloadFailedError(f"ModelScope download of {repo.repo_id} failed: "
-                                            f"{text.splitlines()[0][:300] if text else type(exc).__name__}") from None
+                raise E.DownloadFailedError(msg("hub.error.ms_failed", repo=repo.repo_id,
+                                                detail=text.splitlines()[0][:300] if text else type(exc).__name__)) from None
             attempt = 1 if sample()["done"] > before else attempt + 1
             emit({"t": "retry", "file": None, "attempt": attempt, "reason": text.splitlines()[0][:200]})
             time.sleep(_backoff(attempt))

@@ -86,8 +86,11 @@ def _template(key: str, lang: str) -> str:
 def _format(key: str, params: Mapping[str, Any], lang: str) -> str:
     values = {name: (value.render(lang) if isinstance(value, Message) else value) for name, value in params.items()}
     template = _template(key, lang)
-    # A sentence with no fields may still escape braces for str.format ({{"method": ...}}): format it too.
-    return template.format(**values) if values or "{{" in template or "}}" in template else template
+    if values:
+        return template.format(**values)
+    # Without parameters a template is not formatted (a lone "{" stays as it is), but "{{ }}" still
+    # reads as one literal brace, as it does in a template with parameters.
+    return template.replace("{{", "{").replace("}}", "}")
 
 
 class Message(str):

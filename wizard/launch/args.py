@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from wizard import bounds as b
 from wizard.errors import InputError
 from wizard.launch.options import LaunchOptions
+from wizard.i18n import localize, msg
 
 
 def add_launch_options(p: argparse.ArgumentParser) -> None:
@@ -36,24 +37,24 @@ def read_api_key(args: argparse.Namespace) -> tuple[str | None, str | None]:
         name = args.api_key_env.strip()
         value = os.environ.get(name, "")
         if not value.strip():
-            raise InputError(f"--api-key-env {name}: the variable is not set or empty; export {name}=... first")
+            raise InputError(msg("launch.key.env_unset", name=name))
         return value.strip(), name
     if args.api_key_file:
         path = Path(args.api_key_file).expanduser()
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
-            raise InputError(f"--api-key-file {path}: cannot read it ({exc.strerror or exc})") from None
+            raise InputError(msg("launch.key.file_unreadable", path=str(path), why=str(exc.strerror or exc))) from None
         value = lines[0].strip() if lines else ""
         if not value:
-            raise InputError(f"--api-key-file {path}: the file is empty")
+            raise InputError(msg("launch.key.file_empty", path=str(path)))
         return value, None
     if args.api_key_prompt:
         if not sys.stdin.isatty():
-            raise InputError("--api-key-prompt needs a terminal; use --api-key-env NAME in scripts")
-        value = getpass.getpass("API key: ").strip()
+            raise InputError(msg("launch.key.prompt_no_tty"))
+        value = getpass.getpass(localize(msg("launch.key.prompt"))).strip()
         if not value:
-            raise InputError("--api-key-prompt: no key entered")
+            raise InputError(msg("launch.key.prompt_empty"))
         return value, None
     return None, None
 

@@ -29,6 +29,7 @@ from wizard.launch.options import LaunchOptions
 from wizard.launch.records import LaunchRecord, PlanSummary, new_run_dir, write_record
 from wizard.planner.choose import select_gpus
 from wizard.planner.plan import Plan
+from wizard.i18n import msg
 
 
 def server_url(host: str, port: int) -> str:
@@ -73,7 +74,7 @@ def start_detached(command: LaunchCommand, plan: Plan, options: LaunchOptions, *
             proc = subprocess.Popen(argv, env=child_environment(command), stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True, close_fds=True, cwd=run)
         except FileNotFoundError:
-            raise WizardError(f"{argv[0]}: not found; install vLLM or set VLLM_WIZARD_VLLM_PYTHON") from None
+            raise WizardError(msg("launch.detach.not_found", exe=argv[0])) from None
     pid_path.write_text(f"{proc.pid}\n", encoding="utf-8")
     record = LaunchRecord(
         run_id=run.name, url=server_url(options.host, options.port), host=options.host, port=options.port,
@@ -172,7 +173,7 @@ def stop(record: LaunchRecord, *, timeout: float = 30) -> bool:
         except ProcessLookupError:
             return True
         except PermissionError:
-            raise WizardError(f"not allowed to stop pid {record.pid} (started by another user?)") from None
+            raise WizardError(msg("launch.detach.not_allowed", pid=record.pid)) from None
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and is_alive(record):
             time.sleep(0.2)

@@ -15,6 +15,7 @@ from pathlib import Path
 from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.launch.command import LaunchCommand
+from wizard.i18n import msg
 
 # Variables the wizard sets for every launch unless the user already did: vLLM otherwise reports
 # usage statistics to its own servers by default.
@@ -54,7 +55,6 @@ def exec_command(command: LaunchCommand, *, before_exec: Callable[[], None] | No
     try:
         execvpe(argv[0], argv, env)
     except FileNotFoundError:
-        raise WizardError(f"{argv[0]}: not found; install vLLM (pip install vllm) or set {ev.VLLM_PYTHON} "
-                          "to the Python of the environment that has it") from None
+        raise WizardError(msg("launch.exec.not_found", exe=argv[0], var=ev.VLLM_PYTHON)) from None
     except OSError as exc:
-        raise WizardError(f"could not start {argv[0]}: {exc.strerror or exc}") from None
+        raise WizardError(msg("launch.exec.cannot_start", exe=argv[0], why=str(exc.strerror or exc))) from None

@@ -28,6 +28,7 @@ from wizard.planner.argv import InstalledFlags
 from wizard.releases.facts import release_facts
 
 from wizard.vllm_env import VllmInstall
+from wizard.i18n import msg
 
 PROBE = Path(__file__).with_name("vllm_probe.py")
 
@@ -47,14 +48,16 @@ def _run_probe(install: VllmInstall, command: str, stdin: str | None, timeout: f
             proc = subprocess.run([str(install.python), str(PROBE), command, "--out", str(out)], input=stdin,
                                   capture_output=True, text=True, timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
-            raise VllmProbeError(f"vLLM {install.version} did not answer within {timeout:.0f} s "
-                                 f"({install.python}); is the machine overloaded?") from None
+            raise VllmProbeError(msg("launch.probe.timeout", version=install.version, timeout=timeout,
+                                     python=str(install.python))) from None
         if not out.is_file():
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise VllmProbeError(f"vLLM {install.version} at {install.python} could not be imported: {tail[0]}")
+            raise VllmProbeError(msg("launch.probe.import_failed", version=install.version, python=str(install.python),
+                                     tail=tail[0]))
         result = json.loads(out.read_text(encoding="utf-8"))
     if "fatal" in result:
-        raise VllmProbeError(f"vLLM {install.version} at {install.python} failed: {result['fatal']}")
+        raise VllmProbeError(msg("launch.probe.failed", version=install.version, python=str(install.python),
+                                 error=str(result["fatal"])))
     return result
 
 
@@ -151,5 +154,5 @@ def validate(install: VllmInstall, argvs: list[list[str]], *, deep: bool = True,
         text = item.get("error") or item.get("error_type") or "refused"
         why = explain(text)
         out.append(Validation(False, item["stage"], text, why.code if why else "other",
-                              why.fix if why else "Change the setting vLLM names, or re-plan."))
+                              why.fix if why else msg("launch.vllm_fix.unknown")))
     return out

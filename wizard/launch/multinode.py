@@ -16,6 +16,7 @@ from wizard import envvars as ev
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 from wizard.releases.facts import release_facts
+from wizard.i18n import msg
 
 RAY_PORT = 6379
 NATIVE_MASTER_PORT = 29501
@@ -93,9 +94,8 @@ def build_multinode(
     if options.api_key is not None:
         serve_env[ev.VLLM_API_KEY] = "$" + ev.VLLM_API_KEY  # taken from the head's environment, never written out
     serve = NodeCommand("head", tuple(serve_argv), serve_env)
-    notes = [f"Start the head, then the worker on each of the other {nodes - 1} node(s); `ray status` must show "
-             f"{nodes * per_node} GPUs before `vllm serve` runs on the head.",
-             "Every node needs the model at the same path (or the same hub cache) and the same vLLM version."]
+    notes = [msg("launch.multinode.note_order", others=nodes - 1, gpus=nodes * per_node),
+             msg("launch.multinode.note_same")]
     native = _native(plan, options, head_ip, ifname)
     return MultiNodeLaunch(nodes, per_node, head, worker, serve, native, tuple(notes))
 
@@ -120,15 +120,18 @@ def _native(plan: Plan, options: LaunchOptions, head_ip: str, ifname: str) -> tu
             NodeCommand("worker", tuple(worker), _node_env(plan, "$NODE_IP", ifname)))
 
 
-def render_multinode(launch: MultiNodeLaunch) -> str:
-    lines = [f"Multi-node launch: {launch.nodes} nodes × {launch.gpus_per_node} GPUs (Ray)", "",
-             "1. On the head node:", f"   {launch.ray_head.shell_line()}",
-             f"2. On each of the other {launch.nodes - 1} node(s) (NODE_IP = that node's address):",
+def render_multinode(launch: MultiNodeLaunch, lang: str | None = None) -> str:
+    def t(key: str, **params: object) -> str:
+        return msg(key, **params).render(lang)
+
+    lines = [t("launch.multinode.title", nodes=launch.nodes, gpus=launch.gpus_per_node), "",
+             t("launch.multinode.step_head"), f"   {launch.ray_head.shell_line()}",
+             t("launch.multinode.step_workers", others=launch.nodes - 1),
              f"   {launch.ray_worker.shell_line()}",
-             "3. On the head, once `ray status` shows every GPU:", f"   {launch.serve.shell_line()}"]
+             t("launch.multinode.step_serve"), f"   {launch.serve.shell_line()}"]
     if launch.native:
         head, worker = launch.native
-        lines += ["", "Without Ray (vLLM's own multi-node launcher):", f"   head:   {head.shell_line()}",
+        lines += ["", t("launch.multinode.native"), f"   head:   {head.shell_line()}",
                   f"   worker: {worker.shell_line()}"]
-    lines += ["", *[f"Note: {n}" for n in launch.notes]]
+    lines += ["", *[t("launch.multinode.note", note=n) for n in launch.notes]]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from typing import Literal
 
 from wizard import envvars as ev
 from wizard import locations
-from wizard.i18n import msg
+from wizard.i18n import localize, msg
 from wizard.launch.introspect import Introspection
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
@@ -61,30 +61,41 @@ class PreflightReport:
     def ok(self) -> bool:
         return not self.blocking
 
-    def render(self) -> str:
+    def render(self, lang: str | None = None) -> str:
+        """The checks as text in `lang` (default: the language the edge chose)."""
         mark = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "--  "}
         lines = []
         for c in self.checks:
-            lines.append(f"  [{mark[c.status]}] {c.name}: {c.message}")
+            name = msg(NAME_KEYS[c.name]).render(lang) if c.name in NAME_KEYS else c.name
+            lines.append(f"  [{mark[c.status]}] {name}: {localize(c.message, lang)}")
             if c.fix and c.status in {"warn", "fail"}:
-                lines.append(f"         fix: {c.fix}")
+                lines.append("         " + msg("preflight.mark.fix", fix=c.fix).render(lang))
         return "\n".join(lines)
+
+
+# Check names stay English in data (screens and records key on them); rendered through these keys.
+NAME_KEYS = {
+    "vLLM": "preflight.name.vllm", "C compiler": "preflight.name.compiler", "Python headers": "preflight.name.headers",
+    "CUDA driver": "preflight.name.cuda", "port": "preflight.name.port", "disk": "preflight.name.disk",
+    "/dev/shm": "preflight.name.shm", "Hub token": "preflight.name.token", "API key": "preflight.name.api_key",
+    "remote code": "preflight.name.remote_code", "preflight": "preflight.name.preflight",
+}
 
 
 def check_vllm(install: VllmInstall | None, plan: Plan, probe_error: str | None = None) -> Check:
     if install is not None and probe_error:
-        return Check("vLLM", "fail", f"vLLM {install.version} is installed but does not work: {probe_error}",
-                     "Reinstall vLLM in that environment (pip install --force-reinstall vllm), matching your CUDA.")
+        return Check("vLLM", "fail", msg("preflight.vllm.broken", version=install.version, error=probe_error),
+                     msg("preflight.vllm.broken_fix"))
     if install is None and probe_error:
         return Check("vLLM", "fail", probe_error, msg("app.vllm_python_fix", var=ev.VLLM_PYTHON))
     if install is None:
-        return Check("vLLM", "fail", "vLLM is not installed in this environment or on PATH.",
-                     "pip install vllm, or set VLLM_WIZARD_VLLM_PYTHON to the Python of the environment that has it.")
+        return Check("vLLM", "fail", msg("preflight.vllm.missing"), msg("preflight.vllm.missing_fix"))
     have, want = VllmVersion.parse(install.version), VllmVersion.parse(plan.version)
     if have.key != want.key:
-        return Check("vLLM", "warn", f"The plan is for vLLM {want} but {install.version} is installed ({install.python}).",
-                     f"Re-plan for the installed release: --vllm-version {have}.")
-    return Check("vLLM", "ok", f"vLLM {install.version} ({install.python}).")
+        return Check("vLLM", "warn", msg("preflight.vllm.other_release", want=str(want), have=install.version,
+                                         python=install.python),
+                     msg("preflight.vllm.other_release_fix", version=str(have)))
+    return Check("vLLM", "ok", msg("preflight.vllm.ok", version=install.version, python=install.python))
 
 
 def check_compiler(env: Mapping[str, str]) -> Check:
@@ -92,26 +103,23 @@ def check_compiler(env: Mapping[str, str]) -> Check:
     if cc:
         found = shutil.which(cc, path=env.get("PATH"))
         if found:
-            return Check("C compiler", "ok", f"CC={cc} ({found}).")
-        return Check("C compiler", "fail", f"CC={cc} is set but not found.", "Point CC at an installed compiler, e.g. CC=gcc.")
+            return Check("C compiler", "ok", msg("preflight.cc.env_ok", cc=cc, found=found))
+        return Check("C compiler", "fail", msg("preflight.cc.env_missing", cc=cc), msg("preflight.cc.env_missing_fix"))
     for name in ("gcc", "cc", "clang"):
         found = shutil.which(name, path=env.get("PATH"))
         if found:
-            return Check("C compiler", "ok", f"{name} ({found}); Triton compiles its helpers with it at start-up.")
-    return Check("C compiler", "fail", "No C compiler: Triton compiles a small C file at start-up and vLLM fails with "
-                 "'Failed to find C compiler'.", "apt-get install build-essential (or set CC to a compiler).")
+            return Check("C compiler", "ok", msg("preflight.cc.ok", name=name, found=found))
+    return Check("C compiler", "fail", msg("preflight.cc.none"), msg("preflight.cc.none_fix"))
 
 
 def check_python_headers(info: Introspection | None) -> Check:
     if info is None or not info.python_include:
-        return Check("Python headers", "skip", "Not checked (the vLLM environment was not introspected).")
+        return Check("Python headers", "skip", msg("preflight.skip.not_introspected"))
     header = Path(info.python_include) / "Python.h"
     if header.is_file():
-        return Check("Python headers", "ok", f"{header}.")
-    return Check("Python headers", "fail", f"{header} is missing: Triton's start-up compile fails with "
-                 "'Python.h: No such file or directory'.",
-                 f"Install the headers of vLLM's Python {info.raw.get('python', '')} (apt-get install python3-dev, "
-                 "or python3.X-dev matching it).")
+        return Check("Python headers", "ok", msg("preflight.headers.ok", header=str(header)))
+    return Check("Python headers", "fail", msg("preflight.headers.missing", header=str(header)),
+                 msg("preflight.headers.missing_fix", python=info.raw.get("python", "")))
 
 
 def _cuda_tuple(text: str) -> tuple[int, int] | None:
@@ -125,23 +133,21 @@ def _cuda_tuple(text: str) -> tuple[int, int] | None:
 def check_cuda(plan: Plan, info: Introspection | None) -> Check:
     driver = plan.request.hardware.cuda_driver_version
     if plan.request.hardware.source == "catalog":
-        return Check("CUDA driver", "skip", "Planned for catalog GPUs; the driver is checked on the machine that runs it.")
+        return Check("CUDA driver", "skip", msg("preflight.cuda.catalog"))
     if info is None:
-        return Check("CUDA driver", "skip", "Not checked (the vLLM environment was not introspected).")
+        return Check("CUDA driver", "skip", msg("preflight.skip.not_introspected"))
     if not info.torch_cuda:
-        return Check("CUDA driver", "skip", f"vLLM's torch ({info.raw.get('torch_version')}) is not a CUDA build.")
+        return Check("CUDA driver", "skip", msg("preflight.cuda.not_cuda", version=info.raw.get("torch_version")))
     built, have = _cuda_tuple(info.torch_cuda), _cuda_tuple(driver or "")
     if built is None or have is None:
-        return Check("CUDA driver", "skip", "The driver's CUDA version is unknown.")
+        return Check("CUDA driver", "skip", msg("preflight.cuda.unknown"))
     if built[0] > have[0]:
-        return Check("CUDA driver", "fail", f"The driver supports CUDA {driver}, but vLLM's torch is built for CUDA "
-                     f"{info.torch_cuda}: vLLM fails with 'driver on your system is too old'.",
-                     f"Update the NVIDIA driver, or install a vLLM built for CUDA {have[0]}.x.")
+        return Check("CUDA driver", "fail", msg("preflight.cuda.too_old", driver=driver, torch=info.torch_cuda),
+                     msg("preflight.cuda.too_old_fix", major=have[0]))
     if built > have:
-        return Check("CUDA driver", "warn", f"The driver supports CUDA {driver}; vLLM's torch is built for "
-                     f"{info.torch_cuda} (works through minor-version compatibility, but some kernels may not load).",
-                     "Update the NVIDIA driver if kernels fail to load.")
-    return Check("CUDA driver", "ok", f"Driver CUDA {driver} ≥ torch's CUDA {info.torch_cuda}.")
+        return Check("CUDA driver", "warn", msg("preflight.cuda.minor", driver=driver, torch=info.torch_cuda),
+                     msg("preflight.cuda.minor_fix"))
+    return Check("CUDA driver", "ok", msg("preflight.cuda.ok", driver=driver, torch=info.torch_cuda))
 
 
 def port_free(host: str, port: int) -> bool:
@@ -160,13 +166,13 @@ def check_port(options: LaunchOptions) -> Check:
     try:
         free = port_free(options.host, options.port)
     except OSError as exc:
-        return Check("port", "fail", f"Cannot listen on {options.host}: {exc.strerror or exc}.",
-                     "Use --host 127.0.0.1 or an address of this machine.")
+        return Check("port", "fail", msg("preflight.port.cannot_listen", host=options.host, why=str(exc.strerror or exc)),
+                     msg("preflight.port.cannot_listen_fix"))
     if free:
-        return Check("port", "ok", f"{options.host}:{options.port} is free.")
+        return Check("port", "ok", msg("preflight.port.ok", host=options.host, port=options.port))
     spare = next((p for p in range(options.port + 1, options.port + 50) if port_free(options.host, p)), None)
-    return Check("port", "fail", f"Port {options.port} is already in use on {options.host}.",
-                 f"Use --port {spare}." if spare else "Choose another --port.")
+    return Check("port", "fail", msg("preflight.port.taken", port=options.port, host=options.host),
+                 msg("preflight.port.use", port=spare) if spare else msg("preflight.port.choose"))
 
 
 def _free(path: Path) -> int | None:
@@ -181,26 +187,29 @@ def _free(path: Path) -> int | None:
 
 def check_disk(plan: Plan, env: Mapping[str, str]) -> Check:
     model = plan.request.model
-    problems, notes = [], []
+    short_hub: tuple[float, float, Path] | None = None  # (needed GiB, free GiB, where) when the download will not fit
+    download = False
     if model.source != "local" and not model.has_weights:
         need = model.weights.total_bytes or 0
         hub_cache = locations.hf_hub_cache(env)
-        free = _free(hub_cache)
-        if free is not None and need and free < need * 1.05:
-            problems.append(f"the model needs {need / GIB:.1f} GiB in {hub_cache} but only {free / GIB:.1f} GiB "
-                            "is free")
+        hub_free = _free(hub_cache)
+        if hub_free is not None and need and hub_free < need * 1.05:
+            short_hub = (need / GIB, hub_free / GIB, hub_cache)
         else:
-            notes.append("room for the model download")
+            download = True
     cache = locations.vllm_cache_root(env)
     free = _free(cache)
-    if free is not None and free < COMPILE_CACHE_NEED:
-        problems.append(f"the compile cache {cache} has only {free / GIB:.1f} GiB free")
-    else:
-        notes.append(f"compile cache {cache}")
-    if problems:
-        return Check("disk", "fail", "; ".join(problems).capitalize() + ".",
-                     "Free disk space, or point HF_HOME / VLLM_CACHE_ROOT at a larger disk.")
-    return Check("disk", "ok", ", ".join(notes).capitalize() + ".")
+    short_cache = free is not None and free < COMPILE_CACHE_NEED
+    fix = msg("preflight.disk.fix")
+    if short_hub and short_cache:
+        return Check("disk", "fail", msg("preflight.disk.both", need=short_hub[0], hub=str(short_hub[2]),
+                                         hub_free=short_hub[1], cache=str(cache), free=(free or 0) / GIB), fix)
+    if short_hub:
+        return Check("disk", "fail", msg("preflight.disk.need", need=short_hub[0], cache=str(short_hub[2]),
+                                         free=short_hub[1]), fix)
+    if short_cache:
+        return Check("disk", "fail", msg("preflight.disk.compile", cache=str(cache), free=(free or 0) / GIB), fix)
+    return Check("disk", "ok", msg("preflight.disk.ok_download" if download else "preflight.disk.ok", cache=str(cache)))
 
 
 def in_container() -> bool:
@@ -216,19 +225,18 @@ def in_container() -> bool:
 def check_shm(plan: Plan, *, container: bool | None = None, shm: Path = Path("/dev/shm")) -> Check:
     ranks = plan.settings.tensor_parallel_size * plan.settings.pipeline_parallel_size
     if ranks <= 1:
-        return Check("/dev/shm", "skip", "One GPU: no shared memory between workers.")
+        return Check("/dev/shm", "skip", msg("preflight.shm.one_gpu"))
     container = in_container() if container is None else container
     try:
         size = shutil.disk_usage(shm).total
     except OSError:
         size = 0
     if size >= SHM_NEED:
-        return Check("/dev/shm", "ok", f"{size / GIB:.1f} GiB for {ranks} workers.")
-    where = "this container" if container else "this machine"
-    return Check("/dev/shm", "fail", f"/dev/shm in {where} is {size / (1 << 20):.0f} MiB; {ranks} workers exchange "
-                 "tensors through it and NCCL fails or hangs.",
-                 "docker run --ipc=host (or --shm-size=16g); in Kubernetes mount an emptyDir with medium: Memory at "
-                 "/dev/shm." if container else "Remount /dev/shm larger (mount -o remount,size=16G /dev/shm).")
+        return Check("/dev/shm", "ok", msg("preflight.shm.ok", gib=size / GIB, ranks=ranks))
+    return Check("/dev/shm", "fail",
+                 msg("preflight.shm.small_container" if container else "preflight.shm.small_machine",
+                     mib=size / (1 << 20), ranks=ranks),
+                 msg("preflight.shm.fix_container") if container else msg("preflight.shm.fix_machine"))
 
 
 def has_hf_token(env: Mapping[str, str]) -> bool:
@@ -240,42 +248,33 @@ def has_hf_token(env: Mapping[str, str]) -> bool:
 def check_token(plan: Plan, env: Mapping[str, str], gated: bool | None) -> Check:
     model = plan.request.model
     if model.source == "local" or (model.has_weights and gated is not True):
-        return Check("Hub token", "skip", "The weights are on disk; nothing to download.")
+        return Check("Hub token", "skip", msg("preflight.token.on_disk"))
     if has_hf_token(env):
-        return Check("Hub token", "ok", "A Hugging Face token is set for the download.")
+        return Check("Hub token", "ok", msg("preflight.token.ok"))
     if gated:
-        return Check("Hub token", "fail", f"{model.id} is gated and no Hugging Face token is set: the download fails with 401.",
-                     "Accept the licence on the model page, then export HF_TOKEN=... (or `hf auth login`).")
-    return Check("Hub token", "warn", "No Hugging Face token: fine for public models, a 401 for gated ones.",
-                 "export HF_TOKEN=... if the model is gated.")
+        return Check("Hub token", "fail", msg("preflight.token.gated", model=model.id), msg("preflight.token.gated_fix"))
+    return Check("Hub token", "warn", msg("preflight.token.none"), msg("preflight.token.none_fix"))
 
 
 def check_exposure(options: LaunchOptions, consent: Consent) -> Check:
     if options.api_key is not None:
-        return Check("API key", "ok", "Requests must carry the API key (VLLM_API_KEY).")
+        return Check("API key", "ok", msg("preflight.key.ok"))
     if options.loopback_only:
-        return Check("API key", "ok", f"Only this machine can connect ({options.host}); no key needed.")
+        return Check("API key", "ok", msg("preflight.key.loopback", host=options.host))
     if consent.open_without_api_key:
-        return Check("API key", "warn", f"Listening on {options.host} without an API key, as you allowed: anyone who "
-                     "can reach this port can use the model.", "Add --api-key-env NAME.")
-    return Check("API key", "fail", f"Listening on {options.host} without an API key lets anyone who reaches the port "
-                 "use the model.", "Add --api-key-env NAME (or --api-key-file PATH), use --host 127.0.0.1, or confirm "
-                 "with --allow-no-api-key.")
+        return Check("API key", "warn", msg("preflight.key.allowed", host=options.host), msg("preflight.key.allowed_fix"))
+    return Check("API key", "fail", msg("preflight.key.open", host=options.host), msg("preflight.key.open_fix"))
 
 
 def check_remote_code(plan: Plan, consent: Consent) -> Check:
     model = plan.request.model
     if plan.settings.trust_remote_code:
         if consent.trust_remote_code:
-            return Check("remote code", "warn", "vLLM will run Python code from the model repository, as you allowed.")
-        return Check("remote code", "fail", "The plan runs Python code shipped in the model repository "
-                     "(--trust-remote-code) and you have not allowed it.",
-                     "Read the repository's code, then pass --trust-remote-code.")
+            return Check("remote code", "warn", msg("preflight.code.allowed"))
+        return Check("remote code", "fail", msg("preflight.code.not_allowed"), msg("preflight.code.not_allowed_fix"))
     if model.has_remote_code:
-        return Check("remote code", "warn", "The checkpoint ships its own code (auto_map); if vLLM does not know the "
-                     "architecture it will refuse to load without --trust-remote-code.",
-                     "Pass --trust-remote-code only if you trust the repository.")
-    return Check("remote code", "ok", "No repository code is run.")
+        return Check("remote code", "warn", msg("preflight.code.ships"), msg("preflight.code.ships_fix"))
+    return Check("remote code", "ok", msg("preflight.code.none"))
 
 
 def run_preflight(plan: Plan, options: LaunchOptions, *, install: VllmInstall | None,

@@ -66,7 +66,7 @@ def calibration_record(figures: StartupFigures, key: CalibrationKey, settings: d
         key=key, settings={k: settings.get(k) for k in FINGERPRINTED},
         measured=derived.measured if derived else MeasuredOverheads(),
         figures=figures.as_dict(), predicted=predicted, how=derived.how if derived else
-        "The log did not print enough to separate the overheads; only the figures are kept.",
+        msg("launch.how.none"),
         source=source,
     )
 

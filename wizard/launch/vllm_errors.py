@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.i18n import msg
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -24,49 +26,46 @@ class Explanation:
 # (pattern, code, fix), for what the doctor's rules do not word. The first match wins: put the specific
 # before the general.
 _RULES: tuple[tuple[str, str, str], ...] = (
-    (r"Free memory on device.*is less than desired GPU memory utilization", "free_memory_below_request",
-     "Other processes hold GPU memory: stop them or lower gpu-memory-utilization (re-plan: it reads the free memory)."),
-    (r"CUDA out of memory|OutOfMemoryError|not enough GPU memory", "weights_exceed_memory",
-     "The GPU ran out of memory: re-plan (vllm-wizard plan) with fewer tokens, enforce-eager=true, or more GPUs."),
-    (r"is greater than the derived max_model_len", "max_model_len_exceeds_model",
-     "Lower max-model-len to the model's limit (--set max-model-len=N); VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 forces it "
-     "at the cost of output quality."),
-    (r"must be divisible by tensor parallel size|not divisible by tensor.parallel", "tp_not_divisor",
-     "Choose a tensor-parallel size that divides the attention heads (--set tensor-parallel-size=N), or use "
-     "pipeline-parallel-size."),
-    (r"Unknown quantization method|is not supported for the current GPU|Minimum capability",
-     "unsupported_quantization", "Drop --quantization (--set quantization=none) or choose a checkpoint this GPU supports."),
-    (r"[Qq]uantization method specified in the model config .* does not match|Mismatched quantization format|"
-     r"Cannot find the config file for", "quantization_mismatch",
-     "The checkpoint says how it is quantized: leave quantization unset (--set quantization=none)."),
-    (r"[Bb]float16 is only supported|bfloat16 is not supported|float16 activations|not supported for quantization method",
-     "unsupported_dtype", "Use --set dtype=float16 (this GPU or kernel has no bfloat16)."),
-    (r"invalid choice: '([^']*)'", "other",
-     "The installed vLLM does not accept that value: choose one of the values vLLM listed, or plan for the installed "
-     "release (--vllm-version)."),
-    (r"unrecognized arguments", "other",
-     "The installed vLLM has no such option: plan for the installed release (--vllm-version) or upgrade vLLM."),
-    (r"[Rr]easoning parser .* not found|invalid reasoning parser", "other",
-     "The installed vLLM has no such reasoning parser: pick one it lists (--set reasoning-parser=NAME) or none."),
-    (r"invalid tool call parser", "other",
-     "The installed vLLM has no such tool-call parser: pick one it lists (--set tool-call-parser=NAME) or none."),
+    ("Free memory on device.*is less than desired GPU memory utilization", "free_memory_below_request",
+     msg("launch.vllm_fix.free_memory")),
+    ("CUDA out of memory|OutOfMemoryError|not enough GPU memory", "weights_exceed_memory",
+     msg("launch.vllm_fix.oom")),
+    ("is greater than the derived max_model_len", "max_model_len_exceeds_model",
+     msg("launch.vllm_fix.len_model")),
+    ("must be divisible by tensor parallel size|not divisible by tensor.parallel", "tp_not_divisor",
+     msg("launch.vllm_fix.tp_divisor")),
+    ("Unknown quantization method|is not supported for the current GPU|Minimum capability", "unsupported_quantization",
+     msg("launch.vllm_fix.quant_gpu")),
+    ("[Qq]uantization method specified in the model config .* does not match|Mismatched quantization format|Cannot find the config file for", "quantization_mismatch",
+     msg("launch.vllm_fix.quant_mismatch")),
+    ("[Bb]float16 is only supported|bfloat16 is not supported|float16 activations|not supported for quantization method", "unsupported_dtype",
+     msg("launch.vllm_fix.dtype")),
+    ("invalid choice: '([^']*)'", "other",
+     msg("launch.vllm_fix.invalid_choice")),
+    ("unrecognized arguments", "other",
+     msg("launch.vllm_fix.unrecognized")),
+    ("[Rr]easoning parser .* not found|invalid reasoning parser", "other",
+     msg("launch.vllm_fix.reasoning_parser")),
+    ("invalid tool call parser", "other",
+     msg("launch.vllm_fix.tool_parser")),
     (r"Python\.h: No such file", "other",
-     "Install the Python headers for the Python that runs vLLM (apt-get install python3-dev, matching version)."),
-    (r"trust_remote_code|--trust-remote-code", "other",
-     "The model needs its own Python code: add --trust-remote-code only if you trust the repository."),
+     msg("launch.vllm_fix.python_headers")),
+    ("trust_remote_code|--trust-remote-code", "other",
+     msg("launch.vllm_fix.remote_code")),
     (r"driver on your system is too old|libcudart\.so\.\d+: cannot open|no kernel image is available", "other",
-     "The NVIDIA driver is older than the CUDA vLLM was built for: update the driver or install a vLLM built for "
-     "your CUDA."),
-    (r"Chunked prefill is required for mamba", "other",
-     "This model's Mamba/linear-attention cache needs chunked prefill: --set enable-chunked-prefill=true."),
-    (r"exceeds available Mamba cache blocks", "other",
-     "Lower max-num-seqs (--set max-num-seqs=N) below the number of Mamba cache blocks vLLM printed."),
-    (r"Unsupported CPU attention configuration", "other",
-     "vLLM's CPU attention supports only some head sizes (32, 64, 80, 96, 112, 128, ...); this model cannot run on CPU."),
-    (r"Address already in use", "other", "The port is taken: choose another with --port."),
-    (r"(?:401|403).*(?:gated|Unauthorized|restricted)|GatedRepoError|Access to model .* is restricted", "other",
-     "The model is gated: accept its licence on the Hub and set HF_TOKEN (or log in with `hf auth login`)."),
+     msg("launch.vllm_fix.driver_old")),
+    ("Chunked prefill is required for mamba", "other",
+     msg("launch.vllm_fix.mamba_chunked")),
+    ("exceeds available Mamba cache blocks", "other",
+     msg("launch.vllm_fix.mamba_blocks")),
+    ("Unsupported CPU attention configuration", "other",
+     msg("launch.vllm_fix.cpu_attention")),
+    ("Address already in use", "other",
+     msg("launch.vllm_fix.port")),
+    ("(?:401|403).*(?:gated|Unauthorized|restricted)|GatedRepoError|Access to model .* is restricted", "other",
+     msg("launch.vllm_fix.gated")),
 )
+
 _COMPILED = tuple((re.compile(p), code, fix) for p, code, fix in _RULES)
 
 

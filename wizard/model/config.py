@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from wizard.errors import ModelFileError
 from wizard.model.facts import ArchitectureFacts, LinearAttentionFacts, MlaFacts, MoeFacts
+from wizard.i18n import msg
 
 # Every key vLLM's _get_and_verify_max_len consults, in its order.
 MAX_LENGTH_KEYS = (
@@ -80,20 +81,20 @@ class Fields:
         self.data, self.file, self.prefix = data, file, prefix
 
     def fail(self, key: str, problem: str) -> ModelFileError:
-        return ModelFileError(self.file, f"field '{self.prefix}{key}' {problem}")
+        return ModelFileError(self.file, msg("model.error.field", field=f"{self.prefix}{key}", problem=problem))
 
     def integer(self, key: str, *, required: bool = False, limit: int = _MAX_DIM, minimum: int = 0) -> int | None:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise self.fail(key, "is missing")
+                raise self.fail(key, msg("model.problem.missing_field"))
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(key, f"must be an integer, got {_show(value)}")
+            raise self.fail(key, msg("model.problem.not_integer", value=_show(value)))
         if not minimum <= value <= limit:
-            raise self.fail(key, f"is out of range ({value})")
+            raise self.fail(key, msg("model.problem.out_of_range", value=value))
         return value
 
     def required(self, key: str, *, limit: int = _MAX_DIM, minimum: int = 0) -> int:
@@ -113,21 +114,21 @@ class Fields:
             if self.data.get(key) is not None:
                 return self.integer(key, **kw)
         if kw.get("required"):
-            raise self.fail(keys[0], "is missing")
+            raise self.fail(keys[0], msg("model.problem.missing_field"))
         return None
 
     def _typed(self, key: str, types: tuple[type, ...], what: str):
         value = self.data.get(key)
         if value is None or (isinstance(value, types) and (bool in types or not isinstance(value, bool))):
             return value
-        raise self.fail(key, f"must be {what}, got {_show(value)}")
+        raise self.fail(key, msg("model.problem.wrong_type", what=what, value=_show(value)))
 
     def number(self, key: str) -> float | None:
-        value = self._typed(key, (int, float), "a number")
+        value = self._typed(key, (int, float), msg("model.what.number"))
         return None if value is None else float(value)
 
     def flag(self, key: str) -> bool | None:
-        return self._typed(key, (bool,), "true or false")
+        return self._typed(key, (bool,), msg("model.what.bool"))
 
     def text(self, key: str) -> str | None:
         return self._typed(key, (str,), "a string")
@@ -161,7 +162,7 @@ def text_section(raw: Mapping[str, object], file: str) -> tuple[Mapping[str, obj
 def parse_config(raw: object, file: str, tokenizer_max_length: int | float | None = None) -> ParsedConfig:
     """Validate config.json's parsed JSON and derive the architecture facts."""
     if not isinstance(raw, dict):
-        raise ModelFileError(file, f"must be a JSON object, got {type(raw).__name__}")
+        raise ModelFileError(file, msg("model.problem.json_object_got", kind=type(raw).__name__))
     top = Fields(raw, file)
     architectures = _architectures(top)
     section, name = text_section(raw, file)
@@ -181,7 +182,7 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
     head_dim = (mla.qk_rope_head_dim + (mla.qk_nope_head_dim or 0)) if mla else f.integer("head_dim", minimum=1)
     if head_dim is None:
         if hidden % heads:
-            raise f.fail("hidden_size", f"({hidden}) is not a multiple of num_attention_heads ({heads}) and head_dim is absent")
+            raise f.fail("hidden_size", msg("model.problem.heads", hidden=hidden, heads=heads))
         head_dim = hidden // heads
 
     counts: LayerCounts = count_layers(f, text_type or top.text("model_type"), declared_layers, hidden)
@@ -240,7 +241,7 @@ def _with_defaults(section: Mapping[str, object], text_type: str | None, name: s
     missing = [k for k in defaults if section.get(k) is None]
     if not missing:
         return section
-    notes.append(f"{name} omits {', '.join(missing)}; using transformers' defaults for {text_type}")
+    notes.append(msg("model.note.defaults", name=name, keys=", ".join(missing), kind=text_type))
     return {**section, **{k: defaults[k] for k in missing}}
 
 
@@ -318,7 +319,7 @@ def _rotary_dim(f: Fields, head_dim: int, mla: MlaFacts | None) -> int:
     factor = f.number("partial_rotary_factor")
     if factor is not None:
         if not 0 < factor <= 1:
-            raise f.fail("partial_rotary_factor", f"must be in (0, 1], got {factor}")
+            raise f.fail("partial_rotary_factor", msg("model.problem.partial_rotary", factor=factor))
         return int(head_dim * factor)
     return head_dim
 
@@ -351,18 +352,18 @@ def count_layers(f: Fields, model_type: str | None, n: int, hidden: int) -> Laye
     if pattern is not None:
         bad = sorted(set(pattern) - set(_PATTERN_KIND))
         if bad or len(pattern) != n:
-            raise f.fail("hybrid_override_pattern", f"must be {n} characters from M * - E")
+            raise f.fail("hybrid_override_pattern", msg("model.problem.hybrid_pattern", n=n))
         kinds: list[str] = [k for c in pattern if (k := _PATTERN_KIND[c])]
-        notes.append(f"{n - len(kinds)} of the {n} blocks are MLP-only; num_layers counts the {len(kinds)} attention and Mamba2 blocks")
+        notes.append(msg("model.note.mlp_only", mlp=n - len(kinds), n=n, counted=len(kinds)))
     elif layer_types is not None:
         if len(layer_types) < n or not all(isinstance(t, str) for t in layer_types):
-            raise f.fail("layer_types", f"must list a string for each of the {n} layers")
+            raise f.fail("layer_types", msg("model.problem.layer_types", n=n))
         kinds = [_KIND_OF.get(t.lower(), "full") for t in layer_types[:n]]
         unknown = sorted({t for t in layer_types[:n] if t.lower() not in _KIND_OF})
         if unknown:
-            notes.append(f"unknown layer_types {reprlib.repr(unknown)} counted as full attention")
+            notes.append(msg("model.note.unknown_layer_types", types=reprlib.repr(unknown)))
     elif mt == "falcon_h1":
-        notes.append("Falcon-H1 runs attention and Mamba2 side by side in every layer: both counts equal num_layers")
+        notes.append(msg("model.note.falcon_h1"))
         return LayerCounts(n, n, linear=_linear(f, mt, n, hidden), notes=tuple(notes))
     elif (idx := f.array("attn_layer_indices")) is not None:
         if not all(isinstance(i, int) and not isinstance(i, bool) for i in idx):

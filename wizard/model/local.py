@@ -24,6 +24,7 @@ from wizard.model.parsers import chat_template, detect_parsers
 from wizard.model.quantization import SIDE_FILES, detect_quantization
 from wizard.model.roles import tally_weights
 from wizard.model.safetensors_header import TensorInfo, loads_strict, read_header
+from wizard.i18n import msg
 from wizard.userpath import exists
 
 # Side files are small; anything bigger is not what it claims to be.
@@ -70,7 +71,7 @@ class _Folder:
         try:
             self.names = set(os.listdir(path))
         except OSError as exc:
-            raise InputError(f"{path}: cannot list the model folder ({exc.strerror})") from None
+            raise InputError(msg("model.error.cannot_list", path=str(path), why=exc.strerror)) from None
 
     def show(self, name: str) -> str:
         return str(self.path / name)
@@ -87,7 +88,7 @@ class _Folder:
         try:
             return _read_bytes(self.path / name, self.show(name)).decode("utf-8")
         except UnicodeDecodeError:
-            raise ModelFileError(self.show(name), "is not UTF-8 text") from None
+            raise ModelFileError(self.show(name), msg("model.problem.not_utf8")) from None
 
     def size(self, name: str) -> int:
         return _regular_file(self.path / name, self.show(name)).st_size
@@ -105,11 +106,11 @@ def facts_from_files(d: ModelFiles, *, source: Literal["local", "hf", "modelscop
                      revision: str | None) -> ModelFacts:
     """ModelFacts from a model's config files and safetensors headers, wherever the files are."""
     if "config.json" not in d.names:
-        hint = " (a Mistral-native params.json layout, not supported yet)" if "params.json" in d.names else ""
-        raise ModelFileError(d.show("config.json"), f"missing: not a Hugging Face model folder{hint}")
+        hint = msg("model.problem.mistral_hint") if "params.json" in d.names else ""
+        raise ModelFileError(d.show("config.json"), msg("model.problem.no_config", hint=hint))
     tokenizer_config = d.json("tokenizer_config.json")
     if tokenizer_config is not None and not isinstance(tokenizer_config, dict):
-        raise ModelFileError(d.show("tokenizer_config.json"), "must be a JSON object")
+        raise ModelFileError(d.show("tokenizer_config.json"), msg("model.problem.json_object"))
     raw = d.json("config.json")
     parsed = parse_config(raw, d.show("config.json"), (tokenizer_config or {}).get("model_max_length"))
     assert isinstance(raw, dict)  # parse_config refused anything else
@@ -148,9 +149,9 @@ def facts_from_files(d: ModelFiles, *, source: Literal["local", "hf", "modelscop
 def resolve_model_dir(path: Path) -> tuple[Path, str, str | None]:
     """(folder to read, model id, revision). A cache repo folder resolves to its refs/main snapshot."""
     if not exists(path):
-        raise InputError(f"no such model folder: {path}")
+        raise InputError(msg("model.error.no_folder", path=str(path)))
     if not path.is_dir():
-        raise InputError(f"{path} is a file; give the model folder that holds config.json")
+        raise InputError(msg("model.error.is_file", path=str(path)))
     path = Path(os.path.abspath(path))  # lexical: keeps a symlinked folder's own name
     snapshots = path / "snapshots"
     if path.name.startswith("models--") and snapshots.is_dir():
@@ -171,9 +172,9 @@ def _snapshot_of(repo: Path) -> Path:
     try:
         candidates = [p for p in (repo / "snapshots").iterdir() if p.is_dir()]
     except OSError as exc:
-        raise InputError(f"{repo}: cannot list its snapshots ({exc.strerror})") from None
+        raise InputError(msg("model.error.cannot_list_snapshots", repo=str(repo), why=exc.strerror)) from None
     if not candidates:
-        raise InputError(f"{repo} is a Hugging Face cache folder with no snapshots (nothing downloaded yet)")
+        raise InputError(msg("model.error.no_snapshots", repo=str(repo)))
     return max(candidates, key=lambda p: p.stat().st_mtime)
 
 
@@ -187,26 +188,26 @@ def read_json(path: Path, display: str) -> object:
         return loads_strict(_read_bytes(path, display))
     except ValueError as exc:  # includes UnicodeDecodeError
         first = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise ModelFileError(display, f"is not valid JSON ({first})") from None
+        raise ModelFileError(display, msg("model.problem.bad_json", why=first)) from None
 
 
 def _read_bytes(path: Path, display: str) -> bytes:
     st = _regular_file(path, display)
     if st.st_size > MAX_SIDE_FILE_BYTES:
-        raise ModelFileError(display, f"is {st.st_size} bytes, too large for a config or template file")
+        raise ModelFileError(display, msg("model.problem.too_large", size=st.st_size))
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise ModelFileError(display, f"cannot be read ({exc.strerror})") from None
+        raise ModelFileError(display, msg("model.problem.unreadable", why=exc.strerror)) from None
 
 
 def _regular_file(path: Path, display: str) -> os.stat_result:
     try:
         st = path.stat()
     except OSError:
-        raise ModelFileError(display, "missing (a broken link or an incomplete download)") from None
+        raise ModelFileError(display, msg("model.problem.broken_link")) from None
     if not stat.S_ISREG(st.st_mode):
-        raise ModelFileError(display, "is not a regular file")
+        raise ModelFileError(display, msg("model.problem.not_regular"))
     return st
 
 
@@ -220,18 +221,15 @@ def _weights(d: ModelFiles, parsed: ParsedConfig, quant: QuantizationFacts | Non
     bins = sorted(n for n in d.names if n.endswith((".bin", ".pt", ".pth")) and not n.startswith("training_args"))
     if bins:
         total = sum(d.size(n) for n in bins)
-        notes.append("PyTorch .bin checkpoint (no safetensors): sizes come from the file sizes and roles are unknown; "
-                     "params are estimated from config.json; nothing was unpickled")
+        notes.append(msg("model.note.pytorch_bin"))
         return WeightFacts(source="safetensors", total_bytes=total,
                            params=sum(role_params(parsed.arch, mlp=mlp_layout(parsed)).values()),
                            bytes_by_dtype={"unknown": total}, bytes_by_role={"other": total},
                            shard_count=len(bins), files=tuple(bins), checkpoint_dtype=parsed.arch.torch_dtype)
     if any(n.endswith(".gguf") for n in d.names):
-        notes.append("GGUF files present: not read (vLLM needs the vllm-gguf-plugin and --tokenizer for them)")
+        notes.append(msg("model.note.gguf"))
     usable = None if quant is None or quant.unsupported_reason else quant
-    notes.append("no weights in this folder: sizes are estimated from config.json"
-                 + (f" and its {usable.method} quantization" if usable else "")
-                 + " (vision/audio towers and MTP layers not counted)")
+    notes.append(msg("model.note.no_weights_quant", method=usable.method) if usable else msg("model.note.no_weights"))
     return estimate_weights(parsed.arch, usable, mlp=mlp_layout(parsed))
 
 
@@ -242,7 +240,7 @@ def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
     if not indexes:
         consolidated = [n for n in present if n.startswith("consolidated")]
         if consolidated and len(consolidated) < len(present):
-            notes.append(f"ignored {', '.join(consolidated)}: a second (Mistral-native) copy of the weights")
+            notes.append(msg("model.note.consolidated", files=", ".join(consolidated)))
             return [n for n in present if n not in consolidated]
         return present
     index = safetensors_index(d.names)
@@ -250,12 +248,12 @@ def safetensors_files(d: ModelFiles, notes: list[str]) -> list[str]:
     shards = index_shards(d.json(index), d.show(index))
     missing = [s for s in shards if not d.has(s)]
     if missing:
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        more = msg("model.problem.shard_more", count=len(missing) - 1) if len(missing) > 1 else ""
         name = missing[0] if missing[0].isprintable() else repr(missing[0])
-        raise ModelFileError(d.show(index), f"names shard {name}{more}, which is missing: incomplete download?")
+        raise ModelFileError(d.show(index), msg("model.problem.shard_missing", name=name, more=more))
     extra = [n for n in present if n not in shards]
     if extra:
-        notes.append(f"ignored {len(extra)} safetensors file(s) not in {index} (e.g. {extra[0]}): vLLM loads only the index's shards")
+        notes.append(msg("model.note.extra_shards", n=len(extra), index=index, example=extra[0]))
     return shards
 
 
@@ -271,12 +269,12 @@ def index_shards(doc: object, display: str) -> list[str]:
     """The shard files an index's weight_map names, in first-use order; hostile names refused."""
     weight_map = doc.get("weight_map") if isinstance(doc, dict) else None
     if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
-        raise ModelFileError(display, "has no 'weight_map' object mapping tensor names to shard files")
+        raise ModelFileError(display, msg("model.problem.no_weight_map"))
     shards = list(dict.fromkeys(weight_map.values()))
     for shard in shards:
         p = PurePosixPath(shard)
         if not shard or p.is_absolute() or ".." in p.parts or "\\" in shard or "\x00" in shard:
-            raise ModelFileError(display, f"names shard {shard[:80]!r}, which is outside the model folder")
+            raise ModelFileError(display, msg("model.problem.shard_outside", name=shard[:80]))
     return shards
 
 
@@ -284,24 +282,23 @@ def _quant_notes(quant: QuantizationFacts | None) -> list[str]:
     if quant is None:
         return []
     if quant.unsupported_reason:
-        return [f"quantization: {quant.unsupported_reason}"]
+        return [msg("model.note.quant_unsupported", reason=quant.unsupported_reason)]
     if not quant.auto_detected:
-        return [f"only {quant.source_file} declares the quantization: vLLM needs --quantization {quant.method}"]
+        return [msg("model.note.quant_side_file", file=quant.source_file, method=quant.method)]
     return []
 
 
 def _omni_note(model_type: str | None, weights: WeightFacts, notes: list[str]) -> None:
     unused = weights.bytes_by_role.get("unused", 0)
     if unused:
-        notes.append(f"{unused / GIB:.2f} GiB of the checkpoint (the talker / token2wav speech parts) is never "
-                     "loaded by vLLM, which serves the thinker only")
+        notes.append(msg("model.note.omni_unused", gib=unused / GIB))
 
 
 def _generation(doc: object, display: str) -> dict:
     if doc is None:
         return {}
     if not isinstance(doc, dict):
-        raise ModelFileError(display, "must be a JSON object")
+        raise ModelFileError(display, msg("model.problem.json_object"))
     scalar = (int, float, str, bool)
     return {k: doc[k] for k in GENERATION_KEYS
             if isinstance(doc.get(k), scalar) or (isinstance(doc.get(k), list) and all(isinstance(x, scalar) for x in doc[k]))}

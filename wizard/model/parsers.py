@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wizard.errors import ModelFileError
 from wizard.model.facts import ParserFacts
+from wizard.i18n import msg
 
 # (parser, regexes that must all be found in the template)
 Option = tuple[str, tuple[str, ...]]
@@ -115,9 +116,9 @@ def detect_parsers(
     family = find_family(model_types, architectures)
     evidence: list[str] = []
     if family is not None:
-        evidence.append(f"model_type/architectures -> {family.name} family")
+        evidence.append(msg("model.parsers.family", family=family.name))
     if template is None:
-        evidence.append("no chat template: no parsers chosen (the chat endpoint needs --chat-template)")
+        evidence.append(msg("model.parsers.no_template"))
         return ParserFacts(evidence=tuple(evidence))
     chosen: dict[str, str | None] = {}
     for kind, own, generic in (
@@ -127,11 +128,12 @@ def detect_parsers(
         hit = _pick(own, template) or _pick(generic, template)
         chosen[kind] = hit[0] if hit else None
         if hit:
-            evidence.append(f"{template_source} template has {hit[1]} -> {kind} parser {hit[0]}")
+            evidence.append(msg("model.parsers.hit_reasoning" if kind == "reasoning" else "model.parsers.hit_tool",
+                                source=template_source, markers=hit[1], parser=hit[0]))
         elif kind == "tool-call":
-            evidence.append(f"{template_source} template has no tool-call section -> no tool parser")
+            evidence.append(msg("model.parsers.no_tool", source=template_source))
         else:
-            evidence.append(f"{template_source} template has no thinking markers -> no reasoning parser")
+            evidence.append(msg("model.parsers.no_thinking", source=template_source))
     return ParserFacts(
         reasoning_parser=chosen["reasoning"],
         tool_call_parser=chosen["tool-call"],
@@ -150,7 +152,7 @@ def chat_template(
     if template_json is not None:
         value = template_json.get("chat_template") if isinstance(template_json, dict) else None
         if not isinstance(value, str):
-            raise ModelFileError(prefix + "chat_template.json", "must be an object with a string 'chat_template'")
+            raise ModelFileError(prefix + "chat_template.json", msg("model.problem.chat_template_json"))
         return value, "chat_template.json"
     value = (tokenizer_config or {}).get("chat_template")
     if value is None:
@@ -159,4 +161,4 @@ def chat_template(
         return value, "tokenizer_config.json"
     if isinstance(value, list) and all(isinstance(t, dict) and isinstance(t.get("template"), str) for t in value):
         return "\n".join(t["template"] for t in value), "tokenizer_config.json"
-    raise ModelFileError(prefix + "tokenizer_config.json", "field 'chat_template' must be a string or a list of {name, template}")
+    raise ModelFileError(prefix + "tokenizer_config.json", msg("model.problem.chat_template_field"))

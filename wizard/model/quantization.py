@@ -14,6 +14,7 @@ from typing import Any
 from wizard.errors import ModelFileError
 from wizard.model.config import Fields
 from wizard.model.facts import QuantizationFacts
+from wizard.i18n import msg
 
 SIDE_FILES = ("hf_quant_config.json", "quantize_config.json", "quant_config.json")
 
@@ -22,11 +23,7 @@ _VLLM_NAME = {
     "compressed_tensors": "compressed-tensors",
     "auto-round": "inc", "auto_round": "inc", "autoround": "inc", "intel/auto-round": "inc",
 }
-_UNSUPPORTED = {
-    "mlx": "an MLX checkpoint (quantization_config without quant_method): vLLM cannot load it; use the original or a GPTQ/AWQ/FP8 repo",
-    "exl2": "an ExLlamaV2 (exl2) checkpoint: vLLM cannot load it; use a GPTQ/AWQ/FP8 repo",
-    "exl3": "an ExLlamaV3 (exl3) checkpoint: vLLM cannot load it; use a GPTQ/AWQ/FP8 repo",
-}
+_UNSUPPORTED = {"mlx": msg("model.quant.mlx"), "exl2": msg("model.quant.exl2"), "exl3": msg("model.quant.exl3")}
 # ModelOpt quant_algo -> (vLLM method, weight bits); NVFP4 has its own method name in vLLM.
 _MODELOPT = {"FP8": ("modelopt", 8), "FP8_PB_WO": ("modelopt", 8), "NVFP4": ("modelopt_fp4", 4),
              "INT4_AWQ": ("modelopt", 4), "W4A8_AWQ": ("modelopt", 4), "INT8_SQ": ("modelopt", 8)}
@@ -69,7 +66,7 @@ def detect_quantization(
         if name in side_files:
             side = side_files[name]
             if not isinstance(side, dict):
-                raise ModelFileError(prefix + name, "must be a JSON object")
+                raise ModelFileError(prefix + name, msg("model.problem.json_object"))
             return _from_block(side, name, "", prefix, auto=False, default=default)
     return None
 
@@ -146,10 +143,10 @@ def _kv_scheme(f: Fields) -> str | None:
 def _modelopt(doc: object, prefix: str) -> QuantizationFacts:
     name = "hf_quant_config.json"
     if not isinstance(doc, dict):
-        raise ModelFileError(prefix + name, "must be a JSON object")
+        raise ModelFileError(prefix + name, msg("model.problem.json_object"))
     quant = Fields(doc, prefix + name).obj("quantization")
     if quant is None:
-        raise ModelFileError(prefix + name, "has no 'quantization' section")
+        raise ModelFileError(prefix + name, msg("model.problem.no_quant_section"))
     q = Fields(quant, prefix + name, "quantization.")
     method, bits = _MODELOPT.get((q.text("quant_algo") or "").upper(), ("modelopt", None))
     exclude = [e for e in (q.array("exclude_modules") or []) if isinstance(e, str)]
@@ -174,7 +171,7 @@ def _bounded(block: dict, f: Fields, depth: int = 12) -> dict:
         return any(deep(c, level + 1) for c in children)
 
     if deep(block, 0):
-        raise ModelFileError(f.file, "quantization config is nested too deeply")
+        raise ModelFileError(f.file, msg("model.problem.quant_nested"))
     return block
 
 

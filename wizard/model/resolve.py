@@ -12,6 +12,7 @@ from pathlib import Path
 
 from wizard.bounds import shown
 from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.userpath import exists, expand
 
 
@@ -25,7 +26,7 @@ class ModelRef:
 def parse_ref(text: str) -> ModelRef:
     raw = text.strip()
     if not raw:
-        raise InputError("MODEL is empty; give a folder, an org/name id, hf:org/name or ms:org/name")
+        raise InputError(msg("model.error.empty"))
     expand(raw, "MODEL")  # ~nosuchuser/x or a NUL byte: one line naming it
     if raw.startswith(("hf:", "ms:")):
         repo = raw[3:]
@@ -41,4 +42,4 @@ def parse_ref(text: str) -> ModelRef:
 def _check_repo_id(repo: str, raw: str) -> None:
     parts = repo.split("/")
     if len(parts) != 2 or not all(parts) or any(p in (".", "..") or p.strip() != p for p in parts):
-        raise InputError(f"MODEL {shown(raw)} is neither an existing folder nor a repo id of the form org/name")
+        raise InputError(msg("model.error.neither", model=shown(raw)))

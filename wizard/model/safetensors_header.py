@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wizard.errors import ModelFileError
+from wizard.i18n import msg
 
 # The safetensors library refuses headers above 100 MB; a larger length prefix means a corrupt file.
 MAX_HEADER_BYTES = 100_000_000
@@ -67,7 +68,7 @@ def read_header(path: Path, display: str | None = None) -> SafetensorsHeader:
     except FileNotFoundError:
         raise ModelFileError(name, "missing (a broken link or an incomplete download)") from None
     except OSError as exc:
-        raise ModelFileError(name, f"cannot be read ({exc.strerror})") from None
+        raise ModelFileError(name, msg("model.problem.unreadable", why=exc.strerror)) from None
     if not stat.S_ISREG(st.st_mode):
         raise ModelFileError(name, "is not a regular file")
     try:
@@ -80,7 +81,7 @@ def read_header(path: Path, display: str | None = None) -> SafetensorsHeader:
             _check_length(name, length, st.st_size)
             raw = _read_exact(fh, length)
     except OSError as exc:
-        raise ModelFileError(name, f"cannot be read ({exc.strerror})") from None
+        raise ModelFileError(name, msg("model.problem.unreadable", why=exc.strerror)) from None
     if len(raw) < length:
         raise ModelFileError(name, "truncated inside the safetensors header")
     return parse_header(raw, st.st_size - 8 - length, name)
@@ -99,11 +100,11 @@ def _read_exact(fh, n: int) -> bytes:
 
 def _check_length(name: str, length: int, file_size: int) -> None:
     if length == 0:
-        raise ModelFileError(name, "safetensors header length is 0")
+        raise ModelFileError(name, msg("model.problem.header_zero"))
     if length > MAX_HEADER_BYTES:
-        raise ModelFileError(name, f"safetensors header length {length} bytes is absurd (limit {MAX_HEADER_BYTES}); corrupt file")
+        raise ModelFileError(name, msg("model.problem.header_absurd", length=length, limit=MAX_HEADER_BYTES))
     if length > file_size - 8:
-        raise ModelFileError(name, f"safetensors header length {length} runs past the end of the file ({file_size} bytes); truncated download?")
+        raise ModelFileError(name, msg("model.problem.header_past_end", length=length, size=file_size))
 
 
 def parse_header(raw: bytes, data_size: int | None, name: str) -> SafetensorsHeader:
@@ -112,9 +113,9 @@ def parse_header(raw: bytes, data_size: int | None, name: str) -> SafetensorsHea
     try:
         doc = loads_strict(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFileError(name, f"safetensors header is not valid JSON ({_short(exc)})") from None
+        raise ModelFileError(name, msg("model.problem.header_json", why=_short(exc))) from None
     if not isinstance(doc, dict):
-        raise ModelFileError(name, f"safetensors header is a JSON {type(doc).__name__}, not an object")
+        raise ModelFileError(name, msg("model.problem.header_not_object", kind=type(doc).__name__))
     metadata: dict[str, str] = {}
     tensors: dict[str, TensorInfo] = {}
     for key, entry in doc.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from wizard.i18n import msg
 from wizard.monitor.snapshot import Advice, ServerFigures
 
 KV_FULL_PERCENT = 90.0
@@ -23,30 +24,25 @@ def _kv_pressure(f: ServerFigures) -> Advice | None:
     if f.kv_usage_percent is None or f.kv_usage_percent < KV_FULL_PERCENT or not f.waiting:
         return None
     return Advice("kv-pressure", "warning",
-                  f"KV cache {f.kv_usage_percent:.0f}% full with {f.waiting:.0f} requests waiting: vLLM cannot "
-                  "admit more. Give the KV cache more memory: raise --gpu-memory-utilization if the GPU has "
-                  "headroom, or set --kv-cache-dtype fp8, or lower --max-model-len.",
+                  msg("monitor.advice.kv_pressure", pct=f.kv_usage_percent, waiting=f.waiting),
                   "--gpu-memory-utilization",
-                  f"KV cache {f.kv_usage_percent:.0f}% full, {f.waiting:.0f} waiting")
+                  msg("monitor.advice.kv_pressure_short", pct=f.kv_usage_percent, waiting=f.waiting))
 
 
 def _preemptions(f: ServerFigures) -> Advice | None:
     if not f.preemptions_recent or f.preemptions_recent <= 0:
         return None
     return Advice("preemptions", "warning",
-                  f"{f.preemptions_recent:.0f} requests were preempted recently: the KV cache ran out "
-                  "mid-generation and their work is recomputed. Lower --max-num-seqs so fewer requests "
-                  "share the cache (or raise --gpu-memory-utilization).",
-                  "--max-num-seqs", f"{f.preemptions_recent:.0f} preempted recently")
+                  msg("monitor.advice.preemptions", count=f.preemptions_recent),
+                  "--max-num-seqs", msg("monitor.advice.preemptions_short", count=f.preemptions_recent))
 
 
 def _queue_with_room(f: ServerFigures) -> Advice | None:
     if not f.waiting or f.kv_usage_percent is None or f.kv_usage_percent >= KV_ROOMY_PERCENT:
         return None
     return Advice("batch-limit", "info",
-                  f"{f.waiting:.0f} requests wait while the KV cache is only {f.kv_usage_percent:.0f}% used: the "
-                  "batch size limit holds them, not memory. Raise --max-num-seqs.",
-                  "--max-num-seqs", f"{f.waiting:.0f} waiting with KV cache {f.kv_usage_percent:.0f}% used")
+                  msg("monitor.advice.batch_limit", waiting=f.waiting, pct=f.kv_usage_percent),
+                  "--max-num-seqs", msg("monitor.advice.batch_limit_short", waiting=f.waiting, pct=f.kv_usage_percent))
 
 
 def _slow_ttft(f: ServerFigures) -> Advice | None:
@@ -54,9 +50,8 @@ def _slow_ttft(f: ServerFigures) -> Advice | None:
     if p90 is None or p90 < SLOW_TTFT_S or f.waiting:
         return None  # with a queue, the queue is the cause and the rules above speak
     return Advice("slow-prefill", "info",
-                  f"time to first token p90 is {p90:.1f} s with no queue: prompts are prefilled slowly. "
-                  "Raise --max-num-batched-tokens so long prompts take fewer scheduler steps.",
-                  "--max-num-batched-tokens", f"TTFT p90 {p90:.1f} s with no queue")
+                  msg("monitor.advice.slow_prefill", p90=p90),
+                  "--max-num-batched-tokens", msg("monitor.advice.slow_prefill_short", p90=p90))
 
 
 def _slow_decode(f: ServerFigures) -> Advice | None:
@@ -64,10 +59,8 @@ def _slow_decode(f: ServerFigures) -> Advice | None:
     if p90 is None or p90 < SLOW_ITL_S or (f.running or 0) < BUSY_BATCH:
         return None
     return Advice("slow-decode", "info",
-                  f"each request gets a token every {p90 * 1000:.0f} ms (p90) with {f.running:.0f} requests "
-                  "in the batch. Lower --max-num-seqs to trade throughput for speed per request, or spread "
-                  "the model over more GPUs with --tensor-parallel-size.",
-                  "--max-num-seqs", f"{p90 * 1000:.0f} ms per token with {f.running:.0f} running")
+                  msg("monitor.advice.slow_decode", ms=p90 * 1000, running=f.running),
+                  "--max-num-seqs", msg("monitor.advice.slow_decode_short", ms=p90 * 1000, running=f.running))
 
 
 RULES: tuple[Callable[[ServerFigures], Advice | None], ...] = (

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+from wizard.i18n import msg
 from wizard.hardware.backend import ProcessInfo, Unavailable
 from wizard.hardware.errors import HardwareError
 from wizard.monitor.gpu_backend import LOST_REASONS, QUIET_REASONS, SamplingBackend, reason
@@ -25,10 +26,11 @@ from wizard.monitor.snapshot import GpuSample, Notice
 T = TypeVar("T")
 
 FIELD_NAMES = {
-    "memory": "memory", "utilization_rates": "utilization", "temperature_c": "temperature",
-    "power_usage_mw": "power draw", "power_limit_mw": "power limit", "fan_speed_percent": "fan speed",
-    "clock_mhz": "clocks", "pcie_throughput_kib_s": "PCIe throughput",
-    "performance_state": "performance state", "processes": "processes",
+    "memory": msg("monitor.field.memory"), "utilization_rates": msg("monitor.field.utilization"),
+    "temperature_c": msg("monitor.field.temperature"), "power_usage_mw": msg("monitor.field.power_draw"),
+    "power_limit_mw": msg("monitor.field.power_limit"), "fan_speed_percent": msg("monitor.field.fan_speed"),
+    "clock_mhz": msg("monitor.field.clocks"), "pcie_throughput_kib_s": msg("monitor.field.pcie"),
+    "performance_state": msg("monitor.field.pstate"), "processes": msg("monitor.field.processes"),
 }
 
 
@@ -122,7 +124,7 @@ class GpuSampler:
             # release it and start again later; the GPUs are shown as lost meanwhile.
             self._started = False
             self.backend.shutdown()
-            self._fail(f"NVML stopped answering: {exc.message}", self._clock())
+            self._fail(msg("monitor.notice.nvml_stopped", error=exc.message), self._clock())
             lost = tuple(GpuSample(index=i, name=n, uuid=u, lost=True) for i, (n, u) in sorted(self._names.items()))
             return self._round(lost)
         indices = range(count)
@@ -150,8 +152,7 @@ class GpuSampler:
             if index not in self._lost:
                 self._lost.add(index)
                 self._notice(f"lost:{index}", "error",
-                             f"GPU {index} ({name}) fell off the bus (NVML: GPU is lost); the other GPUs "
-                             "keep updating. `dmesg` shows the Xid error; the GPU needs a reset or a reboot.")
+                             msg("monitor.notice.gpu_lost", index=index, name=name))
             return GpuSample(index=index, name=name, uuid=uuid, lost=True), []
 
     def _identity(self, index: int) -> tuple[str, str | None]:
@@ -202,12 +203,11 @@ class GpuSampler:
     def _report(self, fn_name: str, why: str, index: int) -> None:
         what = FIELD_NAMES.get(fn_name, fn_name)
         if why == "NVMLError_FunctionNotFound":
-            text = (f"this NVIDIA driver cannot report {what} (NVML function not found: nvidia-ml-py is "
-                    "newer than the driver); shown as N/A")
+            text = msg("monitor.notice.field_not_found", what=what)
         elif why == "NVMLError_NoPermission":
-            text = f"no permission to read {what} (first seen on GPU {index}); shown as N/A"
+            text = msg("monitor.notice.field_no_permission", what=what, index=index)
         else:
-            text = f"NVML failed to read {what} on GPU {index} ({why.removeprefix('NVMLError_')}); shown as N/A"
+            text = msg("monitor.notice.field_failed", what=what, index=index, why=why.removeprefix("NVMLError_"))
         self._notice(f"field:{fn_name}:{why}", "warning", text)
 
     def _opt(self, fn: Callable[..., T], *args: object) -> T | None:

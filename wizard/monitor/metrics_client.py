@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 import psutil
 
 from wizard.i18n import msg
-
 from wizard.monitor.snapshot import ServerState
 
 MAX_BODY = 32 << 20  # /metrics of a big multi-engine server is a few MB at most
@@ -104,7 +103,7 @@ class MetricsClient:
         try:
             status, _ = self._get("/health")
         except TimeoutError:
-            return FetchResult("unreachable", f"no answer from {self.url} within {self.timeout:g} s")
+            return FetchResult("unreachable", msg("monitor.server.no_answer", url=self.url, timeout=self.timeout))
         except (urllib.error.URLError, ConnectionError, OSError) as exc:
             return self._not_listening(exc)
         if status != 200:
@@ -113,35 +112,34 @@ class MetricsClient:
         try:
             status, body = self._get("/metrics")
         except (urllib.error.URLError, OSError) as exc:
-            return FetchResult("up", metrics_error=f"/metrics failed ({_why(exc)})")
+            return FetchResult("up", metrics_error=msg("monitor.server.metrics_failed", why=_why(exc)))
         if status != 200:
-            return FetchResult("up", metrics_error=f"/metrics answered HTTP {status}")
+            return FetchResult("up", metrics_error=msg("monitor.server.metrics_http", status=status))
         return FetchResult("up", metrics_text=body.decode("utf-8", errors="replace"))
 
     def _not_listening(self, exc: BaseException) -> FetchResult:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):
-            return FetchResult("unreachable", f"no answer from {self.url} within {self.timeout:g} s")
+            return FetchResult("unreachable", msg("monitor.server.no_answer", url=self.url, timeout=self.timeout))
         if not isinstance(reason, ConnectionRefusedError):
-            return FetchResult("unreachable", f"cannot reach {self.url} ({_why(exc)})")
+            return FetchResult("unreachable", msg("monitor.server.cannot_reach", url=self.url, why=_why(exc)))
         if self.pid is not None:
             if self._alive(self.pid, self.pid_started):
                 if self.was_up:
-                    return FetchResult("down", f"process {self.pid} is alive but stopped listening")
-                return FetchResult("starting", f"process {self.pid} is running; vLLM opens the port once "
-                                               "the model is loaded")
+                    return FetchResult("down", msg("monitor.server.stopped_listening", pid=self.pid))
+                return FetchResult("starting", msg("monitor.server.starting", pid=self.pid))
             self.was_up = False
-            return FetchResult("down", f"process {self.pid} exited{self._log_hint()}{self._diagnosis()}")
-        return FetchResult("down", f"nothing listens at {self.url}{self._log_hint()}")
+            return FetchResult("down", msg("monitor.server.exited", pid=self.pid, hint=self._log_hint(),
+                                           diagnosis=self._diagnosis()))
+        return FetchResult("down", msg("monitor.server.nothing_listens", url=self.url, hint=self._log_hint()))
 
     def _unhealthy(self, status: int) -> FetchResult:
         if status == 503 and not self.was_up and (self.pid is None or self._alive(self.pid, self.pid_started)):
-            return FetchResult("starting", "the server answers but is not ready yet (/health: 503)")
-        return FetchResult("down", f"/health answered HTTP {status}: the engine is not serving"
-                                   f"{self._log_hint()}")
+            return FetchResult("starting", msg("monitor.server.not_ready"))
+        return FetchResult("down", msg("monitor.server.unhealthy", status=status, hint=self._log_hint()))
 
     def _log_hint(self) -> str:
-        return f"; its log: {self.log_path}" if self.log_path else ""
+        return msg("monitor.server.log_hint", path=self.log_path) if self.log_path else ""
 
     def _diagnosis(self) -> str:
         """What `vllm-wizard doctor` finds in the dead server's log (read once per process, bounded)."""
@@ -164,7 +162,7 @@ def _doctor_hint(log_path: str | None) -> str:
     if not report.diagnoses:
         return ""
     first = report.diagnoses[0]
-    return str(msg("doctor.monitor.hint", code=first.code, cause=first.cause, fix=first.fix))
+    return msg("doctor.monitor.hint", code=first.code, cause=first.cause, fix=first.fix)
 
 
 class _Deadline:

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 
 import psutil
 
+from wizard.i18n import msg
 from wizard.hardware.backend import ProcessInfo, Unavailable
 from wizard.monitor.snapshot import ProcessRole, ProcessRow
 
-NOT_IN_NAMESPACE = ("not visible from this container: NVML reports host PIDs; start the container "
-                    "with --pid=host to see user, CPU and command")
-EXITED = "the process exited"
-NO_PERMISSION = "no permission to read this process (another user's; run as root to see it)"
+NOT_IN_NAMESPACE = msg("monitor.process.not_in_namespace")
+EXITED = msg("monitor.process.exited")
+NO_PERMISSION = msg("monitor.process.no_permission")
 
 
 @dataclass(frozen=True)

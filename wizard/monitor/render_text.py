@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 
+from wizard.i18n import localize, msg
 from wizard.monitor import format as fmt
 from wizard.monitor.snapshot import GpuSample, MonitorSnapshot, Percentiles, ProcessRow, ServerSample
 
-ROLE_TAGS = {"ours": "  [our vLLM]", "vllm": "  [vLLM]", "other": ""}
+ROLE_TAGS = {"ours": "monitor.text.tag_ours", "vllm": "monitor.text.tag_vllm"}
+
+
+def _t(lang: str | None, key: str, **params: object) -> str:
+    return msg(key, **params).render(lang)
 
 
 def bar(percent: float | None, width: int = 10) -> str:
@@ -17,26 +22,27 @@ def bar(percent: float | None, width: int = 10) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + "]"
 
 
-def render_snapshot(snap: MonitorSnapshot) -> str:
-    lines = [_header(snap), ""]
-    lines += _gpus(snap)
-    lines += ["", _host(snap), ""]
-    lines += _processes(snap.processes)
-    lines += [""] + _server(snap.server)
+def render_snapshot(snap: MonitorSnapshot, lang: str | None = None) -> str:
+    """The snapshot as text in `lang` (default: the language the edge chose); numbers and units as is."""
+    lines = [_header(snap, lang), ""]
+    lines += _gpus(snap, lang)
+    lines += ["", _host(snap, lang), ""]
+    lines += _processes(snap.processes, lang)
+    lines += [""] + _server(snap.server, lang)
     if snap.notices:
-        lines += ["", "NOTICES"] + [f"  ! {n.message}" for n in snap.notices]
+        lines += ["", _t(lang, "monitor.text.notices_title")] + [f"  ! {localize(n.message, lang)}" for n in snap.notices]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _header(snap: MonitorSnapshot) -> str:
+def _header(snap: MonitorSnapshot, lang: str | None) -> str:
     parts = ["vllm-wizard monitor"]
     if snap.host.hostname:
-        parts.append(f"host {snap.host.hostname}")
+        parts.append(_t(lang, "monitor.text.host", name=snap.host.hostname))
     parts.append(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(snap.taken_at)))
-    parts.append(f"driver {snap.driver_version or fmt.NA}")
+    parts.append(_t(lang, "monitor.text.driver", version=snap.driver_version or fmt.NA))
     parts.append(f"CUDA {snap.cuda_driver_version or fmt.NA}")
     if snap.gpu_source == "fake":
-        parts.append("fake GPUs")
+        parts.append(_t(lang, "monitor.text.fake_gpus"))
     return " | ".join(parts)
 
 
@@ -44,21 +50,21 @@ GPU_HEAD = (f"{'GPU':>3} {'NAME':<16} {'UTIL':>4}  {'MEMORY GiB':<15} {'TEMP':>4
             f"{'SM/MEM MHz':<11} {'PCIe TX/RX MB/s':<15} PERF")
 
 
-def _gpus(snap: MonitorSnapshot) -> list[str]:
+def _gpus(snap: MonitorSnapshot, lang: str | None) -> list[str]:
     lines: list[str] = []
     if snap.gpu_error:
-        lines.append(f"GPUs: {snap.gpu_error}")
+        lines.append(_t(lang, "monitor.text.gpu_error", error=snap.gpu_error))
     if not snap.gpus:
-        return lines or ["GPUs: none found"]
+        return lines or [_t(lang, "monitor.text.no_gpus")]
     lines.append(GPU_HEAD)
-    lines += [_gpu(g) for g in snap.gpus]
+    lines += [_gpu(g, lang) for g in snap.gpus]
     return lines
 
 
-def _gpu(g: GpuSample) -> str:
+def _gpu(g: GpuSample, lang: str | None) -> str:
     head = f"{g.index:>3} {fmt.short_gpu_name(g.name)[:16]:<16}"
     if g.lost:
-        return f"{head} LOST: fell off the bus (NVML: GPU is lost); the other GPUs are unaffected"
+        return f"{head} {_t(lang, 'monitor.text.gpu_lost')}"
     total = fmt.usable_total(g.mem_total_bytes, g.mem_reserved_bytes)
     memory = f"{fmt.gib(g.mem_used_bytes)}/{fmt.gib(total)} {fmt.pct(g.mem_percent):>4}"
     power = f"{fmt.watts(g.power_w)}/{fmt.watts(g.power_limit_w)}"
@@ -68,62 +74,69 @@ def _gpu(g: GpuSample) -> str:
             f"{power:<9} {fmt.pct(g.fan_percent):>4}  {clocks:<11} {pcie:<15} {fmt.pstate(g.pstate)}")
 
 
-def _host(snap: MonitorSnapshot) -> str:
+def _host(snap: MonitorSnapshot, lang: str | None) -> str:
     h = snap.host
-    cpu = f"CPU {fmt.pct(h.cpu_percent)}" + (f" of {h.cpu_count} cores" if h.cpu_count else "")
-    load = "load " + (" ".join(f"{x:.2f}" for x in h.load_avg) if h.load_avg else fmt.NA)
-    ram = f"RAM {fmt.mem_pair(h.mem_used_bytes, h.mem_total_bytes)} ({fmt.pct(h.mem_percent)})"
-    swap = f"swap {fmt.mem_pair(h.swap_used_bytes, h.swap_total_bytes)}"
-    return "HOST  " + " | ".join((cpu, load, ram, swap))
+    cpu = (_t(lang, "monitor.text.cpu_cores", pct=fmt.pct(h.cpu_percent), cores=h.cpu_count) if h.cpu_count
+           else _t(lang, "monitor.text.cpu", pct=fmt.pct(h.cpu_percent)))
+    load = _t(lang, "monitor.text.load", values=" ".join(f"{x:.2f}" for x in h.load_avg) if h.load_avg else fmt.NA)
+    ram = _t(lang, "monitor.text.ram", pair=fmt.mem_pair(h.mem_used_bytes, h.mem_total_bytes), pct=fmt.pct(h.mem_percent))
+    swap = _t(lang, "monitor.text.swap", pair=fmt.mem_pair(h.swap_used_bytes, h.swap_total_bytes))
+    return _t(lang, "monitor.text.host_title") + "  " + " | ".join((cpu, load, ram, swap))
 
 
-def _processes(rows: tuple[ProcessRow, ...]) -> list[str]:
+def _processes(rows: tuple[ProcessRow, ...], lang: str | None) -> list[str]:
     if not rows:
-        return ["PROCESSES  none on the GPUs"]
-    lines = ["PROCESSES", f"{'GPU':>3} {'PID':>8} {'USER':<10} {'GPU-MEM':>9} {'%CPU':>6} {'%MEM':>5} "
+        return [_t(lang, "monitor.text.no_processes")]
+    lines = [_t(lang, "monitor.text.processes_title"), f"{'GPU':>3} {'PID':>8} {'USER':<10} {'GPU-MEM':>9} {'%CPU':>6} {'%MEM':>5} "
                           f"{'TIME':>10}  COMMAND"]
     for r in rows:
-        command = r.command if r.missing is None else f"[{r.missing}]"
+        command = r.command if r.missing is None else f"[{localize(r.missing, lang)}]"
+        tag = "  " + _t(lang, ROLE_TAGS[r.role]) if r.role in ROLE_TAGS else ""
         lines.append(f"{r.gpu_index:>3} {r.pid:>8} {(r.user or fmt.NA)[:10]:<10} "
                      f"{fmt.gib(r.gpu_mem_bytes) + ' GiB' if r.gpu_mem_bytes is not None else fmt.NA:>9} "
                      f"{fmt.number(r.cpu_percent, 1):>6} {fmt.number(r.mem_percent, 1):>5} "
-                     f"{fmt.duration(r.elapsed_s):>10}  {command or fmt.NA}{ROLE_TAGS[r.role]}")
+                     f"{fmt.duration(r.elapsed_s):>10}  {command or fmt.NA}{tag}")
     return lines
 
 
-def _latency_line(label: str, p: Percentiles | None) -> str:
+def _latency_line(label: str, p: Percentiles | None, lang: str | None) -> str:
     if p is None:
         return f"  {label:<9} N/A"
-    span = "since start" if p.window_s is None else f"last {p.window_s:.0f} s"
+    span = (_t(lang, "monitor.text.since_start") if p.window_s is None
+            else _t(lang, "monitor.text.last_window", seconds=p.window_s))
     return (f"  {label:<9} p50 {fmt.latency(p.p50)} | p90 {fmt.latency(p.p90)} | p99 {fmt.latency(p.p99)}"
-            f"  ({p.count:.0f} requests, {span})")
+            f"  {_t(lang, 'monitor.text.latency_count', count=p.count, span=span)}")
 
 
-def _server(s: ServerSample) -> list[str]:
+def _server(s: ServerSample, lang: str | None) -> list[str]:
     f = s.figures
     if s.state == "none":
-        return ["SERVER  none: pass --url http://HOST:PORT (or --launch-record FILE) to watch a vLLM server"]
-    head = f"SERVER  {s.url}  {s.state.upper()}"
+        return [_t(lang, "monitor.text.no_server")]
+    head = f"{_t(lang, 'monitor.text.server_title')}  {s.url}  {_t(lang, 'monitor.state.' + s.state)}"
     if s.model:
-        head += f" | model {s.model}"
+        head += " | " + _t(lang, "monitor.text.model", model=s.model)
     lines = [head]
     if s.detail:
-        lines.append(f"  {s.detail}" + (f" (retrying in {s.retry_in_s:.0f} s)" if s.retry_in_s else ""))
+        lines.append(f"  {localize(s.detail, lang)}"
+                     + (_t(lang, "monitor.text.retrying", seconds=s.retry_in_s) if s.retry_in_s else ""))
     if s.state != "up" or f.running is None and f.kv_usage_percent is None:
         return lines
     preempted = fmt.number(f.preemptions_total)
     if f.preemptions_recent is not None:
-        preempted += f" (+{f.preemptions_recent:.0f} recently)"
-    rates = f"prompt {fmt.number(f.prompt_tokens_s, 1)} | generation {fmt.number(f.generation_tokens_s, 1)}"
+        preempted += _t(lang, "monitor.text.recent", count=f.preemptions_recent)
+    rates = _t(lang, "monitor.text.rates", prompt=fmt.number(f.prompt_tokens_s, 1),
+               generation=fmt.number(f.generation_tokens_s, 1))
     if f.prompt_tokens_s is None and f.generation_tokens_s is None:
-        rates += "  (rates need two samples: the live view shows them)"
+        rates += _t(lang, "monitor.text.rates_need_two")
     lines += [
-        f"  requests  running {fmt.number(f.running)} | waiting {fmt.number(f.waiting)} | preempted {preempted}",
-        f"  KV cache  {fmt.pct(f.kv_usage_percent, 1)} {bar(f.kv_usage_percent)} | prefix-cache hits "
-        f"{fmt.pct(f.prefix_hit_percent, 1)}",
-        f"  tokens/s  {rates}",
-        _latency_line("TTFT", f.ttft), _latency_line("ITL", f.itl), _latency_line("E2E", f.e2e),
+        _t(lang, "monitor.text.requests", running=fmt.number(f.running), waiting=fmt.number(f.waiting),
+           preempted=preempted),
+        _t(lang, "monitor.text.kv_cache", pct=fmt.pct(f.kv_usage_percent, 1), bar=bar(f.kv_usage_percent),
+           hits=fmt.pct(f.prefix_hit_percent, 1)),
+        _t(lang, "monitor.text.tokens", rates=rates),
+        _latency_line("TTFT", f.ttft, lang), _latency_line("ITL", f.itl, lang), _latency_line("E2E", f.e2e, lang),
     ]
     if s.advice:
-        lines += ["ADVICE"] + [f"  * {a.message} [{a.setting}]" for a in s.advice]
+        lines += [_t(lang, "monitor.text.advice_title")] + [f"  * {localize(a.message, lang)} [{a.setting}]"
+                                                             for a in s.advice]
     return lines

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.i18n import msg
 from wizard.monitor.gpu_backend import SamplingBackend, sampling_backend
 from wizard.monitor.gpu_sampler import GpuRound, GpuSampler
 from wizard.monitor.history import GpuHistory, points_for
@@ -124,8 +125,8 @@ class Sampler:
             host = self.host.sample()
             snapshot = self._compose(round_, rows, host, server)
         except Exception as exc:  # noqa: BLE001 - a bug in one round must not kill the view: say it once, go on
-            self._notice(f"internal:{type(exc).__name__}", f"monitor sampling failed ({type(exc).__name__}: "
-                                                           f"{exc}); retrying every interval")
+            self._notice(f"internal:{type(exc).__name__}", msg("monitor.notice.sampling_failed",
+                                                               kind=type(exc).__name__, error=str(exc)))
             base = self.last or MonitorSnapshot(taken_at=self._wall(), interval_s=self.config.interval_s)
             snapshot = dataclasses.replace(base, taken_at=self._wall(), notices=self._all_notices())
         self.last = snapshot
@@ -154,7 +155,7 @@ class Sampler:
         try:
             sample = self.server.poll()
         except Exception as exc:  # noqa: BLE001 - a failing server read is a notice, not a crash
-            self._notice(f"server:{type(exc).__name__}", f"reading the server failed ({exc})")
+            self._notice(f"server:{type(exc).__name__}", msg("monitor.notice.server_failed", error=str(exc)))
             sample = ServerSample(state="unreachable", url=self.server.target.url, detail=str(exc))
         self._server_latest = sample
         return sample

@@ -66,12 +66,12 @@ def read_launch_record(path: Path, source: str | None = None) -> ServerTarget:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"launch record {path}: cannot read it ({exc.strerror or exc})") from None
+        raise InputError(msg("monitor.target.unreadable", path=str(path), why=str(exc.strerror or exc))) from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"launch record {path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        raise InputError(msg("monitor.target.bad_json", path=str(path), why=exc.msg, line=exc.lineno)) from None
     target = target_from_record(data, source or str(path))
     if target is None:
-        raise InputError(f'launch record {path}: expected an object with a "url" (and optional "pid", "log_path")')
+        raise InputError(msg("monitor.target.no_url", path=str(path)))
     return target
 
 

@@ -19,6 +19,7 @@ from wizard.planner import speculative
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases.facts import ReleaseFacts, release_facts
+from wizard.i18n import msg
 
 # Flags whose value is always written: they are the heart of the plan and vLLM's defaults differ by release.
 _ALWAYS = ("gpu_memory_utilization", "max_model_len")
@@ -203,7 +204,9 @@ def fit_to_installed(argv: list[str], env: Mapping[str, str], installed: Install
     the release no longer has); a value the release does not know is a problem, never a silent
     change, because it changes what the server does.
     """
-    out, new_env, changes, problems = argv[:3], dict(env), [], []
+    out, new_env = argv[:3], dict(env)
+    changes: list[str] = []
+    problems: list[str] = []
     i = 3
     while i < len(argv):
         arg = argv[i]
@@ -217,11 +220,11 @@ def fit_to_installed(argv: list[str], env: Mapping[str, str], installed: Install
             env_name = FLAG_ENV_FALLBACK.get(arg)
             if env_name is not None and value is not None:
                 new_env[env_name] = value
-                changes.append(f"{arg} {value} is passed as {env_name}={value}: vLLM {installed.version} has no {arg}.")
+                changes.append(msg("planner.argv.env_fallback", arg=arg, value=value, env=env_name, version=installed.version))
             elif arg == "--enable-reasoning":
-                changes.append(f"--enable-reasoning left out: vLLM {installed.version} no longer has it.")
+                changes.append(msg("planner.argv.reasoning_dropped", version=installed.version))
             else:
-                problems.append(f"vLLM {installed.version} has no {arg} option.")
+                problems.append(msg("planner.argv.no_option", version=installed.version, arg=arg))
                 out += argv[i:i + step]
             i += step
             continue
@@ -229,10 +232,12 @@ def fit_to_installed(argv: list[str], env: Mapping[str, str], installed: Install
             allowed = installed.choices.get(arg)
             registry = installed.registries.get(REGISTRY_FLAGS.get(arg, ""), ())
             if allowed and value not in allowed:
-                problems.append(f"{arg} {value}: vLLM {installed.version} accepts only {', '.join(allowed)}.")
+                problems.append(msg("planner.argv.choices", arg=arg, value=value, version=installed.version,
+                                    allowed=", ".join(allowed)))
             elif registry and value not in registry:
-                problems.append(f"{arg} {value}: vLLM {installed.version} does not know it; it knows "
-                                f"{', '.join(registry[:40])}{' …' if len(registry) > 40 else ''}.")
+                known = ", ".join(registry[:40]) + (" …" if len(registry) > 40 else "")
+                problems.append(msg("planner.argv.unknown_value", arg=arg, value=value, version=installed.version,
+                                    known=known))
         out += argv[i:i + step]
         i += step
     return FitResult(out, new_env, changes, problems)

@@ -60,12 +60,12 @@ def select_gpus(request: PlanRequest) -> list[GpuFacts]:
         by_index = {g.index: g for g in gpus}
         missing = [i for i in request.gpu_indices if i not in by_index]
         if missing:
-            raise InputError(f"GPU index {missing[0]} is not among the GPUs found ({', '.join(map(str, by_index))})")
+            raise InputError(msg("planner.gpus.not_found", index=missing[0], found=", ".join(map(str, by_index))))
         gpus = [by_index[i] for i in request.gpu_indices]
     if not gpus:
-        raise InputError("no GPUs to plan for; plan for catalog GPUs instead, e.g. --gpu H100 --gpu-count 2")
+        raise InputError(msg("planner.gpus.none"))
     if any(g.total_bytes is None for g in gpus):
-        raise InputError("the GPUs' total memory is unknown (NVML did not report it); pass --gpu-memory GIB")
+        raise InputError(msg("planner.gpus.unknown_memory"))
     if request.nodes > 1:
         # Global rank order: node 0's GPUs, then node 1's, ... (what Ray / torch.distributed assign).
         per_node = len(gpus)
@@ -132,18 +132,18 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     _choose_quantization(d, model)
     d.choose("kv_cache_dtype", "auto", msg("chooser.kv.auto"))
     d.choose("block_size", default_block_size(model.arch, cc),
-             "vLLM's default block size for this attention backend.")
+             msg("planner.choose.block_size"))
     # 0.8-0.10 fall back to V0 for some setups; the fallback's defaults apply (wizard.releases.engine).
     version, _ = version.resolve_engine(model, chosen, d.settings())
     _choose_len(d, request, version)
     sched = scheduler_defaults_for(request, chosen, version, d.values, d.pinned)
     tokens, seqs = sched.max_num_batched_tokens, sched.max_num_seqs
     d.choose("enable_chunked_prefill", sched.chunked_prefill,
-             f"vLLM {version}'s {version.engine} engine default for this model and context length.")
+             msg("planner.choose.chunked", version=str(version), engine=version.engine))
     d.vllm_defaults.update(max_num_batched_tokens=tokens, max_num_seqs=seqs, block_size=d.values["block_size"],
                            cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
-    d.choose("max_num_batched_tokens", tokens, f"vLLM {version}'s default for this GPU class; it sets the profiled activation peak.")
-    d.choose("max_num_seqs", seqs, f"vLLM {version}'s default for this GPU class.")
+    d.choose("max_num_batched_tokens", tokens, msg("planner.choose.batched_tokens", version=str(version)))
+    d.choose("max_num_seqs", seqs, msg("planner.choose.num_seqs", version=str(version)))
     from wizard.planner.overheads import cuda_graph_bytes
 
     graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
@@ -156,21 +156,20 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     elif util < version.default_gpu_memory_utilization:
         why = msg("chooser.util.outside", util=util, version=str(version))
     else:
-        why = f"vLLM {version}'s default; it leaves room for the CUDA context and graph capture."
+        why = msg("planner.choose.util_default", version=str(version))
     d.choose("gpu_memory_utilization", util, why)
-    d.choose("decode_context_parallel_size", 1, "Decode context parallel only helps MLA models on many GPUs at very long context.")
-    d.choose("enable_prefix_caching", None, f"vLLM {version}'s default for this model type.")
-    d.choose("kv_cache_memory_bytes", None, "The KV cache is sized from gpu-memory-utilization, as vLLM measures it at start-up.")
-    d.choose("enforce_eager", False, "CUDA graphs speed up decoding and fit in memory.")
+    d.choose("decode_context_parallel_size", 1, msg("planner.choose.dcp"))
+    d.choose("enable_prefix_caching", None, msg("planner.choose.prefix_caching", version=str(version)))
+    d.choose("kv_cache_memory_bytes", None, msg("planner.choose.kv_memory"))
+    d.choose("enforce_eager", False, msg("planner.choose.eager"))
     d.choose("cpu_offload_gb", 0.0, msg("chooser.offload.none"))
     _choose_parsers(d, model, version)
     d.choose("trust_remote_code", False,
-             "The checkpoint ships Python code (auto_map); it is not run unless you allow it."
-             if model.has_remote_code else "The architecture is built into vLLM; no repository code is needed.")
+             msg("planner.choose.remote_code_ships") if model.has_remote_code
+             else msg("planner.choose.remote_code_none"))
     p2p = request.hardware.all_pairs_p2p([g.index for g in chosen]) if tp * pp > 1 else True
     d.choose("disable_custom_all_reduce", tp > 1 and p2p is False,
-             "These GPUs cannot reach each other peer-to-peer, and vLLM's custom all-reduce hangs or corrupts output without P2P."
-             if tp > 1 and p2p is False else "vLLM's custom all-reduce is safe here.")
+             msg("planner.choose.no_p2p") if tp > 1 and p2p is False else msg("planner.choose.p2p_ok"))
     choose_inputs(d, model, version, draft=request.draft_model)
     return d
 
@@ -179,13 +178,12 @@ def _choose_dtype(d: Draft, model: ModelFacts, cc: tuple[int, int] | None) -> No
     ckpt = (model.arch.torch_dtype or "bfloat16").replace("torch.", "")
     if cc is not None and cc < (8, 0) and ckpt in {"bfloat16", "float32"}:
         if model.model_type in checks.FP16_UNSAFE_MODELS:
-            d.choose("dtype", "float32", f"This GPU has no bfloat16 and {model.model_type} is unstable in float16, so "
-                                         "float32 is the only safe choice (twice the weight memory).")
-            d.warnings.append(("fp32_fallback", f"{model.model_type} on a GPU without bfloat16 runs in float32: twice the memory, slow."))
+            d.choose("dtype", "float32", msg("planner.choose.fp32", model_type=model.model_type))
+            d.warnings.append(("fp32_fallback", msg("planner.warn.fp32_fallback", model_type=model.model_type)))
         else:
-            d.choose("dtype", "float16", f"Compute capability {cc[0]}.{cc[1]} has no bfloat16; float16 is the native half type.")
+            d.choose("dtype", "float16", msg("planner.choose.fp16", cc=f"{cc[0]}.{cc[1]}"))
         return
-    d.choose("dtype", "auto", f"The checkpoint's {ckpt} runs natively on this GPU.")
+    d.choose("dtype", "auto", msg("planner.choose.dtype_native", dtype=ckpt))
 
 
 def _choose_quantization(d: Draft, model: ModelFacts) -> None:
@@ -193,10 +191,9 @@ def _choose_quantization(d: Draft, model: ModelFacts) -> None:
     if q is None:
         d.choose("quantization", None, msg("chooser.quant.none"))
     elif q.auto_detected:
-        d.choose("quantization", None, f"vLLM detects {q.method} from {q.source_file} and picks the fastest kernel; "
-                                       "passing it again risks a mismatch.")
+        d.choose("quantization", None, msg("planner.choose.quant_detected", method=q.method, file=q.source_file))
     else:
-        d.choose("quantization", q.method, f"Only {q.source_file} declares {q.method}, which vLLM does not read by itself.")
+        d.choose("quantization", q.method, msg("planner.choose.quant_side_file", file=q.source_file, method=q.method))
 
 
 def _round_len(length: int) -> int:
@@ -208,11 +205,11 @@ def _choose_len(d: Draft, request: PlanRequest, version: VllmVersion) -> None:
     goal = request.goals.context
     if goal:
         length = min(goal, derived)
-        reason = f"Your goal of {goal:,} tokens per request" + (
-            f", capped at the model's trained length of {derived:,}." if goal > derived else ".")
+        reason = (msg("planner.choose.goal_len_capped", goal=goal, derived=derived) if goal > derived
+                  else msg("planner.choose.goal_len", goal=goal))
         if goal > derived:
-            d.warnings.append(("context_beyond_training", f"The goal of {goal:,} tokens exceeds the {derived:,} the "
-                                                          "model was trained for; planned for the trained length."))
+            d.warnings.append(("context_beyond_training", msg("planner.warn.goal_beyond_training", goal=goal,
+                                                              derived=derived)))
     else:
         length, reason = derived, msg("chooser.len.full", derived=derived)
     d.choose("max_model_len", length, reason)
@@ -222,30 +219,33 @@ def _choose_parsers(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
     from wizard.planner.parser_versions import missing_in
 
     parsers = model.parsers
-    evidence = "; ".join(parsers.evidence[:2]) or "the model family"
+    shown = parsers.evidence[:2]
+    evidence = (msg("planner.choose.evidence_two", first=shown[0], second=shown[1]) if len(shown) == 2
+                else msg("planner.choose.evidence_one", first=shown[0]) if shown else msg("planner.choose.evidence_family"))
     reasoning, tool = parsers.reasoning_parser, parsers.tool_call_parser
     kinds: tuple[tuple[Literal["reasoning", "tool"], str | None], ...] = (("reasoning", reasoning), ("tool", tool))
     for kind, name in kinds:
         since = missing_in(version, kind, name) if name else None
         if since:
-            d.warnings.append((f"{kind}_parser_unavailable", f"The {kind} parser '{name}' this model needs arrived in "
-                                                             f"vLLM {since}; vLLM {version} lacks it. Upgrade vLLM to "
-                                                             f"serve this model's {'thinking' if kind == 'reasoning' else 'tool calls'} correctly."))
+            d.warnings.append((f"{kind}_parser_unavailable",
+                               msg("planner.warn.reasoning_unavailable" if kind == "reasoning"
+                                   else "planner.warn.tool_unavailable", name=name, since=str(since),
+                                   version=str(version))))
             if kind == "reasoning":
                 reasoning = None
             else:
                 tool = None
     if reasoning:
         d.choose("reasoning_parser", reasoning,
-                 f"The model thinks before answering ({evidence}); without it the thinking text leaks into replies.")
+                 msg("planner.choose.reasoning", evidence=evidence))
     else:
-        d.choose("reasoning_parser", None, "No reasoning parser applies to this model in this vLLM release.")
+        d.choose("reasoning_parser", None, msg("planner.choose.no_reasoning"))
     if tool:
-        d.choose("tool_call_parser", tool, f"The chat template formats tool calls this way ({evidence}).")
-        d.choose("enable_auto_tool_choice", True, "Lets clients use tools with tool_choice=auto.")
+        d.choose("tool_call_parser", tool, msg("planner.choose.tool", evidence=evidence))
+        d.choose("enable_auto_tool_choice", True, msg("planner.choose.auto_tool"))
     else:
-        d.choose("tool_call_parser", None, "No tool-call parser applies to this model in this vLLM release.")
-        d.choose("enable_auto_tool_choice", False, "No tool-call parser applies.")
+        d.choose("tool_call_parser", None, msg("planner.choose.no_tool"))
+        d.choose("enable_auto_tool_choice", False, msg("planner.choose.no_auto_tool"))
 
 
 def target_len(request: PlanRequest, derived: int) -> int:
@@ -274,8 +274,7 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
     if pred.num_blocks > 0 and mamba_blocks_short(pred.layout, pred.num_blocks, pred.settings, version):
         trial = d.copy()
         seqs = max(1, pred.num_blocks // 8 * 8 or pred.num_blocks)
-        if trial.choose("max_num_seqs", seqs, f"Each decoding sequence of this hybrid model needs one of the "
-                                              f"{pred.num_blocks} recurrent-state blocks that fit, so at most {seqs}."):
+        if trial.choose("max_num_seqs", seqs, msg("planner.choose.mamba_seqs", blocks=pred.num_blocks, seqs=seqs)):
             pred, d = predict(request.model, gpus, trial.settings(), version, request.measured, draft=request.draft_model), trial
     if request.goals.context or "max_model_len" in d.pinned or not _kv_short(pred):
         return pred, d
@@ -285,8 +284,7 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
     if length < target_len(request, pred.derived_max_len):
         return pred, d
     trial = d.copy()
-    set_len(trial, length, f"Capped at {length:,} tokens: the most the KV cache holds for one request "
-                           f"on these GPUs (the model allows {pred.derived_max_len:,}).", version)
+    set_len(trial, length, msg("planner.choose.len_capped", length=length, derived=pred.derived_max_len), version)
     return predict(request.model, gpus, trial.settings(), version, request.measured, draft=request.draft_model), trial
 
 

@@ -8,7 +8,7 @@ setting pinned gives the same prediction, because the chooser never changes a pi
 
 from __future__ import annotations
 
-from wizard.i18n import msg
+from wizard.i18n import Message, msg
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks
 from wizard.planner.choose import Draft, scheduler_defaults_for, select_gpus
@@ -31,25 +31,27 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     pp = pins.get("pipeline_parallel_size", 1)
     chosen = gpus[: max(1, tp * pp)] or gpus[:1]
     cc = chosen[0].cc_tuple
+    release = str(version)  # the release as asked for (resolve_engine below may swap the engine)
     values: dict = {**Settings().model_dump()}
     reasons: dict[str, str] = {}
 
-    def put(name: str, value: object, key: str, **params: object) -> None:
+    def put(name: str, value: object, reason: Message) -> None:
         values[name] = value
-        reasons[name] = msg(f"review.default.{key}", version=str(version), **params)
+        reasons[name] = reason
 
-    put("tensor_parallel_size", 1, "tensor_parallel_size")
-    put("pipeline_parallel_size", 1, "pipeline_parallel_size")
-    put("decode_context_parallel_size", 1, "plain")
-    put("gpu_memory_utilization", version.default_gpu_memory_utilization, "plain")
+    put("tensor_parallel_size", 1, msg("planner.exact.tensor_parallel_size", version=release))
+    put("pipeline_parallel_size", 1, msg("planner.exact.pipeline_parallel_size", version=release))
+    put("decode_context_parallel_size", 1, msg("planner.exact.decode_context_parallel_size", version=release))
+    put("gpu_memory_utilization", version.default_gpu_memory_utilization,
+        msg("planner.exact.gpu_memory_utilization", version=release))
     derived = checks.derived_max_len(model, version)
-    put("max_model_len", derived, "max_model_len", tokens=derived)
-    put("kv_cache_dtype", "auto", "kv_cache_dtype")
-    put("dtype", "auto", "dtype")
-    put("quantization", None, "quantization")
-    put("cpu_offload_gb", 0.0, "cpu_offload_gb")
-    put("enforce_eager", False, "enforce_eager")
-    put("block_size", default_block_size(model.arch, cc), "block_size")
+    put("max_model_len", derived, msg("planner.exact.max_model_len", version=release, derived=derived))
+    put("kv_cache_dtype", "auto", msg("planner.exact.kv_cache_dtype", version=release))
+    put("dtype", "auto", msg("planner.exact.dtype", version=release))
+    put("quantization", None, msg("planner.exact.quantization", version=release))
+    put("cpu_offload_gb", 0.0, msg("planner.exact.cpu_offload_gb", version=release))
+    put("enforce_eager", False, msg("planner.exact.enforce_eager", version=release))
+    put("block_size", default_block_size(model.arch, cc), msg("planner.exact.block_size", version=release))
     # The engine this setup runs on (0.8-0.10 fall back to V0 for some) and its scheduler defaults:
     # the same release rules the chooser starts from (wizard.releases.engine / .scheduler).
     merged = {**values, **pins}
@@ -57,16 +59,16 @@ def release_defaults(model: ModelFacts, request: PlanRequest, version: VllmVersi
     version, _ = version.resolve_engine(model, chosen, probe.settings())
     sched = scheduler_defaults_for(request, chosen, version, merged, frozenset(pins))
     put("enable_chunked_prefill", sched.chunked_prefill,
-        "chunked_prefill_v0" if version.engine == "V0" else "chunked_prefill_v1")
-    put("max_num_batched_tokens", sched.max_num_batched_tokens, "gpu_class")
-    put("max_num_seqs", sched.max_num_seqs, "gpu_class")
-    put("enable_prefix_caching", None, "model_type")
-    put("kv_cache_memory_bytes", None, "kv_cache_memory_bytes")
-    put("reasoning_parser", None, "reasoning_parser")
-    put("tool_call_parser", None, "tool_call_parser")
-    put("enable_auto_tool_choice", False, "enable_auto_tool_choice")
-    put("trust_remote_code", False, "trust_remote_code")
-    put("disable_custom_all_reduce", False, "disable_custom_all_reduce")
+        msg("planner.exact.enable_chunked_prefill", version=release, engine=version.engine))
+    put("max_num_batched_tokens", sched.max_num_batched_tokens, msg("planner.exact.max_num_batched_tokens", version=release))
+    put("max_num_seqs", sched.max_num_seqs, msg("planner.exact.max_num_seqs", version=release))
+    put("enable_prefix_caching", None, msg("planner.exact.enable_prefix_caching", version=release))
+    put("kv_cache_memory_bytes", None, msg("planner.exact.kv_cache_memory_bytes", version=release))
+    put("reasoning_parser", None, msg("planner.exact.reasoning_parser", version=release))
+    put("tool_call_parser", None, msg("planner.exact.tool_call_parser", version=release))
+    put("enable_auto_tool_choice", False, msg("planner.exact.enable_auto_tool_choice", version=release))
+    put("trust_remote_code", False, msg("planner.exact.trust_remote_code", version=release))
+    put("disable_custom_all_reduce", False, msg("planner.exact.disable_custom_all_reduce", version=release))
     return values, reasons
 
 

@@ -31,9 +31,9 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
     out: list[tuple[str, str, dict]] = []
     if plan.max_fitting_len > 0 and plan.max_fitting_len < s.max_model_len:
         cap = plan.max_fitting_len // 1024 * 1024 or plan.max_fitting_len
-        out.append(("cap_context", f"cap context at {_short(cap)}", {"max_model_len": cap}))
+        out.append(("cap_context", msg("planner.fix.cap_context", short=_short(cap)), {"max_model_len": cap}))
     if s.kv_cache_dtype == "auto":
-        out.append(("fp8_kv", "fp8 KV cache", {"kv_cache_dtype": "fp8"}))
+        out.append(("fp8_kv", msg("planner.fix.fp8_kv"), {"kv_cache_dtype": "fp8"}))
     used = s.tensor_parallel_size * s.pipeline_parallel_size
     heads = plan.request.model.arch.num_attention_heads
     tp_pinned = plan.request.pinned.get("tensor_parallel_size")
@@ -44,24 +44,24 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
         out.insert(0, ("more_gpus", label, {"tensor_parallel_size": tp, "pipeline_parallel_size": gpus // tp}))
     for n in range(used + 1, gpus + 1):
         if heads % n == 0:
-            out.append(("more_gpus", f"use {n} GPUs", {"tensor_parallel_size": n, "pipeline_parallel_size": 1}))
+            out.append(("more_gpus", msg("planner.fix.use_gpus", n=n), {"tensor_parallel_size": n, "pipeline_parallel_size": 1}))
             break
     else:
         if gpus > used:
-            out.append(("more_gpus", f"use {gpus} GPUs (pipeline)", {"tensor_parallel_size": 1,
+            out.append(("more_gpus", msg("planner.fix.use_gpus_pp", n=gpus), {"tensor_parallel_size": 1,
                                                                      "pipeline_parallel_size": gpus}))
     free_util = round(min(UTIL_CEILING, max(0.0, _free_ratio(plan))), 2)
     if free_util > s.gpu_memory_utilization + 0.005:
-        out.append(("raise_util", f"utilization {free_util:.2f}", {"gpu_memory_utilization": free_util}))
+        out.append(("raise_util", msg("planner.fix.util", util=free_util), {"gpu_memory_utilization": free_util}))
     if plan.failure_code == "free_memory_below_request" and free_util > 0:
-        out.append(("lower_util", f"utilization {free_util:.2f}", {"gpu_memory_utilization": free_util}))
+        out.append(("lower_util", msg("planner.fix.util", util=free_util), {"gpu_memory_utilization": free_util}))
     if not s.enforce_eager:
-        out.append(("eager", "skip CUDA graphs", {"enforce_eager": True}))
+        out.append(("eager", msg("planner.fix.eager"), {"enforce_eager": True}))
     worst = plan.worst
     short = worst.weights + worst.activation + worst.non_torch + GIB - worst.requested
     if short > 0 and plan.failure_code in {"weights_exceed_memory", "no_kv_cache_memory"}:
         gb = -(-short // GIB)
-        out.append(("offload", f"offload {gb} GiB", {"cpu_offload_gb": float(gb)}))
+        out.append(("offload", msg("planner.fix.offload", gb=gb), {"cpu_offload_gb": float(gb)}))
     return out
 
 
@@ -110,8 +110,8 @@ def suggest_fixes(plan: Plan, *, limit: int = 4, exact: bool = False) -> list[Fi
         trial = make_plan(request, exact=exact)
         if trial.ok and not (unmet and any(w.code in GOAL_UNMET for w in trial.warnings)):
             seen.add(key)
-            fixes.append(Fix(key, label, pins, f"{trial.kv_cache_tokens:,} KV tokens, "
-                                               f"{trial.max_concurrency:.2f} requests of {trial.settings.max_model_len:,}"))
+            fixes.append(Fix(key, label, pins, msg("planner.fix.result", tokens=trial.kv_cache_tokens,
+                                                   concurrency=trial.max_concurrency, len=trial.settings.max_model_len)))
         if len(fixes) >= limit:
             break
     return fixes

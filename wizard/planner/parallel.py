@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wizard.model.facts import ModelFacts
+from wizard.i18n import msg
 
 
 def candidates(model: ModelFacts, n_gpus: int, pinned: dict) -> list[tuple[int, int]]:
@@ -40,13 +41,13 @@ def _kv_fits(model: ModelFacts, tp: int) -> bool:
 
 def describe(tp: int, pp: int, heads: int, fewest: bool) -> str:
     if tp == 1 and pp == 1:
-        return "One GPU holds the whole model with room for the KV cache, so no parallelism is needed."
-    why = "the fewest GPUs that meet the goals" if fewest else "every usable GPU, for the most KV cache and speed"
+        return msg("planner.parallel.none")
+    why = msg("planner.parallel.why_fewest") if fewest else msg("planner.parallel.why_all")
     if pp == 1:
-        return f"Tensor parallel over {tp} GPUs ({heads} attention heads split evenly) is {why}."
+        return msg("planner.parallel.tp", tp=tp, heads=heads, why=why)
     if tp == 1:
-        return f"{heads} attention heads do not split evenly over {pp} GPUs, so pipeline parallel splits the layers; {why}."
-    return f"Tensor parallel {tp} (divides the {heads} heads) × pipeline parallel {pp} is {why}."
+        return msg("planner.parallel.pp", heads=heads, pp=pp, why=why)
+    return msg("planner.parallel.tp_pp", tp=tp, heads=heads, pp=pp, why=why)
 
 
 def multinode_candidates(model: ModelFacts, nodes: int, per_node: int, pinned: dict) -> list[tuple[int, int]]:
@@ -71,7 +72,5 @@ def multinode_candidates(model: ModelFacts, nodes: int, per_node: int, pinned: d
 
 def describe_multinode(tp: int, pp: int, heads: int, nodes: int, per_node: int) -> str:
     if tp == per_node:
-        return (f"Tensor parallel {tp} inside each node (its all-reduces stay on the fast local links) and "
-                f"pipeline parallel {pp} across the {nodes} nodes, which only pass activations between them.")
-    return (f"{heads} attention heads do not split over {per_node} GPUs, so tensor parallel {tp} stays inside a "
-            f"node and pipeline parallel {pp} covers the remaining GPUs and the {nodes} nodes.")
+        return msg("planner.parallel.nodes", tp=tp, pp=pp, nodes=nodes)
+    return msg("planner.parallel.nodes_split", heads=heads, per_node=per_node, tp=tp, pp=pp, nodes=nodes)

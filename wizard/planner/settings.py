@@ -28,7 +28,7 @@ def _bool(text: str) -> bool:
         return True
     if low in {"0", "false", "no", "off"}:
         return False
-    raise ValueError("expected true or false")
+    raise ValueError(msg("planner.pin.expected_bool"))
 
 
 def _bounded(parse: Callable[[str, bounds.Bound], Any], bound: bounds.Bound) -> Callable[[str], Any]:
@@ -52,7 +52,7 @@ _fraction = _bounded(bounds.parse_float, bounds.FRACTION)
 def _max_model_len(text: str) -> int:
     # vLLM accepts human suffixes here too (32k = 32,000, 32K = 32,768).
     if text.strip().lstrip("-").isdigit() and int(text.strip()[:bounds.MAX_DIGITS]) < 1:
-        raise ValueError("must be at least 1 (use -1 or auto only with vLLM 0.14+)")
+        raise ValueError(msg("planner.pin.len_at_least_one"))
     return bounds.parse_human_int(text, bounds.TOKENS)
 
 
@@ -60,7 +60,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         value = text.strip()
         if value not in choices:
-            raise ValueError(f"expected one of {', '.join(choices)}")
+            raise ValueError(msg("planner.pin.one_of", choices=", ".join(choices)))
         return value
 
     return parse
@@ -69,7 +69,7 @@ def _choice(*choices: str) -> Callable[[str], str]:
 def _name(text: str) -> str:
     value = text.strip()
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", value):
-        raise ValueError("expected a plain name")
+        raise ValueError(msg("planner.pin.plain_name"))
     return value
 
 
@@ -257,12 +257,12 @@ def parse_pin(text: str) -> tuple[str, Any]:
     """`NAME=VALUE` → (canonical name, typed value); InputError naming the pin otherwise."""
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise InputError(f"--set {text!r}: expected NAME=VALUE, e.g. --set max-model-len=8192")
+        raise InputError(msg("planner.pin.format", pin=text))
     key = normalise_name(name)
     spec = SETTINGS.get(key)
     if spec is None:
         known = ", ".join(k.replace("_", "-") for k in SETTINGS)
-        raise InputError(f"--set {text!r}: unknown setting {name.strip()!r}; the planner knows: {known}")
+        raise InputError(msg("planner.pin.unknown", pin=text, name=name.strip(), known=known))
     try:
         return key, spec.parse(value)
     except bounds.OutOfBounds as exc:
@@ -271,7 +271,7 @@ def parse_pin(text: str) -> tuple[str, Any]:
         why = exc.args[0] if exc.args else ""
         if isinstance(why, Message):
             raise InputError(msg("inputs.bad_pin", pin=text, why=why)) from None
-        raise InputError(f"--set {text!r}: {exc}") from None
+        raise InputError(msg("planner.pin.invalid", pin=text, detail=str(exc))) from None
 
 
 def parse_pins(items: list[str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from wizard.errors import InputError
 from wizard.releases.engine import EngineChoice, EngineInputs, choose_engine
+from wizard.i18n import msg
 
 NEWEST_KNOWN = "0.33.0"
 OLDEST_SUPPORTED = (0, 6)
@@ -42,15 +43,13 @@ class VllmVersion:
     def parse(cls, text: str) -> VllmVersion:
         match = _VERSION_RE.match(text or "")
         if not match:
-            raise InputError(f"--vllm-version {text!r} is not a version; use X.Y.Z, e.g. {NEWEST_KNOWN}")
+            raise InputError(msg("planner.version.malformed", text=text, newest=NEWEST_KNOWN))
         major, minor = int(match.group(1)), int(match.group(2))
         patch = int(match.group(3) or 0)
         version = cls(major, minor, patch, text.strip())
         if version.key < (*OLDEST_SUPPORTED, 0):
-            raise InputError(
-                f"--vllm-version {text}: releases before {OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]} are not "
-                f"planned for; upgrade vLLM (pip install -U vllm) or plan for {NEWEST_KNOWN}"
-            )
+            raise InputError(msg("planner.version.too_old", text=text,
+                                 oldest=f"{OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]}", newest=NEWEST_KNOWN))
         return version
 
     @property

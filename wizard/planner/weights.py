@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wizard.model.facts import ModelFacts
+from wizard.i18n import msg
 
 if TYPE_CHECKING:
     from wizard.planner.weight_extras import WeightExtras
@@ -133,7 +134,7 @@ def plan_weights(
         pad = _mxfp4_padding(model)
         if pad > 1.0001:
             roles["experts"] *= pad
-            notes.append(f"mxfp4 MoE kernels pad expert dimensions (+{(pad - 1) * 100:.1f}% on experts)")
+            notes.append(msg("planner.weights.mxfp4_pad", pct=(pad - 1) * 100))
 
     vocab = max(1, arch.vocab_size)
     vocab_share = math.ceil(math.ceil(vocab / 64) * 64 / tp) / vocab
@@ -179,5 +180,5 @@ def plan_weights(
                 + (extras.last_stage if stage == len(split) - 1 else 0)
         stages.append(int(total))
     if offload_target and offloaded_max < offload_target:
-        notes.append("cpu-offload-gb exceeds the decoder-layer weights on a GPU; the rest cannot be offloaded")
+        notes.append(msg("planner.weights.offload_exceeds"))
     return WeightPlan(tuple(stages), offloaded_max, rotary, tuple(notes))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
+from wizard.i18n import localize, msg
 from wizard.launch.calibration.parse import StartupFigures
 
 
@@ -25,13 +27,13 @@ def compare(predicted: dict | None, figures: StartupFigures) -> list[Row]:
     """`predicted` is the plan contract's "memory" block (also kept in a LaunchRecord)."""
     p = predicted or {}
     rows = [
-        Row("weights (Model loading took)", p.get("weights_gib"), figures.weights_gib, "GiB"),
-        Row("KV cache memory", p.get("kv_cache_gib"), figures.available_kv_gib, "GiB"),
-        Row("KV cache tokens", p.get("kv_cache_tokens"), figures.kv_cache_tokens, "tokens"),
-        Row("max concurrency", p.get("max_concurrency"), figures.max_concurrency, "x"),
-        Row("peak activation", p.get("activation_gib"), figures.split_activation_gib, "GiB"),
-        Row("non-torch memory", p.get("non_torch_gib"), figures.split_non_torch_gib, "GiB"),
-        Row("CUDA graphs", p.get("cuda_graph_gib"), figures.cuda_graph_gib, "GiB"),
+        Row(msg("launch.compare.weights"), p.get("weights_gib"), figures.weights_gib, "GiB"),
+        Row(msg("launch.compare.kv_memory"), p.get("kv_cache_gib"), figures.available_kv_gib, "GiB"),
+        Row(msg("launch.compare.kv_tokens"), p.get("kv_cache_tokens"), figures.kv_cache_tokens, "tokens"),
+        Row(msg("launch.compare.concurrency"), p.get("max_concurrency"), figures.max_concurrency, "x"),
+        Row(msg("launch.compare.activation"), p.get("activation_gib"), figures.split_activation_gib, "GiB"),
+        Row(msg("launch.compare.non_torch"), p.get("non_torch_gib"), figures.split_non_torch_gib, "GiB"),
+        Row(msg("launch.compare.graphs"), p.get("cuda_graph_gib"), figures.cuda_graph_gib, "GiB"),
     ]
     return [r for r in rows if r.actual is not None or r.predicted is not None]
 
@@ -44,9 +46,20 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def render_comparison(rows: list[Row]) -> str:
-    lines = [f"{'':30} {'predicted':>12} {'actual':>12} {'error':>8}"]
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """Padded to `width` terminal columns (a Chinese character takes two)."""
+    gap = " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
+    return gap + text if right else text + gap
+
+
+def render_comparison(rows: list[Row], lang: str | None = None) -> str:
+    def t(key: str) -> str:
+        return msg(key).render(lang)
+
+    lines = [f"{'':30} {_pad(t('launch.compare.predicted'), 12, right=True)} "
+             f"{_pad(t('launch.compare.actual'), 12, right=True)} {_pad(t('launch.compare.error'), 8, right=True)}"]
     for r in rows:
         err = "" if r.error_pct is None else f"{r.error_pct:+.1f}%"
-        lines.append(f"{r.label:30} {_fmt(r.predicted, r.unit):>12} {_fmt(r.actual, r.unit):>12} {err:>8}")
+        lines.append(f"{_pad(localize(r.label, lang), 30)} {_fmt(r.predicted, r.unit):>12} {_fmt(r.actual, r.unit):>12} "
+                     f"{err:>8}")
     return "\n".join(lines)

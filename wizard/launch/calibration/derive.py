@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from wizard.launch.calibration.parse import StartupFigures
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.versions import VllmVersion
+from wizard.i18n import msg
 
 GIB = 1 << 30
 
@@ -62,23 +63,23 @@ def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = No
     if act is not None and non_torch is not None:
         if graphs_deducted and total is not None:
             g = max(0, total - act - non_torch)
-            how = "Post-capture summary for A and N; G is what vLLM deducted (R − W − avail − A − N)."
+            how = msg("launch.how.deducted")
         else:
             g = graph
-            how = "Post-capture summary for A, N and G."
+            how = msg("launch.how.summary")
         return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=g),
                        requested, how)
     if total is None:
         if graph is None and act is None and non_torch is None:
             return None
         return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=graph),
-                       requested, "Only some terms were printed; the rest keep the planner's estimates.")
+                       requested, msg("launch.how.partial"))
     total = max(0, total)
     if graphs_deducted:
         g = min(total, graph) if graph is not None else 0
         act = total - g
-        how = "A + N + G = R − W − avail; G from the graph capture line, the rest booked as activation."
+        how = msg("launch.how.graph_line")
     else:
         g, act = graph, total
-        how = "A + N = R − W − avail, booked as activation; graphs are captured outside the budget in this release."
+        how = msg("launch.how.outside")
     return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=0, cuda_graph_bytes=g), requested, how)

@@ -58,12 +58,12 @@ def write_export(path: Path, text: str, *, mode: int = 0o644, secret: bool = Fal
     name no other user can pre-create or point elsewhere), then takes the name in one step."""
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"--out {path}: is a folder; name the file to write")
+        raise InputError(msg("launch.out.is_folder", path=str(path)))
     replace = os.path.lexists(path)
     if replace and not force and not (confirm is not None and confirm(path)):
         raise InputError(_exists_message(path))
     if not path.parent.is_dir():
-        raise InputError(f"--out {path}: the folder {path.parent} does not exist")
+        raise InputError(msg("launch.out.no_folder", path=str(path), folder=str(path.parent)))
     mode = 0o600 if secret else mode
     try:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".vllm-wizard-tmp")
