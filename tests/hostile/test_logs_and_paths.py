@@ -4,12 +4,13 @@ terminal that only takes ASCII, a home that cannot be written."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 
 import pytest
 from hostile_support import one_line
-from support import ROOT
+from support import LLAMA31_8B_CONFIG, LLAMA_TOKENIZER_CONFIG, ROOT, make_model_folder
 
 NINES = "9" * 400
 STARTUP = ("INFO vLLM API server version 0.10.1\nINFO Model loading took 14.9889 GiB and 10.2 seconds\n"
@@ -67,22 +68,24 @@ def _bytes_path(folder) -> str:
     return os.fsdecode(os.fsencode(str(folder)) + b"/m\xff")
 
 
-def test_export_of_a_model_path_that_is_not_utf8(cli, tmp_path, llama_folder):
-    import shutil
+def _llama_at(path) -> None:
+    """The Llama-3.1-8B folder written where it is needed: sparse shards (a copy would write 15 GiB)."""
+    make_model_folder(Path(path), LLAMA31_8B_CONFIG,
+                      extra={"tokenizer_config.json": LLAMA_TOKENIZER_CONFIG, "tokenizer.json": "{}"})
 
+
+def test_export_of_a_model_path_that_is_not_utf8(cli, tmp_path):
     model = _bytes_path(tmp_path)
-    shutil.copytree(llama_folder, model)
+    _llama_at(model)
     out_file = tmp_path / "serve.sh"
     code, _, err = cli("export", model, "--gpu", "H100", "--format", "script", "--out", str(out_file))
     assert code == 0 and "Traceback" not in err
     assert b"/m\xff" in out_file.read_bytes()  # the same bytes as on disk, so the script finds the folder
 
 
-def test_ascii_terminal_with_a_non_ascii_path(cli_env, tmp_path, llama_folder):
-    import shutil
-
+def test_ascii_terminal_with_a_non_ascii_path(cli_env, tmp_path):
     model = tmp_path / "模型"
-    shutil.copytree(llama_folder, model)
+    _llama_at(model)
     env = {**cli_env, "PYTHONIOENCODING": "ascii"}
     result = subprocess.run([sys.executable, "-m", "wizard", "plan", str(model), "--gpu", "H100"],
                             capture_output=True, env=env, timeout=60, cwd=ROOT)
