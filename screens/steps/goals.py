@@ -18,7 +18,7 @@ from screens.steps.base import StepScreen
 from screens.widgets.toggles import StateRadio
 from wizard.planner.settings import SETTINGS
 
-PRIORITIES = ("balanced", "throughput", "context", "quality")
+PRIORITIES = ("balanced", "throughput", "latency", "context", "quality")
 
 
 def parse_tokens(text: str) -> int | None:

@@ -172,3 +172,22 @@ def test_no_label_is_cut_at_80x24(lang):
 
     run(drive())
     assert cut == []
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_goals_offer_latency_and_the_plan_ranks_by_it(size):
+    """Issue 14's `latency` priority (single-request decode) is a choice on the Goals step too."""
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+n")
+            assert isinstance(app.screen, GoalsStep)
+            app.screen.query_one("#prio-latency").value = True
+            await settle(pilot)
+            shown = screen_text(app)
+            return app.state.goals.priority, app.derived.plan.request.goals.priority, shown
+
+    state_priority, planned_priority, shown = run(drive())
+    assert state_priority == "latency" and planned_priority == "latency"
+    assert t("goals.priority.latency") in shown
