@@ -121,3 +121,29 @@ def test_plan_cli_picks_up_the_store(llama_folder, cli_env, tmp_path):
     after = json.loads(run_cli(*args, env=env).stdout)
     assert after["memory"]["activation_gib"] == pytest.approx(2.0)
     assert after["memory"]["kv_cache_gib"] < before["memory"]["kv_cache_gib"]
+
+
+def test_what_the_gpu_held_before_the_snapshot_is_measured_from_the_summary():
+    d = derive_overheads(parse_startup_log(LLAVA), "0.10.2")
+    assert d.measured.context_bytes == round((79.19 - 78.66) * GIB)
+    no_summary = parse_startup_log("Model loading took 14.99 GiB and 6 seconds\nAvailable KV cache memory: 54.43 GiB")
+    assert derive_overheads(no_summary, "0.28.0", requested_bytes=int(71.27 * GIB)).measured.context_bytes is None
+    # A free figure above the total is not a measurement (a garbled log), not a negative context.
+    garbled = parse_startup_log(LLAVA.replace("78.66/79.19", "80.66/79.19"))
+    assert derive_overheads(garbled, "0.10.2").measured.context_bytes is None
+
+
+def test_a_measured_context_replaces_the_named_term_and_moves_the_startup_check(l40s_plan):
+    from wizard.planner.plan import make_plan
+
+    request = l40s_plan.request
+    estimate = {t.name: t for t in l40s_plan.empirical_terms}["cuda_context"]
+    assert not estimate.measured
+    measured = make_plan(request.model_copy(update={"measured": MeasuredOverheads(context_bytes=GIB)}))
+    term = {t.name: t for t in measured.empirical_terms}["cuda_context"]
+    assert term.measured and term.bytes == GIB
+    # Everything the GPU held before the snapshot is now so large that the requested share no longer
+    # fits in what is free at start: the plan says so instead of starting.
+    total = l40s_plan.worst.total
+    crowded = make_plan(request.model_copy(update={"measured": MeasuredOverheads(context_bytes=int(total * 0.2))}))
+    assert l40s_plan.ok and crowded.failure_code == "free_memory_below_request"

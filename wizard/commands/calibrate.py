@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
     gib = 1 << 30
     parts = [msg("launch.calibrate.part", label=msg(key), gib=value / gib) for key, value in
              (("launch.calibrate.activation", m.activation_bytes), ("launch.calibrate.non_torch", m.non_torch_bytes),
-              ("launch.calibrate.cuda_graphs", m.cuda_graph_bytes))
+              ("launch.calibrate.cuda_graphs", m.cuda_graph_bytes),
+              ("launch.calibrate.context", m.context_bytes))
              if value is not None]
     measured = join(parts) if parts else localize(msg("launch.calibrate.none_derivable"))
     print(localize(msg("launch.calibrate.measured", parts=measured, how=_how(record.how))))

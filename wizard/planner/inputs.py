@@ -36,7 +36,9 @@ class MeasuredOverheads(Frozen):
     activation_bytes: int | None = None
     non_torch_bytes: int | None = None
     cuda_graph_bytes: int | None = None
-    context_bytes: int | None = None  # CUDA context before vLLM's snapshot (total - free at start, idle GPU)
+    # What the GPU held before vLLM's memory snapshot (total - free on startup, as the log's summary
+    # says): the CUDA context, from 0.11 the communication buffers too (wizard.launch.calibration.derive).
+    context_bytes: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

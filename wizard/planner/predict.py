@@ -176,8 +176,11 @@ def _apply_measured(est: oh.Overheads, measured: MeasuredOverheads | None, setti
         non_torch=measured.non_torch_bytes if measured.non_torch_bytes is not None else est.non_torch,
         cuda_graph=(0 if settings.enforce_eager else measured.cuda_graph_bytes)
         if measured.cuda_graph_bytes is not None else est.cuda_graph,
-        context=context + (est.context - est.cuda_context) if context is not None else est.context,
-        comm=est.comm, cuda_context=context if context is not None else est.cuda_context,
+        # Measured before the snapshot, so it already holds what the release puts there besides the
+        # CUDA context (the communication buffers from 0.11); the context share is what remains.
+        context=context if context is not None else est.context,
+        comm=est.comm,
+        cuda_context=max(0, context - (est.context - est.cuda_context)) if context is not None else est.cuda_context,
         context_measured=context is not None,
         comm_measured=measured.non_torch_bytes is not None and est.non_torch > 0,
     )

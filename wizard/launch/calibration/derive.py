@@ -6,6 +6,12 @@ A + N (+ G) = R − W − avail exactly (to the log's 0.01 GiB rounding). Where 
 names the terms, they are used as printed; what remains is what vLLM actually deducted for graphs.
 Without a summary the whole remainder is booked as activation: the split is unknown, the sum (which
 is all the KV prediction needs) is exact.
+
+The summary line also says what the GPU held before vLLM's memory snapshot: "Free memory on device
+(free/total GiB) on startup" (0.10.2+, vllm/v1/worker/gpu_worker.py `init_device` takes the
+snapshot). total - free is the CUDA context, from 0.11.0 with the NCCL / custom all-reduce buffers
+(initialised before the snapshot there), plus whatever other process held memory at that moment.
+It is measured, so it replaces the planner's named CUDA-context term for the same setup.
 """
 
 from __future__ import annotations
@@ -29,6 +35,12 @@ class Derived:
 
 def _b(gib: float | None) -> int | None:
     return None if gib is None else int(round(gib * GIB))
+
+
+def _context(fig: StartupFigures) -> int | None:
+    if fig.free_gib is None or fig.total_gib is None or fig.free_gib > fig.total_gib:
+        return None
+    return _b(fig.total_gib - fig.free_gib)
 
 
 def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = None, *,
@@ -55,6 +67,7 @@ def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = No
         return Derived(MeasuredOverheads(activation_bytes=cpu_act, non_torch_bytes=0, cuda_graph_bytes=0), requested,
                        "CPU back-end: non-KV memory minus the weights, booked as activation.")
 
+    context = _context(fig)
     act, non_torch = _b(fig.split_activation_gib), _b(fig.split_non_torch_gib)
     consumed = _b(fig.split_consumed_gib)
     if non_torch is None and consumed is not None and w is not None:
@@ -67,13 +80,13 @@ def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = No
         else:
             g = graph
             how = msg("launch.how.summary")
-        return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=g),
-                       requested, how)
+        return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=g,
+                                         context_bytes=context), requested, how)
     if total is None:
-        if graph is None and act is None and non_torch is None:
+        if graph is None and act is None and non_torch is None and context is None:
             return None
-        return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=graph),
-                       requested, msg("launch.how.partial"))
+        return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=non_torch, cuda_graph_bytes=graph,
+                                         context_bytes=context), requested, msg("launch.how.partial"))
     total = max(0, total)
     if graphs_deducted:
         g = min(total, graph) if graph is not None else 0
@@ -82,4 +95,5 @@ def derive_overheads(fig: StartupFigures, version: VllmVersion | str | None = No
     else:
         g, act = graph, total
         how = msg("launch.how.outside")
-    return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=0, cuda_graph_bytes=g), requested, how)
+    return Derived(MeasuredOverheads(activation_bytes=act, non_torch_bytes=0, cuda_graph_bytes=g, context_bytes=context),
+                   requested, how)
