@@ -56,11 +56,11 @@ def demo_folder() -> Path:
 def demo_inspect(text: str) -> Inspection:
     """The bundled model for its hub id; anything else only from local folders and caches (no network)."""
     if text.strip().removeprefix("hf:") == DEMO_MODEL_ID:
-        from wizard.model.local import inspect_local  # noqa: PLC0415 - keeps 8 modules out of the app's first frame
+        from wizard.model.local import inspect_local  # noqa: PLC0415 - wizard.model.local (8 modules) loads in the inspect worker, not for the first frame
 
         facts = inspect_local(demo_folder()).model_copy(update={"source": "hf", "id": DEMO_MODEL_ID, "path": None})
         return Inspection(facts, DEMO_MODEL_ID)
-    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - keeps 4 modules out of the app's first frame
+    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - wizard.hub.resolve loads in the inspect worker, not for the first frame
 
     facts, ref = load_model_facts(text)
     return Inspection(facts, ref)

@@ -88,8 +88,8 @@ def derive(state: WizardState) -> Derived:
             return Derived(hardware=hardware)
         # The planner and the launcher load with the first plan, after the first frame (start-up).
         from wizard.launch.command import build_command  # noqa: PLC0415 - wizard.launch.command pulls pydantic: kept off start-up
-        from wizard.planner.fixes import suggest_fixes  # noqa: PLC0415 - keeps 21 modules out of the app's first frame
-        from wizard.planner.plan import make_plan  # noqa: PLC0415 - keeps 20 modules out of the app's first frame
+        from wizard.planner.fixes import suggest_fixes  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
+        from wizard.planner.plan import make_plan  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
 
         # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
         exact = state.paste is not None

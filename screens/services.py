@@ -65,7 +65,7 @@ def probe_hardware() -> HardwareFacts:
 
 def inspect_model(text: str) -> Inspection:
     """A folder or a complete cached copy offline; otherwise the hub's metadata (no weights)."""
-    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - keeps 4 modules out of the app's first frame
+    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - wizard.hub.resolve loads in the inspect worker, not for the first frame
 
     facts, ref = load_model_facts(text)
     # Facts read from disk carry the folder; facts described from the hub have none yet.
@@ -73,7 +73,7 @@ def inspect_model(text: str) -> Inspection:
 
 
 def list_cached_models() -> list[CachedModel]:
-    from wizard.hub.cache import cached_models  # noqa: PLC0415 - keeps 5 modules out of the app's first frame
+    from wizard.hub.cache import cached_models  # noqa: PLC0415 - the hub cache loads in the worker that lists cached models, off the UI thread
 
     return [CachedModel(ref=m.ref, label=m.label) for m in cached_models()]
 
@@ -81,7 +81,7 @@ def list_cached_models() -> list[CachedModel]:
 def download_model(ref: str, progress: ProgressFn, cancel: threading.Event, local_dir: str | None = None) -> None:
     """The hub's cancellable download, reported as (bytes done, bytes total); into `local_dir` when
     given (a folder vLLM is then given), else into the hub's own cache."""
-    from wizard.hub.download import download  # noqa: PLC0415 - keeps 6 modules out of the app's first frame
+    from wizard.hub.download import download  # noqa: PLC0415 - wizard.hub.download loads when a download starts, not for the first frame
 
     for event in download(ref, cancel=cancel, local_dir=local_dir):
         progress(event.done_bytes, event.total_bytes or None)
