@@ -30,7 +30,7 @@ from screens import messages as act
 from screens import workers as w
 from screens.derive import Derived, derive, launch_options
 from screens.handoff import Handoff
-from screens.i18n import t
+from screens.i18n import current_language, t
 from screens.messages import Intent
 from screens.services import Services
 from screens.state import (
@@ -55,8 +55,9 @@ from screens.state import (
 from screens.steps import step_class
 from screens.steps.base import StepScreen
 from screens.translate import translate_bindings, translate_palette
-from screens.widgets.paste_command import PasteCommand
+from screens.widgets.paste_command import PasteCommand, PasteCommandDialog
 from wizard.errors import WizardError
+from wizard.i18n import localize, msg
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,7 +78,7 @@ def stylesheet_text() -> str:
 
 def _monitor_screen() -> Screen:
     # Imported when the monitor is first opened: the wizard's first frame does not wait for it.
-    from screens.monitor.screen import MonitorScreen
+    from screens.monitor.screen import MonitorScreen  # noqa: PLC0415 - screens.monitor.screen pulls psutil and textual: kept off start-up
 
     return MonitorScreen()
 
@@ -282,7 +283,7 @@ class WizardApp(App[Handoff]):
         self._navigate(act.Navigate(-1))
 
     def action_help(self) -> None:
-        from screens.widgets.help_screen import HelpScreen, key_lines
+        from screens.widgets.help_screen import HelpScreen, key_lines  # noqa: PLC0415 - the help screen loads when asked for, not for the first frame
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(key_lines(self, self.screen)))
@@ -348,9 +349,7 @@ class WizardApp(App[Handoff]):
         """Read a pasted `vllm serve` command or YAML path (wizard.check) and inspect its model; the
         Plan step opens once it is inspected. Returns the refusal, in one sentence, or None; the
         screen then keeps the text with its secrets masked (wizard.check.paste.masked)."""
-        from screens.i18n import current_language
-        from wizard.check.paste import read_paste
-        from wizard.i18n import localize
+        from wizard.check.paste import read_paste  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
         try:
             pasted = read_paste(text, self.state.vllm_version)
@@ -391,7 +390,7 @@ class WizardApp(App[Handoff]):
                 or plan is None or self.state.prep_pending
                 or (not again and self.state.prep is not None and self.state.prep.planned == command)):
             return
-        from wizard.launch.preflight import Consent
+        from wizard.launch.preflight import Consent  # noqa: PLC0415 - wizard.launch.preflight pulls pydantic: kept off start-up
 
         self.dispatch(PrepStarted())
         # Consent: the Goals step requires a key for every interface; repository code runs only when
@@ -425,7 +424,7 @@ class WizardApp(App[Handoff]):
         self._run(w.EXPORT, partial(self._write_export, kind, command, force), kind, exclusive=False)
 
     def _write_export(self, kind: str, command: LaunchCommand, force: bool) -> None:
-        from screens.exporting import MULTINODE, export, export_context, export_multinode_file, export_paths
+        from screens.exporting import MULTINODE, export, export_context, export_multinode_file, export_paths  # noqa: PLC0415 - screens.exporting pulls pydantic: kept off start-up
 
         folder = self.export_folder()
         if kind in MULTINODE and self.derived.plan is not None:
@@ -481,15 +480,12 @@ class WizardApp(App[Handoff]):
     def action_launch_detached(self) -> None:
         """vLLM in the background, followed to its verdict on the Launch step (screens/steps/launch.py)."""
         if self.config.demo or self.config.dry_run or self.config.services.launch is None:
-            from screens.i18n import current_language
-            from wizard.i18n import localize, msg
-
             self.notify(localize(msg("launch.unavailable"), current_language()), severity="warning")
             return
         ready, plan = self._ready_command(), self.derived.plan
         if ready is None or plan is None:
             return
-        from screens.steps.launch import LaunchJob, LaunchStep
+        from screens.steps.launch import LaunchJob, LaunchStep  # noqa: PLC0415 - the launch step's widgets load when it opens, not for the first frame
 
         command, prepared = ready
         vllm_exe = prepared.vllm_exe if prepared is not None else None
@@ -505,8 +501,8 @@ class WizardApp(App[Handoff]):
 
     def monitor_server(self, record_path: Path) -> None:
         """The monitor on one launched server (the Launch step's `m`); Esc comes back."""
-        from screens.monitor.screen import MonitorScreen
-        from wizard.monitor.sampler import MonitorConfig
+        from screens.monitor.screen import MonitorScreen  # noqa: PLC0415 - screens.monitor.screen pulls psutil and textual: kept off start-up
+        from wizard.monitor.sampler import MonitorConfig  # noqa: PLC0415 - wizard.monitor.sampler pulls psutil: kept off start-up
 
         if self.current_mode != "wizard":
             return
@@ -521,9 +517,6 @@ class WizardApp(App[Handoff]):
         if plan is None or not plan.warnings or self._acknowledged == command:
             return True
         self._acknowledged = command
-        from wizard.i18n import localize, msg
-
-        from screens.i18n import current_language
 
         text = localize(msg("chooser.review.confirm_launch", count=len(plan.warnings)), current_language())
         self.notify(text, severity="warning", timeout=10)
@@ -545,8 +538,6 @@ class WizardApp(App[Handoff]):
         yield from super().get_system_commands(screen)
 
     def action_paste_command(self) -> None:
-        from screens.widgets.paste_command import PasteCommandDialog
-
         self.push_screen(PasteCommandDialog())
 
     def _apply_fix(self, number: int) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from screens.services import CachedModel, Inspection, Services
 from wizard.hardware.facts import HardwareFacts
+from wizard.hardware.fake_backend import FakeBackend
+from wizard.hardware.probe import probe
 
 DEMO_FIXTURE = "rtx3080-20gb-x2"
 DEMO_MODEL_ID = "Qwen/Qwen3-14B"
@@ -28,9 +30,6 @@ _folder: Path | None = None
 
 
 def demo_probe() -> HardwareFacts:
-    from wizard.hardware.fake_backend import FakeBackend
-    from wizard.hardware.probe import probe
-
     # An explicit backend: the environment (and so the exec'd command) never sees the fake.
     return probe(backend=FakeBackend.from_spec(DEMO_FIXTURE), env={})
 
@@ -40,8 +39,8 @@ def demo_folder() -> Path:
     global _folder
     with _lock:
         if _folder is None:
-            from wizard.model.synthetic import write_model_folder
-            from wizard.model.synthetic_arch import tensors_for_config
+            from wizard.model.synthetic import write_model_folder  # noqa: PLC0415 - the bundled model is written on first use, not for the first frame
+            from wizard.model.synthetic_arch import tensors_for_config  # noqa: PLC0415 - the bundled model is written on first use, not for the first frame
 
             source = files("assets").joinpath("demo").joinpath(_ASSET_DIR)
             texts = {name: source.joinpath(name).read_text(encoding="utf-8")
@@ -57,11 +56,11 @@ def demo_folder() -> Path:
 def demo_inspect(text: str) -> Inspection:
     """The bundled model for its hub id; anything else only from local folders and caches (no network)."""
     if text.strip().removeprefix("hf:") == DEMO_MODEL_ID:
-        from wizard.model.local import inspect_local
+        from wizard.model.local import inspect_local  # noqa: PLC0415 - wizard.model.local (8 modules) loads in the inspect worker, not for the first frame
 
         facts = inspect_local(demo_folder()).model_copy(update={"source": "hf", "id": DEMO_MODEL_ID, "path": None})
         return Inspection(facts, DEMO_MODEL_ID)
-    from wizard.hub.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - wizard.hub.resolve loads in the inspect worker, not for the first frame
 
     facts, ref = load_model_facts(text)
     return Inspection(facts, ref)

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from screens.i18n import current_language
 from screens.state import WizardState
 from wizard.errors import WizardError
+from wizard.hardware.catalog import catalog_hardware
+from wizard.hardware.host import host_memory_for
+from wizard.planner.inputs import PlanRequest
 
 if TYPE_CHECKING:
     from wizard.check.findings import Finding
@@ -42,7 +46,6 @@ def hardware_for(state: WizardState) -> HardwareFacts | None:
     if hw.use_catalog or hw.detected is None:
         if hw.probing and hw.detected is None and not hw.use_catalog:
             return None
-        from wizard.hardware.catalog import catalog_hardware
 
         return catalog_hardware(hw.catalog_key, count=hw.catalog_count, memory_gib=hw.catalog_memory_gib)
     return hw.detected
@@ -56,7 +59,7 @@ def gpu_indices(state: WizardState) -> tuple[int, ...] | None:
 
 
 def launch_options(state: WizardState) -> LaunchOptions:
-    from wizard.launch.options import LaunchOptions
+    from wizard.launch.options import LaunchOptions  # noqa: PLC0415 - wizard.launch.options pulls pydantic: kept off start-up
 
     exp = state.exposure
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
@@ -66,12 +69,9 @@ def launch_options(state: WizardState) -> LaunchOptions:
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
-    from wizard.planner.inputs import PlanRequest
-
     model = state.model
     if model.facts is None:
         return None
-    from wizard.hardware.host import host_memory_for
 
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
                        gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
@@ -87,9 +87,9 @@ def derive(state: WizardState) -> Derived:
         if request is None:
             return Derived(hardware=hardware)
         # The planner and the launcher load with the first plan, after the first frame (start-up).
-        from wizard.launch.command import build_command
-        from wizard.planner.fixes import suggest_fixes
-        from wizard.planner.plan import make_plan
+        from wizard.launch.command import build_command  # noqa: PLC0415 - wizard.launch.command pulls pydantic: kept off start-up
+        from wizard.planner.fixes import suggest_fixes  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
+        from wizard.planner.plan import make_plan  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
 
         # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
         exact = state.paste is not None
@@ -98,8 +98,7 @@ def derive(state: WizardState) -> Derived:
         notices: tuple[Finding, ...] = ()
         fixes = tuple(suggest_fixes(plan, exact=exact))
         if state.paste is not None:
-            from screens.i18n import current_language
-            from wizard.check.paste import extend_command, paste_review
+            from wizard.check.paste import extend_command, paste_review  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
             notices, more = paste_review(state.paste, plan, current_language(), planner_fixes=bool(fixes))
             command = extend_command(command, state.paste)

@@ -6,20 +6,22 @@ not import textual either (the app module is imported only when the app starts).
 
 from __future__ import annotations
 
+import os
 import sys
+
+from wizard.cli import build_parser, wants_app
+from wizard.cli import main as headless_main
+from wizard.errors import WizardError
 
 
 def main(argv: list[str] | None = None) -> int:
-    from wizard.cli import main as headless_main
-    from wizard.cli import wants_app
-
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["monitor"]:
         return _monitor(args)
     if not wants_app(args):
         return headless_main(args)
     # The app branch: flags such as --demo, --dry-run and --lang are parsed by screens.run.
-    from screens.run import run_app
+    from screens.run import run_app  # noqa: PLC0415 - the app's modules (textual) load only when the app runs
 
     return run_app(args)
 
@@ -33,8 +35,6 @@ def main(argv: list[str] | None = None) -> int:
 def _monitor(args: list[str]) -> int:
     if _wants_live_monitor(args):
         return _run_live_monitor(args)
-    from wizard.cli import main as headless_main
-
     return headless_main(args)
 
 
@@ -47,13 +47,9 @@ def _wants_live_monitor(args: list[str]) -> bool:
 
 
 def _run_live_monitor(args: list[str]) -> int:
-    import os
-
-    from screens.i18n import detect_language, set_language
-    from wizard.cli import build_parser
-    from wizard.commands.monitor import config_from_args
-    from wizard.errors import WizardError
-    from wizard.monitor.sampler import Sampler
+    from screens.i18n import detect_language, set_language  # noqa: PLC0415 - live monitor only: its modules stay out of the headless commands
+    from wizard.commands.monitor import config_from_args  # noqa: PLC0415 - live monitor only: its modules stay out of the headless commands
+    from wizard.monitor.sampler import Sampler  # noqa: PLC0415 - live monitor only: wizard.monitor.sampler pulls psutil
 
     try:
         # An option's value refused by wizard.bounds (--history inf) is one line too.
@@ -66,7 +62,7 @@ def _run_live_monitor(args: list[str]) -> int:
     except WizardError as exc:
         print(f"vllm-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code
-    from screens.monitor.app import MonitorApp
+    from screens.monitor.app import MonitorApp  # noqa: PLC0415 - live monitor only: textual loads when it runs
 
     MonitorApp(config, sampler=sampler).run()
     return 0

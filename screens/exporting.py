@@ -19,6 +19,7 @@ from wizard.launch import export as launcher
 from wizard.launch.command import LaunchCommand
 from wizard.launch.export.common import ExportContext, default_name
 from wizard.launch.export.hub_env import hub_env
+from wizard.planner.choose import select_gpus
 
 ORDER = ("yaml", "script", "env", "systemd", "docker", "compose", "k8s")
 # A plan over several nodes is one server started on every node: only these describe it (as the
@@ -50,7 +51,7 @@ def formats(command: LaunchCommand, nodes: int = 1) -> list[Format]:
 def export_multinode_file(kind: str, command: LaunchCommand, plan, options, folder: Path, *,
                           force: bool = False) -> Path:
     """A Ray script for every node, or a Kubernetes LeaderWorkerSet, as `export --format ray|lws` writes."""
-    from wizard.launch.multinode_export import export_multinode
+    from wizard.launch.multinode_export import export_multinode  # noqa: PLC0415 - wizard.launch.multinode_export pulls PyYAML: kept off start-up
 
     path = folder.resolve() / MULTINODE[kind].format(name=default_name(command))
     text = export_multinode(kind, plan, options, name=default_name(command))
@@ -66,8 +67,6 @@ def export_context(state: WizardState, derived: Derived, env: Mapping[str, str] 
     used = plan.settings.tensor_parallel_size * plan.settings.pipeline_parallel_size if plan else 1
     indices = gpu_indices(state)
     if plan is not None and indices is not None:
-        from wizard.planner.choose import select_gpus
-
         indices = tuple(g.index for g in select_gpus(plan.request)[:used])  # the ones vLLM will use
     model = state.model.facts
     source = model.source if model is not None else "local"

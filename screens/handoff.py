@@ -46,7 +46,7 @@ def shutdown_nvml() -> None:
 
 def exec_command(handoff: Handoff) -> None:
     """Replace this process with the command. Returns only if the exec failed: raises WizardError."""
-    from wizard.launch.execute import exec_command as launcher_exec
+    from wizard.launch.execute import exec_command as launcher_exec  # noqa: PLC0415 - wizard.launch.execute pulls pydantic: kept off start-up
 
     launcher_exec(handoff.command, before_exec=shutdown_nvml, vllm_exe=handoff.vllm_exe)
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from wizard import envvars as ev
+from wizard.hub import login
+from wizard.hub.settings import check_endpoint
 
 MIRROR = "https://hf-mirror.com"
 Endpoint = Literal["hf", "mirror", "modelscope"]
@@ -34,8 +36,6 @@ def current_endpoint(env: MutableMapping[str, str] | None = None, model_text: st
 
 def apply_hf_endpoint(url: str, env: MutableMapping[str, str] | None = None) -> str:
     """--hf-endpoint: checked like the headless commands check it, then used by every client here."""
-    from wizard.hub.settings import check_endpoint
-
     env = os.environ if env is None else env
     env[ev.HF_ENDPOINT] = check_endpoint(url, "--hf-endpoint")
     return env[ev.HF_ENDPOINT]
@@ -49,8 +49,6 @@ def apply(choice: HubChoice, env: MutableMapping[str, str] | None = None) -> Non
     elif choice.endpoint == "hf" and env.get(ev.HF_ENDPOINT, "").rstrip("/") == MIRROR:
         del env[ev.HF_ENDPOINT]
     if choice.token.strip():
-        from wizard.hub import login
-
         if choice.endpoint == "modelscope":
             login.use_modelscope_token(choice.token, env)
         else:

@@ -14,6 +14,8 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from wizard.i18n import localize
+
 LANGUAGES = ("en", "zh_CN")
 DEFAULT = "en"
 _current = DEFAULT
@@ -73,6 +75,4 @@ def has_key(key: str) -> bool:
 def core(text: object) -> str:
     """A text from the headless core (wizard.i18n Message: planner reasons, checks, hub errors) in the
     screen's language; plain text (an OS error, a path) as it is."""
-    from wizard.i18n import localize
-
     return localize(text, _current)

@@ -13,7 +13,13 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from screens.handoff import exec_command, print_command, shutdown_nvml
 from screens.i18n import LANGUAGES, detect_language, normalise, set_language, t
+from screens.services import default_services
+from wizard.envvars import FAKE_GPUS
+from wizard.errors import WizardError
+from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
+from wizard.vllm_env import installed_version
 
 if TYPE_CHECKING:
     from screens.handoff import Handoff
@@ -37,9 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version(requested: str | None) -> str:
-    from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
-    from wizard.vllm_env import installed_version
-
     version = requested or installed_version() or NEWEST_KNOWN
     VllmVersion.parse(version)  # InputError with one plain sentence when malformed or too old
     return version
@@ -52,24 +55,21 @@ def run_app(argv: list[str]) -> int:
         return 2
     # The language is chosen before any screen module is imported: bindings are translated at start.
     set_language(args.lang or detect_language(os.environ))
-    from wizard.errors import WizardError
 
     try:
         version = _version(args.vllm_version)
         if args.hf_endpoint:
-            from screens.hub import apply_hf_endpoint
+            from screens.hub import apply_hf_endpoint  # noqa: PLC0415 - the hub helpers load only with --hf-endpoint, not for the first frame
 
             apply_hf_endpoint(args.hf_endpoint)  # the app's clients, a launched vLLM and the exports use it
     except WizardError as exc:
         print(f"vllm-wizard: {exc.message}", file=sys.stderr)
         return exc.exit_code
 
-    from screens.app import AppConfig, WizardApp
-    from screens.handoff import print_command, shutdown_nvml
+    from screens.app import AppConfig, WizardApp  # noqa: PLC0415 - textual loads only when the app runs: the CLI stays fast
 
     if args.demo:
-        from screens.demo import DEMO_FIXTURE, DEMO_MODEL_ID, demo_services
-        from wizard.envvars import FAKE_GPUS
+        from screens.demo import DEMO_FIXTURE, DEMO_MODEL_ID, demo_services  # noqa: PLC0415 - the demo's fixtures load only for --demo
 
         # The demo never execs, so the monitor mode may watch the same sample GPUs the wizard shows.
         os.environ.setdefault(FAKE_GPUS, DEMO_FIXTURE)
@@ -77,8 +77,6 @@ def run_app(argv: list[str]) -> int:
         config = AppConfig(services=demo_services(), vllm_version=version, model_text=args.model or DEMO_MODEL_ID,
                            demo=True)
     else:
-        from screens.services import default_services
-
         config = AppConfig(services=default_services(), vllm_version=version, model_text=args.model or "",
                            dry_run=args.dry_run)
     app = WizardApp(config)
@@ -97,9 +95,7 @@ def run_app(argv: list[str]) -> int:
 def _launch(handoff: Handoff) -> int:
     """vLLM's own check of the argv (it imports vLLM, so it runs here, with the terminal back), then
     exec: the last step of `vllm-wizard serve` too, with the same verdicts."""
-    from screens.handoff import exec_command, print_command
-    from wizard.errors import WizardError
-    from wizard.launch.prepare import validate_command
+    from wizard.launch.prepare import validate_command  # noqa: PLC0415 - wizard.launch.prepare pulls pydantic: kept off start-up
 
     prepared = handoff.prepared
     if prepared is not None and prepared.install is not None and prepared.info is not None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wizard.hardware.probe import probe
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -58,14 +60,12 @@ class Services:
 
 
 def probe_hardware() -> HardwareFacts:
-    from wizard.hardware.probe import probe
-
     return probe()
 
 
 def inspect_model(text: str) -> Inspection:
     """A folder or a complete cached copy offline; otherwise the hub's metadata (no weights)."""
-    from wizard.hub.resolve import load_model_facts
+    from wizard.hub.resolve import load_model_facts  # noqa: PLC0415 - wizard.hub.resolve loads in the inspect worker, not for the first frame
 
     facts, ref = load_model_facts(text)
     # Facts read from disk carry the folder; facts described from the hub have none yet.
@@ -73,7 +73,7 @@ def inspect_model(text: str) -> Inspection:
 
 
 def list_cached_models() -> list[CachedModel]:
-    from wizard.hub.cache import cached_models
+    from wizard.hub.cache import cached_models  # noqa: PLC0415 - the hub cache loads in the worker that lists cached models, off the UI thread
 
     return [CachedModel(ref=m.ref, label=m.label) for m in cached_models()]
 
@@ -81,7 +81,7 @@ def list_cached_models() -> list[CachedModel]:
 def download_model(ref: str, progress: ProgressFn, cancel: threading.Event, local_dir: str | None = None) -> None:
     """The hub's cancellable download, reported as (bytes done, bytes total); into `local_dir` when
     given (a folder vLLM is then given), else into the hub's own cache."""
-    from wizard.hub.download import download
+    from wizard.hub.download import download  # noqa: PLC0415 - wizard.hub.download loads when a download starts, not for the first frame
 
     for event in download(ref, cancel=cancel, local_dir=local_dir):
         progress(event.done_bytes, event.total_bytes or None)
@@ -89,14 +89,14 @@ def download_model(ref: str, progress: ProgressFn, cancel: threading.Event, loca
 
 def prepare_launch(plan: Plan, command: LaunchCommand, options: LaunchOptions, consent: Consent) -> Preparation:
     """`vllm-wizard serve`'s own preparation (wizard/launch/prepare.py), nothing added."""
-    from wizard.launch.prepare import prepare_launch as prepare
+    from wizard.launch.prepare import prepare_launch as prepare  # noqa: PLC0415 - wizard.launch.prepare pulls pydantic: kept off start-up
 
     return prepare(plan, command, options, consent=consent)
 
 
 def start_detached(plan: Plan, command: LaunchCommand, options: LaunchOptions, vllm_exe: Path | None) -> LaunchRecord:
     """`vllm-wizard serve --detach`'s own start (wizard/launch/detach.py), nothing added."""
-    from wizard.launch.detach import start_detached as start
+    from wizard.launch.detach import start_detached as start  # noqa: PLC0415 - wizard.launch.detach pulls psutil and pydantic: kept off start-up
 
     return start(command, plan, options, vllm_exe=vllm_exe)
 

@@ -295,7 +295,7 @@ def _reduce_model(model: ModelState, intent: Any) -> ModelState:
 
 def _reduce_exposure(exp: Exposure, intent: SetExposure) -> Exposure:
     # Imported when a key is first set: the app's first frame does not wait for pydantic.
-    from pydantic import SecretStr
+    from pydantic import SecretStr  # noqa: PLC0415 - pydantic: loaded only when used, not at start-up
 
     key = exp.api_key
     if intent.api_key is not None:

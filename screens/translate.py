@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 from screens.i18n import current_language, has_key, t
+from wizard.i18n import catalog, localize, msg
 
 _KEY = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+$")
 
@@ -32,7 +33,6 @@ def _core_text(binding: Binding) -> Binding:
     """A description that is a key of the core's catalog (wizard/i18n), in the screens' language."""
     if not _KEY.match(binding.description or ""):  # Textual's own "Quit": no catalog read at start-up
         return binding
-    from wizard.i18n import catalog, localize, msg
 
     if binding.description in catalog("en"):
         return replace(binding, description=localize(msg(binding.description), current_language()))

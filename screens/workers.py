@@ -25,6 +25,8 @@ from screens.state import (
     WizardState,
 )
 from wizard.errors import WizardError
+from wizard.hardware.errors import HardwareError
+from wizard.hub.errors import UnreachableError
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
@@ -64,8 +66,6 @@ def reason(error: BaseException) -> str:
 
 
 def _probe(error: BaseException, ctx: Context) -> Failure:
-    from wizard.hardware.errors import HardwareError
-
     if isinstance(error, HardwareError):  # no driver, no GPU: a finding, shown on the step
         return Failure(ProbeFinished(error_code=error.code, error_message=error.message), "", retry=False)
     code = "nvml_error" if isinstance(error, WizardError) else "probe_failed"
@@ -74,11 +74,9 @@ def _probe(error: BaseException, ctx: Context) -> Failure:
 
 
 def _inspect(error: BaseException, ctx: Context) -> Failure:
-    from wizard.hub.errors import UnreachableError
-
     text = reason(error) if isinstance(error, WizardError) else t("model.unexpected", error=reason(error))
     if isinstance(error, UnreachableError):
-        from screens.hub import hf_id
+        from screens.hub import hf_id  # noqa: PLC0415 - the hub helpers load only for an unreachable hub, not for the first frame
 
         repo = hf_id(ctx.state.model.pending or "")
         if repo is not None:  # Hugging Face is blocked or down: ModelScope hosts most open models
@@ -99,7 +97,7 @@ def _cached(error: BaseException, ctx: Context) -> Failure:
 
 
 def _prepare(error: BaseException, ctx: Context) -> Failure:
-    from wizard.launch.prepare import could_not_run
+    from wizard.launch.prepare import could_not_run  # noqa: PLC0415 - wizard.launch.prepare pulls pydantic: kept off start-up
 
     if ctx.command is None:
         return Failure(PrepFinished(None), "", retry=False)
@@ -108,7 +106,7 @@ def _prepare(error: BaseException, ctx: Context) -> Failure:
 
 
 def _export(error: BaseException, ctx: Context) -> Failure:
-    from screens.exporting import ExportExists
+    from screens.exporting import ExportExists  # noqa: PLC0415 - screens.exporting pulls pydantic: kept off start-up
 
     if isinstance(error, ExportExists):  # asked once; the same export again replaces the file
         return Failure(Exported(ctx.name, "exists"), t("review.export_exists", path=str(error.path)), "warning",

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from wizard import __version__
+from wizard.errors import WizardError
 
 # name -> (module, one-line help). Modules are imported lazily when the parser is built.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -64,7 +66,7 @@ def _add_lang(cmd: argparse.ArgumentParser) -> None:
 
 
 def _language(text: str) -> str:
-    from wizard.i18n import localize, msg, normalise
+    from wizard.i18n import localize, msg, normalise  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
     lang = normalise(text)
     if lang is None:
@@ -86,20 +88,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # Start-up: only the command named is imported; with none (--help, a typo), no command module.
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else "")
-    from wizard.errors import WizardError
 
     try:
         args = parser.parse_args(argv)
     except WizardError as exc:  # an option's type (wizard.bounds) refused its value: one line, not usage
-        from wizard.i18n import localize
+        from wizard.i18n import localize  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
         print(f"vllm-wizard: {localize(exc.message, _argv_language(argv))}", file=sys.stderr)
         return exc.exit_code
     if args.command is None:
         parser.print_help(sys.stderr)
-        import os
 
-        from wizard.i18n import detect_language, localize, msg
+        from wizard.i18n import detect_language, localize, msg  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
         print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
@@ -108,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _argv_language(argv: list[str]) -> str:
     """The language asked for before the parser could finish: --lang X / --lang=X, else the locale."""
-    import os
-
-    from wizard.i18n import detect_language, normalise
+    from wizard.i18n import detect_language, normalise  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
     for i, arg in enumerate(argv):
         value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg[7:] if arg.startswith("--lang=") else None
@@ -133,10 +131,7 @@ def _tolerant_output() -> None:
 
 def run_reporting_errors(run, args: argparse.Namespace) -> int:
     """Run a command; a user's error becomes one line on stderr and its exit code, never a traceback."""
-    import os
-
-    from wizard.errors import WizardError
-    from wizard.i18n import detect_language, localize, msg, normalise, set_language
+    from wizard.i18n import detect_language, localize, msg, normalise, set_language  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
     lang = set_language(normalise(getattr(args, "lang", None)) or detect_language(os.environ))
     try:

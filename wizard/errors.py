@@ -30,7 +30,7 @@ class ModelFileError(InputError):
     """A file inside a model folder is malformed or hostile; the message names the file."""
 
     def __init__(self, path: object, problem: str) -> None:
-        from wizard.i18n import msg
+        from wizard.i18n import msg  # noqa: PLC0415 - keeps the message catalog out of `--help`
 
         super().__init__(msg("model.error.file", path=str(path), problem=problem))
         self.path = str(path)

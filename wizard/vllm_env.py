@@ -19,6 +19,7 @@ import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 
 from wizard import envvars as ev
@@ -78,13 +79,11 @@ def _is_this_python(python: Path) -> bool:
 
 
 def _version_here() -> str | None:
-    from importlib.util import find_spec
-
     # find_spec looks for the package without importing it, and is far cheaper than a metadata scan
     # of every installed distribution when (as on most machines running the wizard) vLLM is elsewhere.
     if find_spec("vllm") is None:
         return None
-    from importlib import metadata  # start-up: importlib.metadata alone costs `plan` ~10%
+    from importlib import metadata  # noqa: PLC0415 - start-up: importlib.metadata alone costs `plan` ~10%
 
     for dist in DISTRIBUTIONS:
         try:
@@ -107,7 +106,7 @@ def _version_at(python: Path) -> str | None:
                 return match.group(1)
     if not os.access(python, os.X_OK):
         return None
-    import subprocess  # start-up: only an unusual layout needs the interpreter asked
+    import subprocess  # noqa: PLC0415 - start-up: only an unusual layout needs the interpreter asked
 
     try:
         out = subprocess.run([str(python), "-c", _VERSION_CODE], capture_output=True, text=True,

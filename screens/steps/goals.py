@@ -16,7 +16,9 @@ from screens.i18n import t
 from screens.state import SetExposure, SetGoals, SetPlanInput, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.toggles import StateRadio
+from wizard.errors import InputError
 from wizard.planner.settings import SETTINGS
+from wizard.planner.versions import VllmVersion
 
 PRIORITIES = ("balanced", "throughput", "latency", "context", "quality")
 
@@ -180,9 +182,6 @@ class GoalsStep(StepScreen):
 
     @on(Input.Changed, "#vllm-version")
     def _version_changed(self, event: Input.Changed) -> None:
-        from wizard.errors import InputError
-        from wizard.planner.versions import VllmVersion
-
         text = event.value.strip()
         try:
             if text:

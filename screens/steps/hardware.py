@@ -17,6 +17,7 @@ from screens.steps.base import StepScreen
 from screens.widgets.toggles import StateCheckbox, StateSelectionList
 from wizard.hardware.catalog import catalog_entries
 from wizard.hardware.facts import GpuFacts, HardwareFacts
+from wizard.planner.inputs import MAX_NODES
 
 GIB = 1 << 30
 COUNTS = (1, 2, 3, 4, 6, 8, 16)
@@ -184,8 +185,6 @@ class HardwareStep(StepScreen):
 
     @on(Input.Changed, "#nodes")
     def _nodes_changed(self, event: Input.Changed) -> None:
-        from wizard.planner.inputs import MAX_NODES
-
         try:
             nodes = int(event.value.strip() or "1")
         except ValueError:

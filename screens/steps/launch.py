@@ -29,7 +29,11 @@ from screens.i18n import current_language
 from screens.messages import Intent, Replan
 from screens.translate import translate_bindings
 from screens.widgets.stepper import Stepper
+from screens.workers import reason
 from wizard.i18n import localize, msg
+from wizard.launch.calibration.compare import render_comparison
+from wizard.launch.diagnosis import replan_for
+from wizard.verify.report import render_check
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
@@ -150,9 +154,8 @@ class LaunchStep(Screen[None]):
 
     # --- the worker: start, then follow; it only posts messages ------------------------------------
     def _follow(self) -> None:
-        from wizard.launch.diagnosis import replan_for
-        from wizard.launch.startup import read_log
-        from wizard.launch.watch import Verdict, watch_launch
+        from wizard.launch.startup import read_log  # noqa: PLC0415 - wizard.launch.startup pulls psutil and pydantic: kept off start-up
+        from wizard.launch.watch import Verdict, watch_launch  # noqa: PLC0415 - wizard.launch.watch pulls psutil and pydantic: kept off start-up
 
         start = self.wizard.config.services.launch
         assert start is not None  # the app offers this step only with a launcher
@@ -168,7 +171,6 @@ class LaunchStep(Screen[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != FOLLOW or event.state != WorkerState.ERROR or self.verdict is not None:
             return
-        from screens.workers import reason
 
         why = reason(event.worker.error) if event.worker.error is not None else "-"
         if self.record is None:  # it could not even start (no vLLM, the machine refused): re-plan
@@ -196,7 +198,7 @@ class LaunchStep(Screen[None]):
 
     @on(Followed)
     def _followed(self, message: Followed) -> None:
-        from wizard.launch.watch import CheckDone, LogLine, StartupFinished, Verdict
+        from wizard.launch.watch import CheckDone, LogLine, StartupFinished, Verdict  # noqa: PLC0415 - wizard.launch.watch pulls psutil and pydantic: kept off start-up
 
         event = message.event
         view = getattr(event, "view", None)
@@ -212,7 +214,7 @@ class LaunchStep(Screen[None]):
             self._show_verdict(event)
 
     def _show_phase(self, view: StartupView) -> None:
-        from wizard.launch.usual import clock
+        from wizard.launch.usual import clock  # noqa: PLC0415 - wizard.launch.usual pulls pydantic: kept off start-up
 
         line = _t(msg("launch.phase", phase=view.phase.label(), elapsed=clock(view.elapsed_s)))
         if view.usual is not None:
@@ -223,16 +225,12 @@ class LaunchStep(Screen[None]):
         self.set_line("#launch-phase", "▶ " + line)
 
     def _show_comparison(self, event) -> None:
-        from wizard.launch.calibration.compare import render_comparison
-
         if event.outcome.rows:
             text = render_comparison(event.outcome.rows)
             self.query_one("#launch-compare-title").display = True
             self.set_line("#launch-compare", text)
 
     def _show_check(self, event) -> None:
-        from wizard.verify.report import render_check
-
         self._checks.append(render_check(event.check, current_language()).strip("\n"))
         self.query_one("#launch-checks", Static).update(Content("\n".join(self._checks)))
 
@@ -293,7 +291,7 @@ class LaunchStep(Screen[None]):
         self.set_line("#launch-hint", _t(msg("launch.stopping", pid=record.pid)))
 
         def stop() -> None:
-            from wizard.launch.detach import stop as stop_server
+            from wizard.launch.detach import stop as stop_server  # noqa: PLC0415 - wizard.launch.detach pulls psutil and pydantic: kept off start-up
 
             self.post_message(Stopped(stop_server(record)))
 

@@ -13,13 +13,17 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from screens import hub
 from screens.derive import Derived
+from screens.hub import current_endpoint
 from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
 from screens.state import InspectCancelled, ModelState, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.paste_command import PasteInput
+from wizard.errors import WizardError
+from wizard.locations import hf_token_path
 from wizard.model.facts import ModelFacts
 
 GIB = 1 << 30
@@ -185,7 +189,7 @@ class ModelStep(StepScreen):
 
     @on(Input.Submitted, "#model-input")
     def _submit(self, event: Input.Submitted) -> None:
-        from wizard.check.paste import looks_like_command
+        from wizard.check.paste import looks_like_command  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
         text = event.value.strip()
         error = self.query_one("#paste-error", Static)
@@ -195,7 +199,7 @@ class ModelStep(StepScreen):
             # A pasted `vllm serve` command or YAML path: the Plan step opens with its flags pinned.
             refused = self.wizard.paste(text)
             if refused is not None:
-                from wizard.check.paste import masked
+                from wizard.check.paste import masked  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
                 error.update(refused)  # the input keeps the text (secrets masked): nothing is lost
                 error.display = True
@@ -230,15 +234,11 @@ class ModelStep(StepScreen):
 
     @on(Button.Pressed, "#hub")
     def action_hub(self) -> None:
-        from screens.hub import current_endpoint
-        from screens.widgets.hub_dialog import HubDialog
+        from screens.widgets.hub_dialog import HubDialog  # noqa: PLC0415 - the hub dialog's widgets load when it opens, not for the first frame
 
         self.app.push_screen(HubDialog(current_endpoint(model_text=self.wizard.state.model.text)), self._hub_chosen)
 
     def _hub_chosen(self, choice) -> None:
-        from screens import hub
-        from wizard.errors import WizardError
-
         if choice is None:
             return
         try:
@@ -248,8 +248,6 @@ class ModelStep(StepScreen):
             return
         lines = [t("hub.saved", where=t(f"hub.endpoint.{choice.endpoint}"))]
         if choice.token.strip():
-            from wizard.locations import hf_token_path
-
             lines.append(t("hub.token_session") if choice.endpoint == "modelscope"
                          else t("hub.token_saved", path=str(hf_token_path())))
         self.notify(" ".join(lines))

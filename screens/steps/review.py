@@ -20,6 +20,7 @@ from screens.messages import Export, Launch, LaunchDetached
 from screens.state import WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.export_picker import ExportPicker
+from wizard.i18n import localize, msg
 
 if TYPE_CHECKING:
     from wizard.launch.prepare import Preparation
@@ -45,14 +46,10 @@ def checks_content(prepared: Preparation) -> Content:
 
 def review_text(key: str, **params: object) -> str:
     """Text from the core catalog (area `chooser`) in the screens' language."""
-    from wizard.i18n import localize, msg
-
     return localize(msg(key, **params), current_language())
 
 
 def review_text_of(message: str) -> str:
-    from wizard.i18n import localize
-
     return localize(message, current_language())
 
 

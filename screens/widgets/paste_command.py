@@ -21,8 +21,9 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from screens.i18n import t
+from screens.i18n import current_language, t
 from screens.translate import translate_bindings
+from wizard.i18n import localize
 
 if TYPE_CHECKING:
     from screens.app import WizardApp
@@ -44,7 +45,7 @@ class PasteInput(Input):
         event.prevent_default()  # Input's own handler (first line only) must not run as well
         if event.text:
             # Imported on the first paste: the app's first frame does not wait for wizard.check.
-            from wizard.check.paste import one_line
+            from wizard.check.paste import one_line  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
             line = " ".join(one_line(event.text).split())
             if self.selection.is_empty:
@@ -87,7 +88,7 @@ class PasteCommandDialog(ModalScreen[None]):
         if error is None:
             self.dismiss(None)
         else:
-            from wizard.check.paste import masked
+            from wizard.check.paste import masked  # noqa: PLC0415 - wizard.check (30 modules) loads only when a command is pasted
 
             # Plain text: the refusal may quote the paste (a path), and `[/x]` in it is not markup.
             self.query_one("#paste-error", Static).update(Content(error))
@@ -105,8 +106,6 @@ def notice_lines(state: WizardState, derived: Derived) -> list[str]:
     planner does not show, in the screen's language."""
     if state.paste is None:
         return []
-    from screens.i18n import current_language
-    from wizard.i18n import localize
 
     shown = state.paste.shown
     shown = shown if len(shown) <= SHOWN_MAX else shown[: SHOWN_MAX - 1] + "…"

@@ -40,7 +40,7 @@ def test_flag_table_asks_the_installed_vllm_of_the_same_release(monkeypatch, tmp
         {"flags": ["--model"], "dest": "model", "choices": None, "takes_value": True, "nargs": None},
         {"flags": ["--only-in-this-build"], "dest": "x", "choices": None, "takes_value": False, "nargs": 0}]}
     install = VllmInstall(tmp_path / "python", "0.20.0")
-    monkeypatch.setattr("wizard.vllm_env.find_vllm", lambda env=None: install)
+    monkeypatch.setattr("wizard.check.result.find_vllm", lambda env=None: install)
     monkeypatch.setattr("wizard.launch.introspect.introspect", lambda inst, **kw: Introspection(raw))
     table = flag_table("0.20.0")
     assert table.source == "installed" and table.lookup("--only-in-this-build") is not None

@@ -86,7 +86,7 @@ def test_a_diagnosis_that_carries_its_change_is_planned_first(l40s_plan):
 def test_a_planner_that_cannot_form_a_figure_for_the_pins_is_not_offered_and_never_a_traceback(l40s_plan, monkeypatch):
     """`serve --detach` and the app ask for the re-plan after the verdict: a planner error on some
     pins (here a division by zero) means that re-plan is not offered, as the doctor treats it."""
-    import wizard.planner.plan as planning
+    import wizard.doctor.replan as planning  # the re-plan calls make_plan from there
 
     def refuses(request, **_):
         raise ZeroDivisionError("a figure the planner cannot form")

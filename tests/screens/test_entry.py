@@ -10,6 +10,7 @@ import pytest
 from tui_support import DEMO_ARGV, settle
 
 import screens.handoff as handoff_module
+import screens.run as run_module
 from screens.app import WizardApp
 from screens.handoff import Handoff
 from screens.run import EXEC_FAILED, run_app
@@ -43,7 +44,7 @@ def drive_headless(monkeypatch):
 
 
 def test_demo_prints_the_command_instead_of_exec(drive_headless, capsys, monkeypatch):
-    monkeypatch.setattr(handoff_module, "exec_command", lambda h: pytest.fail("the demo must not exec"))
+    monkeypatch.setattr(run_module, "exec_command", lambda h: pytest.fail("the demo must not exec"))
     drive_headless.extend(KEYS_TO_LAUNCH)
     assert run_app(["--demo", "--vllm-version", "0.33.0", "--lang", "en"]) == 0
     out = capsys.readouterr().out
@@ -56,11 +57,11 @@ def test_launch_execs_the_planned_argv_with_the_plans_environment(drive_headless
     from screens import services
 
     calls: list[Handoff] = []
-    monkeypatch.setattr(handoff_module, "exec_command", calls.append)
+    monkeypatch.setattr(run_module, "exec_command", calls.append)
     # This machine: the demo's fake GPUs; the model from the bundled metadata; no launcher checks.
     from screens.demo import demo_inspect, demo_probe
 
-    monkeypatch.setattr(services, "default_services", lambda: services.Services(
+    monkeypatch.setattr(run_module, "default_services", lambda: services.Services(
         probe=demo_probe, inspect=demo_inspect, cached_models=list, download=None, prepare=None))
     drive_headless.extend(KEYS_TO_LAUNCH)
     assert run_app(["Qwen/Qwen3-14B", "--vllm-version", "0.33.0", "--lang", "en"]) == 0
@@ -96,8 +97,8 @@ def test_a_failed_exec_says_so_and_exits_127(drive_headless, monkeypatch, capsys
     def boom(handoff):
         raise WizardError("vllm: not found; install vLLM (pip install vllm)")
 
-    monkeypatch.setattr(handoff_module, "exec_command", boom)
-    monkeypatch.setattr(services, "default_services", lambda: services.Services(
+    monkeypatch.setattr(run_module, "exec_command", boom)
+    monkeypatch.setattr(run_module, "default_services", lambda: services.Services(
         probe=demo_probe, inspect=demo_inspect, cached_models=list, download=None, prepare=None))
     drive_headless.extend(KEYS_TO_LAUNCH)
     assert run_app(["Qwen/Qwen3-14B", "--vllm-version", "0.33.0", "--lang", "en"]) == EXEC_FAILED
@@ -135,8 +136,8 @@ def test_dry_run_prints_the_command_and_the_checks_and_execs_nothing(drive_headl
         report = PreflightReport((Check("vLLM", "fail", "vLLM is not installed.", "pip install vllm"),))
         return Preparation(command, command, preflight=report)
 
-    monkeypatch.setattr(handoff_module, "exec_command", lambda h: pytest.fail("--dry-run must not exec"))
-    monkeypatch.setattr(services, "default_services", lambda: services.Services(
+    monkeypatch.setattr(run_module, "exec_command", lambda h: pytest.fail("--dry-run must not exec"))
+    monkeypatch.setattr(run_module, "default_services", lambda: services.Services(
         probe=demo_probe, inspect=demo_inspect, cached_models=list, download=None, prepare=prepare))
     drive_headless.extend([*KEYS_TO_LAUNCH[:-2], "wait", "l", "l"])
     assert run_app(["Qwen/Qwen3-14B", "--dry-run", "--vllm-version", "0.33.0", "--lang", "en"]) == 0

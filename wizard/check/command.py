@@ -268,7 +268,7 @@ def _yaml_value(value: Any) -> Any:
 
 def read_config(path: Path) -> dict[str, Any]:
     """vLLM's YAML config: a mapping of flag names (dashes or underscores) to values."""
-    import yaml
+    import yaml  # noqa: PLC0415 - PyYAML: loaded only when used, not at start-up
 
     if path.suffix not in {".yaml", ".yml"}:
         raise InputError(msg("check.error.config_suffix", path=str(path)))

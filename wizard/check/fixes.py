@@ -12,7 +12,9 @@ from typing import Any
 from wizard.check.command import ParsedCommand
 from wizard.check.findings import Finding, visible_gpus
 from wizard.i18n import Message, msg
+from wizard.planner.choose import max_util_for_free, select_gpus
 from wizard.planner.plan import Plan, make_plan
+from wizard.planner.settings import SETTINGS
 from wizard.planner.versions import VllmVersion
 
 UTIL_TARGET = 0.92  # the highest utilization suggested: 0.95 OOMs at run time (seed 000), 0.92 held
@@ -71,7 +73,6 @@ def predict(plan: Plan, pins: dict[str, Any]) -> Plan:
 
 def apply_pins(pins: dict[str, Any], sets: dict[str, Any], unsets: tuple[str, ...] | list[str]) -> dict[str, Any]:
     out = {k: v for k, v in pins.items() if k not in unsets}
-    from wizard.planner.settings import SETTINGS
 
     out.update({k: v for k, v in sets.items() if k in SETTINGS})
     return out
@@ -91,8 +92,6 @@ def _largest_tp(heads: int, gpus: int) -> int:
 
 
 def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> list[tuple[str, Message, dict, tuple]]:
-    from wizard.planner.choose import max_util_for_free, select_gpus
-
     s, model, request = plan.settings, plan.request.model, plan.request
     version = VllmVersion.parse(plan.version)
     codes = {f.code for f in findings}
@@ -202,8 +201,6 @@ def corrected(parsed: ParsedCommand, plan: Plan, findings: list[Finding],
               suggestions: list[Suggestion]) -> tuple[Edits, Plan]:
     """Every non-memory suggestion; a utilization of 0.95 or more lowered; then, while it still fails,
     the first memory suggestion that starts, else max-model-len capped to what fits. Predicted together."""
-    from wizard.planner.choose import max_util_for_free, select_gpus
-
     edits = Edits()
     for sug in suggestions:
         if sug.code not in MEMORY_CODES:

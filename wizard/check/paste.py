@@ -15,12 +15,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.check.command import MASK, ParsedCommand, split_command
+from wizard.check.command import MASK, ParsedCommand, parse_command, split_command
 from wizard.check.findings import Finding, collect
+from wizard.check.fixes import MEMORY_CODES, suggest
 from wizard.check.flags import FlagTable, table_flags
 from wizard.check.pins import CommandPins, pins_from_command
 from wizard.errors import InputError
 from wizard.i18n import Message, msg
+from wizard.planner.fixes import Fix
+from wizard.planner.settings import SETTINGS
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
@@ -107,7 +110,6 @@ def read_paste(text: str, version: str, *, table: FlagTable | None = None, cwd: 
         config, argv = str(path), []
     else:
         argv = split_command([text]) if " " in text else [text]
-    from wizard.check.command import parse_command
 
     parsed = parse_command(argv, table, config=config)
     if parsed.model is None:
@@ -184,10 +186,6 @@ def paste_review(paste: Paste, plan: Plan, lang: str | None = None, *,
     by predicting again; labelled with the flag, described in `lang`). `planner_fixes`: the planner
     offers memory fixes already, so check's own (the same trades: GPUs, utilization, length, fp8 KV)
     are left out rather than shown twice."""
-    from wizard.check.fixes import MEMORY_CODES, suggest
-    from wizard.planner.fixes import Fix
-    from wizard.planner.settings import SETTINGS
-
     planner = {w.code for w in plan.warnings} | ({plan.failure_code} if plan.failure_code else set())
     found = collect(paste.parsed, paste.command_pins, plan, paste.table)
     fixes: list[Fix] = []

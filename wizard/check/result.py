@@ -14,10 +14,12 @@ from wizard.check.pins import CommandPins, pins_from_command
 from wizard.check.rewrite import Rewritten, contract_command, rewrite
 from wizard.errors import InputError
 from wizard.hardware.facts import HardwareFacts
+from wizard.hub.resolve import load_model_facts
 from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
 from wizard.planner.inputs import MeasuredOverheads, PlanRequest
 from wizard.planner.plan import Plan, make_plan
+from wizard.vllm_env import find_vllm
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class CheckResult:
     def corrected_ok(self) -> bool:
         """The corrected command is predicted to start and drops every flag the release refuses."""
         refused = {f.flag for f in self.findings if f.code in {"unknown_argument", "invalid_value"}}
-        from wizard.check.fixes import snake
+        from wizard.check.fixes import snake  # noqa: PLC0415 - import cycle: wizard.check.fixes loads the wizard.check package, which imports this module
 
         return self.corrected_plan.ok and all(flag and snake(flag) in self.edits.unset for flag in refused)
 
@@ -85,8 +87,7 @@ def flag_table(version: str, *, env: Mapping[str, str] | None = None, ask_instal
     dump, cached per version), else the release table."""
     if ask_installed:
         try:
-            from wizard.launch.introspect import introspect
-            from wizard.vllm_env import find_vllm
+            from wizard.launch.introspect import introspect  # noqa: PLC0415 - wizard.launch.introspect pulls pydantic: kept off start-up
 
             install = find_vllm(env)
             if install is not None and install.version == version:
@@ -126,8 +127,6 @@ def check_command(
         raise InputError(msg("check.error.no_model"))
     if model is None:
         if load_model is None:
-            from wizard.hub.resolve import load_model_facts
-
             load_model = load_model_facts
         assert parsed.model is not None  # no model at all was refused above
         model, _ = load_model(parsed.model)

@@ -124,7 +124,7 @@ def rewrite(parsed: ParsedCommand, edits: Edits, table: FlagTable) -> Rewritten:
 
 
 def _config(parsed: ParsedCommand, edits: dict[str, Any], drop: set[str]) -> tuple[str, list[tuple[str, str]]]:
-    import yaml
+    import yaml  # noqa: PLC0415 - PyYAML: loaded only when used, not at start-up
 
     data: dict[str, Any] = {}
     diff: list[tuple[str, str]] = []

@@ -248,7 +248,7 @@ def diagnose_text(lines: Iterable[str], command: LoggedCommand | None = None) ->
 def start_diagnoses(log_text: str):
     """The doctor as `wizard.launch.watch.watch_launch(diagnose=...)` takes it: a failed detached
     launch's log → its diagnoses, most decisive first (English text; the edge renders Messages)."""
-    from wizard.launch.watch import StartDiagnosis
+    from wizard.launch.watch import StartDiagnosis  # noqa: PLC0415 - wizard.launch.watch pulls psutil and pydantic: kept off start-up
 
     report = diagnose_text(log_text.splitlines())
     return [StartDiagnosis(d.code, d.evidence, d.cause, d.fix) for d in report.diagnoses]

@@ -16,7 +16,10 @@ from typing import Any
 from wizard.doctor.command import LoggedCommand
 from wizard.doctor.diagnose import Diagnosis, DoctorReport
 from wizard.errors import WizardError
+from wizard.planner.choose import UTIL_CEILING  # the search stops where the chooser's own does
+from wizard.planner.plan import make_plan
 from wizard.planner.settings import SETTINGS
+from wizard.planner.versions import VllmVersion
 
 RequestFor = Callable[[dict[str, Any]], Any]  # pins → PlanRequest
 
@@ -36,8 +39,6 @@ _VLLM_DEFAULTS = {"kv_cache_dtype": "auto", "enforce_eager": False, "cpu_offload
 def pins_of(command: LoggedCommand, version: str | None = None) -> dict[str, Any]:
     """The log's settings the planner can pin (parsed as `--set` would parse them), and the release's
     defaults for the memory-moving ones the log leaves out."""
-    from wizard.planner.versions import VllmVersion
-
     pins: dict[str, Any] = dict(_VLLM_DEFAULTS)
     if version:
         try:
@@ -70,8 +71,6 @@ def _apply(pins: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
 def plan_or_none(request):
     """The plan for `request`, or None where the planner refuses its pins (the doctor's verification
     and a failed start's re-plan both treat that as "not offered", never as a traceback)."""
-    from wizard.planner.plan import make_plan
-
     try:
         return make_plan(request)
     except (ValueError, TypeError, ArithmeticError, WizardError):
@@ -89,8 +88,6 @@ def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor)
             return replace(diagnosis, verified=True, predicted_kv_tokens=plan.kv_cache_tokens)
         return diagnosis
     if diagnosis.code == "no_kv_cache_memory":
-        from wizard.planner.choose import UTIL_CEILING  # the search stops where the chooser's own does
-
         current = pins.get("gpu_memory_utilization")
         start = int(round((current if isinstance(current, float) else 0.9) * 100)) + 1
         for percent in range(start, int(round(UTIL_CEILING * 100)) + 1):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 from wizard.errors import InputError
 from wizard.hardware.errors import AmbiguousGpuError, UnknownGpuError
-from wizard.hardware.facts import GpuPerfSpec
+from wizard.hardware.facts import GpuFacts, GpuLink, GpuPerfSpec, HardwareFacts
 from wizard.i18n import msg
 
 if TYPE_CHECKING:
@@ -232,8 +232,6 @@ def catalog_hardware(
     A name the catalog does not know is accepted when both `memory_gib` and `compute_capability`
     are given (a generic GPU with no catalog_key and unknown links); so is no name at all.
     """
-    from wizard.hardware.facts import GpuFacts, HardwareFacts
-
     if count < 1:
         raise InputError(msg("hardware.error.gpu_count", count=count))
     total_override = None if memory_gib is None else _gib_bytes(memory_gib, "--gpu-memory")
@@ -283,8 +281,6 @@ def catalog_hardware(
 
 
 def _catalog_link(entry: CatalogGpu | None, a: int, b: int) -> GpuLink:
-    from wizard.hardware.facts import GpuLink
-
     if entry is None:
         return GpuLink(a=a, b=b)  # a generic GPU: nothing is known about its links
     if entry.interconnect == "sxm":

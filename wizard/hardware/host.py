@@ -11,7 +11,7 @@ GIB = 1 << 30
 def host_memory_bytes() -> int | None:
     """Total physical memory (psutil), read once per process; None when it cannot be read."""
     try:
-        import psutil
+        import psutil  # noqa: PLC0415 - psutil: loaded only when used, not at start-up
 
         return int(psutil.virtual_memory().total)
     except Exception:  # noqa: BLE001 - psutil missing or /proc unreadable (containers): the bound is then unknown

@@ -62,7 +62,7 @@ class NvmlBackend:
     def start(self) -> None:
         if self._nvml is None:
             try:
-                import pynvml
+                import pynvml  # noqa: PLC0415 - pynvml: loaded only when used, not at start-up
             except ImportError:
                 raise NvmlLibraryNotFoundError(msg("hardware.error.pynvml_missing")) from None
             self._nvml = pynvml

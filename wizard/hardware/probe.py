@@ -16,6 +16,8 @@ from wizard import envvars as ev
 from wizard.hardware.backend import GpuBackend, MemoryInfo, Unavailable
 from wizard.hardware.errors import NoGpuError
 from wizard.hardware.facts import GpuFacts, GpuLink, GpuProcess, HardwareFacts
+from wizard.hardware.fake_backend import FakeBackend
+from wizard.hardware.nvml_backend import NvmlBackend
 
 T = TypeVar("T")
 
@@ -27,10 +29,7 @@ def default_backend(env: Mapping[str, str] | None = None) -> GpuBackend:
     env = os.environ if env is None else env
     spec = env.get(ev.FAKE_GPUS, "").strip()
     if spec:
-        from wizard.hardware.fake_backend import FakeBackend
-
         return FakeBackend.from_spec(spec)
-    from wizard.hardware.nvml_backend import NvmlBackend
 
     return NvmlBackend()
 

@@ -6,6 +6,7 @@ import argparse
 
 from wizard.bounds import GPU_MEMORY_GIB, GPU_USED_GIB, check_option, compute_capability
 from wizard.errors import InputError
+from wizard.hardware.catalog import catalog_hardware
 from wizard.hardware.facts import GIB, GpuFacts, HardwareFacts
 from wizard.i18n import msg
 
@@ -32,14 +33,12 @@ def hardware_for(args: argparse.Namespace) -> tuple[HardwareFacts, tuple[int, ..
     check_option("--gpu-used", args.gpu_used, GPU_USED_GIB)
     cc = _cc(args.compute_capability)
     if args.gpu or (args.gpu_memory is not None and cc):
-        from wizard.hardware.catalog import catalog_hardware
-
         hw = catalog_hardware(args.gpu, count=args.gpu_count or 1, memory_gib=args.gpu_memory,
                               used_gib=args.gpu_used, compute_capability=cc)
         return hw, None
     if args.gpu_count is not None:
         raise InputError(msg("hardware.error.gpu_count_needs_gpu"))
-    from wizard.hardware.probe import probe
+    from wizard.hardware.probe import probe  # noqa: PLC0415 - `plan --gpu` names the hardware: no probe or GPU backends loaded
 
     hw = probe()
     if not hw.gpus:

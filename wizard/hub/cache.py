@@ -80,12 +80,12 @@ def snapshot_state(folder: Path) -> tuple[bool, tuple[str, ...]]:
     missing: list[str] = []
     if "config.json" not in names or not (folder / "config.json").exists():
         missing.append("config.json")
-    from wizard.model.local import index_shards, safetensors_index
+    from wizard.model.local import index_shards, safetensors_index  # noqa: PLC0415 - wizard.model.local (8 modules) only when a snapshot's index is read, not for the app's first frame
 
     index = safetensors_index(names)
     if index is not None:
         try:
-            from wizard.model.local import read_json
+            from wizard.model.local import read_json  # noqa: PLC0415 - wizard.model.local (8 modules) only when a snapshot's index is read, not for the app's first frame
 
             shards = index_shards(read_json(folder / index, str(folder / index)), index)
         except Exception:  # noqa: BLE001 - a broken index is reported, not raised, in a listing

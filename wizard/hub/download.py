@@ -25,10 +25,16 @@ from typing import Literal
 
 from wizard import envvars as ev
 from wizard.hub import errors as E
+from wizard.hub import modelscope as ms
+from wizard.hub.disk import require_space
+from wizard.hub.inspect import inspect_repo
+from wizard.hub.layout import HfLayout, ms_present
 from wizard.hub.repo import RemoteFile, RemoteRepo
+from wizard.hub.selection import select_files
 from wizard.hub.settings import HubSettings, settings_for
 from wizard.model.facts import ModelFacts
 from wizard.i18n import msg
+from wizard.model.resolve import parse_ref
 
 State = Literal["planning", "starting", "downloading", "retrying", "done", "cancelled"]
 TICK_S = 0.1
@@ -82,11 +88,6 @@ def plan_download(model: str, *, revision: str | None = None, local_dir: str | o
                   free_bytes: int | None = None) -> DownloadPlan:
     """Inspect the repo, choose the files, measure what is already on disk and check the free space
     (DiskSpaceError names both numbers). No weight bytes move."""
-    from wizard.hub.disk import require_space
-    from wizard.hub.inspect import inspect_repo
-    from wizard.hub.selection import select_files
-    from wizard.model.resolve import parse_ref
-
     ref = parse_ref(model)
     if ref.source == "local":
         raise E.HubError(msg("hub.error.local_nothing_to_download", model=model))
@@ -105,13 +106,9 @@ def plan_download(model: str, *, revision: str | None = None, local_dir: str | o
 def _present(settings: HubSettings, repo: RemoteRepo, files: tuple[RemoteFile, ...],
              local_dir: Path | None) -> tuple[Path, int, int]:
     if repo.source == "modelscope":
-        from wizard.hub import modelscope as ms
-        from wizard.hub.layout import ms_present
-
         folder = local_dir or ms.snapshot_dir(settings.cache_dir, repo.repo_id, repo.revision)
         done, complete, _ = ms_present(folder, ms.partial_dirs(settings.cache_dir, repo.repo_id, local_dir), files)
         return folder, done, complete
-    from wizard.hub.layout import HfLayout
 
     layout = HfLayout(settings.cache_dir, repo, local_dir)
     states = [layout.present(layout.target(f)) for f in files]
@@ -123,7 +120,6 @@ def _relink(plan: DownloadPlan) -> None:
     revision findable, as the worker does at the end of a download."""
     if plan.repo.source != "hf":
         return
-    from wizard.hub.layout import HfLayout
 
     layout = HfLayout(plan.settings.cache_dir, plan.repo, plan.local_dir)
     for f in plan.files:

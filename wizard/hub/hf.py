@@ -32,7 +32,7 @@ _BAD_TOKEN_HINTS = ("invalid credentials", "invalid token", "invalid username or
 
 def hf_errors() -> dict[str, type[BaseException]]:
     """The huggingface_hub exception classes we tell apart, wherever this version keeps them."""
-    import huggingface_hub
+    import huggingface_hub  # noqa: PLC0415 - huggingface_hub: loaded only when used, not at start-up
 
     found: dict[str, type[BaseException]] = {}
     modules = [getattr(huggingface_hub, "errors", None), getattr(huggingface_hub, "utils", None)]
@@ -61,7 +61,7 @@ class HfClient:
         if s.offline:
             raise E.offline("hf", repo_id, str(s.cache_dir))
         try:
-            from huggingface_hub import HfApi
+            from huggingface_hub import HfApi  # noqa: PLC0415 - huggingface_hub: loaded only when used, not at start-up
 
             api = HfApi(endpoint=s.endpoint, token=s.token_value() or False)
             info = api.model_info(repo_id, revision=revision, files_metadata=True, timeout=30)

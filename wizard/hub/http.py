@@ -138,7 +138,7 @@ def _reason(exc: BaseException) -> str:
 
 def _tls_context() -> ssl.SSLContext:
     try:
-        import certifi  # a dependency of requests, so present wherever the hub clients are
+        import certifi  # noqa: PLC0415 - optional (ImportError below): a dependency of requests, present with the hub clients
 
         return ssl.create_default_context(cafile=certifi.where())
     except ImportError:

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from wizard.errors import ModelFileError
 from wizard.hub import errors as E
 from wizard.hub.repo import HubClient, RemoteRepo, client_for
+from wizard.hub.selection import select_files
 from wizard.hub.settings import HubSettings, settings_for
 from wizard.model.facts import ModelFacts
 from wizard.model.local import MAX_SIDE_FILE_BYTES, facts_from_files, safetensors_index
 from wizard.model.quantization import SIDE_FILES
 from wizard.model.safetensors_header import MAX_HEADER_BYTES, TensorInfo, loads_strict, parse_header
 from wizard.i18n import msg
+from wizard.model.resolve import parse_ref
 
 SMALL_FILES = ("config.json", "generation_config.json", "tokenizer_config.json", "chat_template.jinja",
                "chat_template.json", *SIDE_FILES)
@@ -153,8 +155,6 @@ def inspect_repo(repo_id: str, settings: HubSettings, revision: str | None = Non
 
 
 def _download_note(repo: RemoteRepo, facts: ModelFacts) -> str:
-    from wizard.hub.selection import select_files
-
     try:
         chosen = select_files(repo, facts.weights.files)
         size = f" ({E.gib(sum(f.size for f in chosen.files))} in {len(chosen.files)} files)"
@@ -168,8 +168,6 @@ def inspect_remote(text: str, *, revision: str | None = None, hf_endpoint: str |
                    settings: HubSettings | None = None) -> tuple[ModelFacts, str]:
     """(facts, the reference `vllm serve` is given) for `org/name`, `hf:org/name` or `ms:org/name`,
     always from the hub (wizard.hub.resolve.load_model_facts tries the caches first)."""
-    from wizard.model.resolve import parse_ref
-
     ref = parse_ref(text)
     if ref.source == "local":
         raise E.HubError(msg("hub.error.local_not_hub", model=text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -133,10 +134,8 @@ def new_layout() -> bool:
 
     Decided by what the installed client actually loads, not by whether modelscope-hub happens to be
     installed beside an older modelscope."""
-    import sys
-
     try:
-        from modelscope.hub.snapshot_download import snapshot_download  # noqa: F401
+        from modelscope.hub.snapshot_download import snapshot_download  # noqa: F401, PLC0415 - modelscope and requests: loaded only for a ModelScope transfer, not at start-up
     except ImportError:
         return True  # no client: the current layout is the one a future install will use
     return "modelscope_hub" in sys.modules
@@ -163,7 +162,7 @@ def partial_dirs(cache_root: Path, repo_id: str, local_dir: Path | None) -> list
 def client_download(settings: HubSettings, repo: RemoteRepo, files: list[str], local_dir: Path | None,
                     max_workers: int) -> Path:
     """Run the client's snapshot_download for exactly `files` (call in the worker process)."""
-    from modelscope.hub.snapshot_download import snapshot_download
+    from modelscope.hub.snapshot_download import snapshot_download  # noqa: PLC0415 - modelscope and requests: loaded only for a ModelScope transfer, not at start-up
 
     params = inspect.signature(snapshot_download).parameters
     # Exact file names as patterns: escape the characters fnmatch treats specially.
@@ -180,7 +179,7 @@ def client_download(settings: HubSettings, repo: RemoteRepo, files: list[str], l
         if "cookies" in params and not new_layout():
             # 1.37 scopes its session cookie to the endpoint's host:port, which cookie jars never send
             # to a host with an explicit port; a jar keyed on the bare host name works everywhere.
-            from requests.cookies import RequestsCookieJar
+            from requests.cookies import RequestsCookieJar  # noqa: PLC0415 - requests: loaded only for a ModelScope transfer, not at start-up
 
             jar = RequestsCookieJar()
             jar.set("m_session_id", token, domain=urlsplit(settings.endpoint).hostname or "", path="/")

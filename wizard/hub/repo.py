@@ -88,10 +88,10 @@ class HubClient(Protocol):
 
 def client_for(settings: HubSettings) -> HubClient:
     if settings.source == "modelscope":
-        from wizard.hub.modelscope import ModelScopeClient
+        from wizard.hub.modelscope import ModelScopeClient  # noqa: PLC0415 - import cycle: wizard.hub.modelscope imports this module
 
         return ModelScopeClient(settings)
-    from wizard.hub.hf import HfClient
+    from wizard.hub.hf import HfClient  # noqa: PLC0415 - import cycle: wizard.hub.hf imports this module
 
     return HfClient(settings)
 

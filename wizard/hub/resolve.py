@@ -15,13 +15,14 @@ from wizard.errors import InputError
 from wizard.model.facts import ModelFacts
 from wizard.model.resolve import ModelRef, parse_ref
 from wizard.i18n import msg
+from wizard.model.local import inspect_local
 
 
 def cached_folder(ref: ModelRef, revision: str | None = None) -> Path | None:
     """The complete cached copy of a hub model, if one is on disk (no network)."""
     if ref.source == "local":
         return None
-    from wizard.hub.cache import find_cached
+    from wizard.hub.cache import find_cached  # noqa: PLC0415 - hub modules: only for a hub id, a folder is planned without them
 
     entry = find_cached(ref.source, ref.id, revision or ref.revision)
     return entry.path if entry is not None and entry.complete else None
@@ -29,8 +30,6 @@ def cached_folder(ref: ModelRef, revision: str | None = None) -> Path | None:
 
 def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str | None = None) -> tuple[ModelFacts, str]:
     """(facts, the model reference `vllm serve` should be given)."""
-    from wizard.model.local import inspect_local
-
     ref = parse_ref(text)
     if ref.source == "local":
         path = Path(ref.id)
@@ -40,10 +39,10 @@ def load_model_facts(text: str, *, revision: str | None = None, hf_endpoint: str
         return facts, str(path.resolve())
 
     # The hub modules load only for a hub id: a folder is planned without them.
-    from wizard.hub import errors as hub_errors
-    from wizard.hub.cache import find_cached
-    from wizard.hub.inspect import inspect_repo
-    from wizard.hub.settings import settings_for
+    from wizard.hub import errors as hub_errors  # noqa: PLC0415 - hub modules: only for a hub id, a folder is planned without them
+    from wizard.hub.cache import find_cached  # noqa: PLC0415 - hub modules: only for a hub id, a folder is planned without them
+    from wizard.hub.inspect import inspect_repo  # noqa: PLC0415 - hub modules: only for a hub id, a folder is planned without them
+    from wizard.hub.settings import settings_for  # noqa: PLC0415 - hub modules: only for a hub id, a folder is planned without them
 
     revision = revision or ref.revision
     cached = find_cached(ref.source, ref.id, revision)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from wizard.hub import errors as E
 from wizard.hub.repo import RemoteFile, RemoteRepo
 from wizard.i18n import msg
+from wizard.model.local import safetensors_index
 
 # Top-level support files vLLM or its tokenizer may open.
 SIDE_SUFFIXES = (".json", ".jinja", ".py", ".txt", ".model", ".tiktoken", ".vocab")
@@ -65,7 +66,6 @@ def select_files(repo: RemoteRepo, weight_files: Iterable[str]) -> Selection:
 def _index_for(weights: list[str], repo: RemoteRepo) -> str | None:
     if not weights[0].endswith(".safetensors"):
         return "pytorch_model.bin.index.json" if repo.file("pytorch_model.bin.index.json") else None
-    from wizard.model.local import safetensors_index
 
     return safetensors_index(f.path for f in repo.files if f.top_level)
 

@@ -10,6 +10,7 @@ next run fetches it again instead of trusting it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -95,12 +96,10 @@ def fetch(http: Http, url: str, headers: dict[str, str], layout: HfLayout, targe
 
 def _lock(target: Target):
     """huggingface_hub's own per-blob lock file, so a vLLM start-up downloading the same blob waits for us."""
-    import contextlib
-
     if target.lock is None:
         return contextlib.nullcontext()
     try:
-        from filelock import FileLock, Timeout
+        from filelock import FileLock, Timeout  # noqa: PLC0415 - filelock: loaded only when used, not at start-up
     except ImportError:  # pragma: no cover - filelock comes with every huggingface_hub
         return contextlib.nullcontext()
     target.lock.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ the bytes arrive (wizard.hub.transfer), so there is no separate verification pha
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -26,6 +27,13 @@ from typing import TYPE_CHECKING
 from wizard import envvars as ev
 from wizard.errors import WizardError
 from wizard.hub import errors as E
+from wizard.hub import modelscope as ms
+from wizard.hub.hf import HfClient, is_transport_error
+from wizard.hub.http import Http, HttpStatusError
+from wizard.hub.layout import HfLayout, ms_present
+from wizard.hub.repo import RemoteRepo
+from wizard.hub.settings import HubSettings, Secret
+from wizard.hub.transfer import fetch, is_transient
 from wizard.i18n import msg
 
 if TYPE_CHECKING:
@@ -72,8 +80,6 @@ def _watch_parent() -> None:
 
 
 def _settings(doc: dict):
-    from wizard.hub.settings import HubSettings, Secret
-
     token = doc.get("token")
     return HubSettings(doc["source"], doc["endpoint"], Secret(token) if token else None, doc.get("token_origin"),
                        False, Path(doc["cache_dir"]))
@@ -122,12 +128,6 @@ def _backoff(attempt: int) -> float:
 
 
 def run_hf(job: dict, emit: Emit) -> Path:
-    from wizard.hub.hf import HfClient
-    from wizard.hub.http import Http, HttpStatusError
-    from wizard.hub.layout import HfLayout
-    from wizard.hub.repo import RemoteRepo
-    from wizard.hub.transfer import fetch, is_transient
-
     settings = _settings(job["settings"])
     repo = RemoteRepo.from_json(job["repo"])
     local_dir = Path(job["local_dir"]) if job.get("local_dir") else None
@@ -189,19 +189,12 @@ def run_hf(job: dict, emit: Emit) -> Path:
 
 
 def _disk_error(exc: OSError, where: Path) -> WizardError:
-    import errno
-
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return E.DownloadFailedError(msg("hub.error.disk_full", where=str(where.parent)))
     return E.DownloadFailedError(msg("hub.error.cannot_write", where=str(where), why=str(exc.strerror or exc)))
 
 
 def run_modelscope(job: dict, emit: Emit) -> Path:
-    from wizard.hub import modelscope as ms
-    from wizard.hub.hf import is_transport_error
-    from wizard.hub.layout import ms_present
-    from wizard.hub.repo import RemoteRepo
-
     settings = _settings(job["settings"])
     repo = RemoteRepo.from_json(job["repo"])
     local_dir = Path(job["local_dir"]) if job.get("local_dir") else None

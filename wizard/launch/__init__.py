@@ -6,6 +6,7 @@ Public entry points (imported lazily, so `wizard.launch.command` stays cheap):
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 _LAZY = {"latest_launch": "wizard.launch.records", "LaunchRecord": "wizard.launch.records"}
@@ -13,7 +14,5 @@ _LAZY = {"latest_launch": "wizard.launch.records", "LaunchRecord": "wizard.launc
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        from importlib import import_module
-
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'wizard.launch' has no attribute {name!r}")

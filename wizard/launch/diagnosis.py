@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from wizard.doctor.replan import plan_or_none
+from wizard.planner.choose import UTIL_CEILING
+
 if TYPE_CHECKING:
     from wizard.planner.plan import Plan
 
@@ -62,8 +65,6 @@ def _own_change(diagnosis: object, plan: Plan) -> dict[str, Any] | None:
 
 def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, Any]]:
     """Pins that answer the diagnosis, most direct first (each still to be checked by planning)."""
-    from wizard.planner.choose import UTIL_CEILING
-
     code, s = getattr(diagnosis, "code", ""), plan.settings
     out: list[dict[str, Any]] = []
     own = _own_change(diagnosis, plan)
@@ -96,8 +97,6 @@ def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, 
 def replan_for(plan: Plan, diagnoses: Sequence[object], log_text: str = "") -> Replan | None:
     """The first candidate for the first diagnosis that the planner predicts to start, or None
     (a failure no setting fixes: a taken port, a gated model; the diagnosis's fix says what to do)."""
-    from wizard.doctor.replan import plan_or_none
-
     for diagnosis in diagnoses[:1]:
         for pins in _candidates(diagnosis, plan, log_text):
             trial = plan_or_none(plan.request.model_copy(update={"pinned": {**plan.request.pinned, **pins}}))

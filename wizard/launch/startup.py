@@ -23,6 +23,7 @@ from wizard.launch.calibration.store import (
 from wizard.launch.detach import HealthResult, log_tail, wait_healthy
 from wizard.launch.records import LaunchRecord
 from wizard.launch.vllm_errors import Explanation, explain_log
+from wizard.planner.inputs import MeasuredOverheads
 
 GIB = 1 << 30
 # Start-up lines worth showing while waiting (the rest of vLLM's log stays in the file).
@@ -60,7 +61,6 @@ def calibration_record(figures: StartupFigures, key: CalibrationKey, settings: d
         figures, key.vllm_version, requested_bytes=int(requested * GIB) if requested else None,
         kv_pinned=settings.get("kv_cache_memory_bytes") is not None,
     )
-    from wizard.planner.inputs import MeasuredOverheads
 
     return CalibrationRecord(
         key=key, settings={k: settings.get(k) for k in FINGERPRINTED},

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.doctor import diagnose_text
+from wizard.doctor.diagnose import failure_code
 from wizard.i18n import msg
 
 
@@ -75,9 +77,6 @@ def explain(text: str) -> Explanation | None:
 
 
 def _doctor(text: str) -> Explanation | None:
-    from wizard.doctor import diagnose_text
-    from wizard.doctor.diagnose import failure_code
-
     report = diagnose_text(text.splitlines())
     # The doctor's "unknown_failure" (an exception no rule names) is not an answer: the table below
     # may still know the wording.

@@ -17,6 +17,7 @@ Import paths moved between releases; each lookup tries the newer location first.
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -29,8 +30,6 @@ PROBE_VERSION = 1
 
 def _first(*candidates):
     """The first attribute that imports, from (module, name) pairs."""
-    import importlib
-
     for module, name in candidates:
         try:
             return getattr(importlib.import_module(module), name)
@@ -43,7 +42,7 @@ def _device_override():
     """A CUDA build of vLLM on a machine without a GPU cannot infer its device; the CPU platform
     can still build the configuration, which is all validation needs."""
     try:
-        import torch
+        import torch  # noqa: PLC0415 - optional: only inside vLLM's own environment
 
         has_cuda = bool(torch.cuda.is_available())
     except Exception:  # noqa: BLE001 - torch missing or broken: let vLLM's own import report it
@@ -94,7 +93,7 @@ def _plain(value):
 
 def dump():
     override = _device_override()
-    import vllm
+    import vllm  # noqa: PLC0415 - optional: only inside vLLM's own environment
 
     parser = _parser()
     arguments = []
@@ -108,7 +107,7 @@ def dump():
         })
     torch_version = torch_cuda = None
     with contextlib.suppress(Exception):
-        import torch
+        import torch  # noqa: PLC0415 - optional: only inside vLLM's own environment
 
         torch_version, torch_cuda = torch.__version__, torch.version.cuda
     return {

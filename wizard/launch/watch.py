@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from wizard.doctor import start_diagnoses
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.store import CalibrationStore
 from wizard.launch.detach import HealthResult, is_alive, probe_health
@@ -28,6 +29,8 @@ from wizard.launch.phases import Phase, PhaseTracker
 from wizard.launch.records import LaunchRecord
 from wizard.launch.startup import StartupOutcome, conclude_startup, read_log
 from wizard.launch.usual import UsualStartup, record_startup, usual_startup
+from wizard.verify.runner import run_verify
+from wizard.verify.target import target_for_record
 
 if TYPE_CHECKING:  # verify is imported only when the flow reaches it
     from wizard.verify.report import CheckResult, VerifyReport
@@ -63,8 +66,6 @@ class StartDiagnosis:
 def doctor_diagnosis(log_text: str) -> Sequence[Diagnosis]:
     """The default `diagnose`: `vllm-wizard doctor`'s rules on the failed start's log (wizard.doctor),
     most decisive first, so the launch flow and the doctor command never disagree."""
-    from wizard.doctor import start_diagnoses
-
     return start_diagnoses(log_text)
 
 
@@ -218,9 +219,6 @@ def _failed_start(record: LaunchRecord, health: HealthResult, phase: Phase, outc
 
 def _verify_live(record: LaunchRecord, api_key: str | None, timeout: float) -> Iterator[CheckDone | VerifyReport]:
     """Run verify in a thread and pass each check on as it completes; the report comes last."""
-    from wizard.verify.runner import run_verify
-    from wizard.verify.target import target_for_record
-
     results: queue.Queue = queue.Queue()
     target = target_for_record(record, api_key)
 

@@ -12,6 +12,7 @@ from wizard.launch.calibration.compare import render_comparison
 from wizard.launch.startup import is_milestone, short_line
 from wizard.launch.usual import clock
 from wizard.launch.watch import CheckDone, LogLine, PhaseChanged, StartupFinished, StartupView, Tick, Verdict
+from wizard.verify.report import render_check
 
 PROGRESS_EVERY_S = 30.0
 # An error line of vLLM's logger, a traceback, or an exception line ("ValueError: ..."); a warning that
@@ -48,8 +49,6 @@ class WatchPrinter:
         elif isinstance(event, StartupFinished):
             self._finished(event)
         elif isinstance(event, CheckDone):
-            from wizard.verify.report import render_check
-
             self.out(render_check(event.check, self.lang))
         elif isinstance(event, Verdict):
             self._verdict(event)

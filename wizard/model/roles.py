@@ -12,6 +12,9 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from wizard.model.facts import WeightFacts
+from wizard.model.quantization import params_per_element
+
 if TYPE_CHECKING:
     from wizard.model.facts import ArchitectureFacts, QuantizationFacts, WeightFacts
     from wizard.model.safetensors_header import TensorInfo
@@ -114,9 +117,6 @@ def tally_weights(
     quant: QuantizationFacts | None,
 ) -> WeightFacts:
     """WeightFacts from the tensors of every shard: exact bytes by dtype and role, and params."""
-    from wizard.model.facts import WeightFacts
-    from wizard.model.quantization import params_per_element
-
     by_dtype: dict[str, int] = {}
     by_role: dict[str, int] = {}
     files: list[str] = []

@@ -15,6 +15,9 @@ from typing import Literal, Protocol, runtime_checkable
 
 from wizard import envvars as ev
 from wizard.hardware.backend import GpuBackend, Unavailable
+from wizard.hardware.fake_backend import load_fixture
+from wizard.hardware.nvml_backend import NvmlBackend
+from wizard.monitor.scripted_backend import ScriptedBackend
 
 # NVML reasons that mean "this GPU is gone" rather than "this field is missing".
 LOST_REASONS = frozenset({"NVMLError_GpuIsLost"})
@@ -57,12 +60,8 @@ def sampling_backend(env: Mapping[str, str] | None = None) -> SamplingBackend:
     env = os.environ if env is None else env
     spec = env.get(ev.FAKE_GPUS, "").strip()
     if spec:
-        from wizard.hardware.fake_backend import load_fixture
-        from wizard.monitor.scripted_backend import ScriptedBackend
-
         label, data = load_fixture(spec)
         # A fixture without a "script" plays as one frame forever: the plain fake.
         return ScriptedBackend(data, label)
-    from wizard.hardware.nvml_backend import NvmlBackend
 
     return NvmlBackend()

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from wizard.doctor import diagnose_text
 from wizard.i18n import msg
 from wizard.monitor.snapshot import ServerState
 
@@ -153,8 +154,7 @@ def _doctor_hint(log_path: str | None) -> str:
     """"; doctor: CAUSE Fix: FIX" for the most decisive diagnosis of a log, or "" (no log, nothing found)."""
     if not log_path:
         return ""
-    from wizard.doctor import diagnose_text
-    from wizard.launch.startup import read_log
+    from wizard.launch.startup import read_log  # noqa: PLC0415 - wizard.launch.startup pulls pydantic: kept off start-up
 
     # The log's tail, read as the launch flow reads a failed start's log: a long-running server's log
     # can be gigabytes, and the failure that ended it is at the end. Unreadable: "" (no diagnosis).

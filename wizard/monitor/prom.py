@@ -119,7 +119,7 @@ SUFFIXES = {"_total", "_bucket", "_count", "_sum"}
 
 def parse_metrics(text: str) -> MetricFrame:
     """Raises ValueError when the text is not Prometheus exposition format or has no vLLM metric."""
-    from prometheus_client.parser import text_string_to_metric_families
+    from prometheus_client.parser import text_string_to_metric_families  # noqa: PLC0415 - prometheus_client: loaded only when used, not at start-up
 
     kept = _relevant(text)
     if not kept.strip() and text.strip():

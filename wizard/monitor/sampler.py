@@ -96,7 +96,7 @@ class Sampler:
         server = None
         if target is not None:
             # urllib and the HTTP machinery load only when there is a server to watch.
-            from wizard.monitor.server import ServerWatch
+            from wizard.monitor.server import ServerWatch  # noqa: PLC0415 - urllib and the HTTP machinery load only when there is a server to watch
 
             server = ServerWatch(target, timeout=config.timeout_s, window_s=config.window_s, sustain=sustain)
         return cls(config, gpu=GpuSampler(backend), host=host or PsutilHost(), inspector=inspector,
@@ -140,7 +140,7 @@ class Sampler:
         target = self.discover(rows)
         if target is None:
             return
-        from wizard.monitor.server import ServerWatch
+        from wizard.monitor.server import ServerWatch  # noqa: PLC0415 - urllib and the HTTP machinery load only when there is a server to watch
 
         self.server = ServerWatch(target, timeout=self.config.timeout_s, window_s=self.config.window_s)
         if self._stop is not None:  # live: poll it in its own thread, as a named server is

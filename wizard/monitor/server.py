@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from wizard.monitor.advice import AdviceEngine
 from wizard.monitor.metrics_client import FetchResult, MetricsClient
+from wizard.monitor.prom import parse_metrics
 from wizard.monitor.server_stats import ServerStats
 from wizard.monitor.snapshot import ServerSample
 from wizard.monitor.target import ServerTarget
@@ -60,7 +61,6 @@ class ServerWatch:
             return self._base(result.state, result.detail, retry)
         if result.metrics_text is None:
             return self._base("up", result.metrics_error)
-        from wizard.monitor.prom import parse_metrics
 
         try:
             frame = parse_metrics(result.metrics_text)

@@ -8,6 +8,8 @@ gives the pid (so "starting" can be told from "down") and the log path (named wh
 from __future__ import annotations
 
 import json
+import os
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit
 from wizard.bounds import shown
 from wizard.errors import InputError
 from wizard.i18n import msg
+from wizard.launch.run_dirs import newest_record_path, runs_dir
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,6 @@ def read_launch_record(path: Path, source: str | None = None) -> ServerTarget:
 
 def launch_records_may_exist(env: Mapping[str, str] | None = None) -> bool:
     """False only when the launcher's runs folder is absent or empty, so no launch can be found."""
-    from wizard.launch.run_dirs import runs_dir
-
     try:
         return any(runs_dir(env=env).iterdir())
     except OSError:
@@ -88,8 +89,6 @@ def launch_records_may_exist(env: Mapping[str, str] | None = None) -> bool:
 def newest_launch_target() -> ServerTarget | None:
     """The last launch read straight from its launch.json: importing the launcher's pydantic records
     costs ~300 ms, most of the 400 ms `monitor --once` budget, for the three fields needed here."""
-    from wizard.launch.run_dirs import newest_record_path
-
     path = newest_record_path()
     if path is None:
         return None
@@ -127,8 +126,6 @@ ProcessChain = Callable[[int], "list[tuple[int, list[str]]]"]
 
 def serve_address(argv: list[str]) -> tuple[str, int] | None:
     """(host to connect to, port) of a `vllm serve` or OpenAI api_server command line; None otherwise."""
-    import os
-
     serve = any(os.path.basename(w) == "vllm" and argv[i + 1:i + 2] == ["serve"] for i, w in enumerate(argv)) \
         or "vllm.entrypoints.openai.api_server" in argv
     if not serve:
@@ -152,7 +149,7 @@ def serve_address(argv: list[str]) -> tuple[str, int] | None:
 
 def psutil_chain(pid: int) -> list[tuple[int, list[str]]]:
     """The process and its parents, each with its command line (what the user may read)."""
-    import psutil
+    import psutil  # noqa: PLC0415 - psutil: loaded only when used, not at start-up
 
     try:
         proc = psutil.Process(pid)
@@ -172,8 +169,6 @@ def target_from_processes(pids: list[int], commands: Mapping[int, str] | None = 
                           chain: ProcessChain = psutil_chain) -> ServerTarget | None:
     """The server behind vLLM processes: their own command lines first (`commands`, e.g. from a
     fixture), then each one's parents. None when none of them is (or was started by) `vllm serve`."""
-    import shlex
-
     for pid in pids:
         text = (commands or {}).get(pid)
         if text:

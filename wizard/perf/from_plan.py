@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from wizard.perf.estimate import Performance, estimate
 from wizard.perf.inputs import build_inputs
+from wizard.planner.choose import select_gpus
+from wizard.planner.versions import VllmVersion
 
 if TYPE_CHECKING:
     from wizard.planner.plan import Plan
@@ -30,9 +32,6 @@ def plan_concurrency(plan: Plan) -> int:
 
 
 def estimate_plan(plan: Plan) -> Performance:
-    from wizard.planner.choose import select_gpus
-    from wizard.planner.versions import VllmVersion
-
     request, s = plan.request, plan.settings
     gpus = select_gpus(request)[: s.tensor_parallel_size * s.pipeline_parallel_size]
     inputs = build_inputs(request.model, request.hardware, gpus, s, VllmVersion.parse(plan.version),

@@ -12,6 +12,7 @@ from wizard.hardware.facts import GpuFacts
 from wizard.model.facts import ModelFacts
 from wizard.i18n import msg
 from wizard.planner import kv as kvmath
+from wizard.planner.input_settings import input_failure
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 
@@ -90,7 +91,7 @@ def derived_max_len(model: ModelFacts, version: VllmVersion) -> int:
 
 
 def _fail(code: str, message: str) -> Failure:
-    from wizard.planner.predict import Failure
+    from wizard.planner.predict import Failure  # noqa: PLC0415 - import cycle: wizard.planner.predict imports this module
 
     return Failure(code, message)
 
@@ -124,8 +125,6 @@ def config_failure(
         failure = _fail("other", msg("planner.fail.batched_below_seqs", tokens=s.max_num_batched_tokens,
                                      seqs=s.max_num_seqs))
     if failure is None:
-        from wizard.planner.input_settings import input_failure
-
         failure = input_failure(model, s, version)
     return failure
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.i18n import msg
+from wizard.planner.candidates import _valid_tp
 from wizard.planner.choose import UTIL_CEILING  # a fix never raises utilization past the chooser's own ceiling
+from wizard.planner.choose import FREE_MARGIN
 from wizard.planner.plan import Plan, make_plan
 
 GIB = 1 << 30
@@ -66,8 +68,6 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
 
 
 def _tp_ok(plan: Plan, tp: int) -> bool:
-    from wizard.planner.candidates import _valid_tp
-
     return _valid_tp(plan.request.model, tp)
 
 
@@ -85,8 +85,6 @@ def _needs_fixes(plan: Plan) -> bool:
 
 
 def _free_ratio(plan: Plan) -> float:
-    from wizard.planner.choose import FREE_MARGIN
-
     w = plan.worst
     return (w.total - w.others - w.context - FREE_MARGIN) / w.total if w.total else 0.0
 

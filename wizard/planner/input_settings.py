@@ -78,7 +78,7 @@ def _host_memory_warning(d: Draft, model: ModelFacts, version: VllmVersion) -> N
 
 
 def _fail(code: str, message: str) -> Failure:
-    from wizard.planner.predict import Failure
+    from wizard.planner.predict import Failure  # noqa: PLC0415 - import cycle: wizard.planner.predict -> checks -> this module
 
     return Failure(code, message)
 

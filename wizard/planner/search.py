@@ -18,6 +18,7 @@ import math
 
 from wizard.hardware.facts import GpuFacts
 from wizard.i18n import msg
+from wizard.perf import build_inputs, estimate
 from wizard.planner import candidates as cand
 from wizard.planner import checks, parallel
 from wizard.planner.choose import (
@@ -83,8 +84,6 @@ class _Search:
         return self.host_limit is None or total / self.request.nodes <= self.host_limit  # each host its own ranks
 
     def _score(self, pred: Prediction, d: Draft, stage: int) -> Scored:
-        from wizard.perf import build_inputs, estimate
-
         s = pred.settings
         req = self.request
         c = Scored(pred, d, stage)

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from wizard.model.facts import ModelFacts
 from wizard.planner import input_rules as rules
 from wizard.planner import lora
+from wizard.planner.kv import attention_bytes_per_token
 from wizard.planner.mla import absorbed_bytes_per_layer
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.planner.weights import DTYPE_BYTES_BY_SIZE, plan_weights
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,6 @@ def weight_extras(model: ModelFacts, settings: Settings, version: VllmVersion, a
         # A separate draft checkpoint is loaded into every worker beside the target (V0
         # spec_decode/spec_decode_worker.py, V1 v1/spec_decode/eagle.py / draft_model.py), sharded by
         # its own tensor-parallel size (speculative-config draft_tensor_parallel_size, default the target's).
-        from wizard.planner.weights import DTYPE_BYTES_BY_SIZE, plan_weights
-
         draft_tp = spec.draft_tensor_parallel_size or tp
         last += plan_weights(draft, tp=draft_tp, pp=1, dtype=DTYPE_BYTES_BY_SIZE.get(act_bytes, "bfloat16")).worst_bytes
     return WeightExtras(per_layer, first, last)
@@ -75,7 +75,6 @@ def drafter_kv_layers(model: ModelFacts, settings: Settings, version: VllmVersio
         return 1 if model.weights.bytes_by_role.get("mtp") else 0
     if spec.kind != "draft" or draft is None or version is None:
         return 0
-    from wizard.planner.kv import attention_bytes_per_token
 
     tp = settings.tensor_parallel_size
     target = attention_bytes_per_token(model.arch, tp, kv_dtype, model_bytes, version, layers=1)

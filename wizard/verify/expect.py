@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.i18n import Message, msg
+from wizard.launch.calibration.parse import parse_startup_log
 from wizard.launch.records import LaunchRecord, all_launches
 from wizard.verify.http import Endpoint
 
@@ -107,7 +108,6 @@ def _number(value: object) -> float | None:
 
 def served_on_cpu(record: LaunchRecord) -> bool:
     """The launch's own log shows vLLM's CPU backend (its KV cache lines name the NUMA node)."""
-    from wizard.launch.calibration.parse import parse_startup_log
-    from wizard.launch.startup import read_log
+    from wizard.launch.startup import read_log  # noqa: PLC0415 - wizard.launch.startup pulls psutil: kept off start-up
 
     return parse_startup_log(read_log(record.log_path, max_bytes=4 << 20)).cpu_kv_mode is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from wizard.launch.calibration.store import CalibrationKey, CalibrationStore, fingerprint_settings, normalise_version
 from wizard.planner.choose import select_gpus
 from wizard.planner.inputs import PlanRequest
+from wizard.planner.plan import make_plan
 
 
 def key_for(request: PlanRequest, settings) -> CalibrationKey:
@@ -30,7 +31,6 @@ def calibrated_request(request: PlanRequest, store: CalibrationStore | None = No
         return request
     if not store.candidates(gpu, request.vllm_version, request.model.id):
         return request  # the common case costs one small file read, no extra planning
-    from wizard.planner.plan import make_plan
 
     first = make_plan(request)
     record = store.find(key_for(request, first.settings))
