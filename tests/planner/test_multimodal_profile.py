@@ -67,3 +67,50 @@ def test_limit_mm_per_prompt_reaches_the_profile(qwen3_vl):
     assert images_only.kv_cache_tokens > default.kv_cache_tokens * 1.5
     text_only = _plan(qwen3_vl, limit_mm_per_prompt="image=0,video=0")
     assert text_only.kv_cache_tokens > images_only.kv_cache_tokens
+
+
+def test_large_encoder_profile_is_named_with_the_flag_that_cuts_it(qwen3_vl):
+    codes = {w.code: w.message for w in _plan(qwen3_vl).warnings}
+    assert "153,600" in codes["mm_encoder_profile"] and "video" in codes["mm_encoder_profile"]
+    assert "video=0" in codes["mm_limit_hint"]
+    text_only = _plan(qwen3_vl, limit_mm_per_prompt="image=0,video=0")
+    assert not {"mm_encoder_profile", "mm_limit_hint"} & {w.code for w in text_only.warnings}
+
+
+MLLAMA = {
+    "architectures": ["MllamaForConditionalGeneration"], "model_type": "mllama", "torch_dtype": "bfloat16",
+    "text_config": {"model_type": "mllama_text_model", "hidden_size": 4096, "num_hidden_layers": 40,
+                    "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+                    "vocab_size": 128256, "max_position_embeddings": 131072, "rope_theta": 500000.0,
+                    "cross_attention_layers": [3, 8, 13, 18, 23, 28, 33, 38], "tie_word_embeddings": False},
+    "vision_config": {"model_type": "mllama_vision_model", "hidden_size": 1280, "image_size": 560, "patch_size": 14,
+                      "max_num_tiles": 4, "num_hidden_layers": 32, "num_global_layers": 8, "attention_heads": 16,
+                      "intermediate_size": 5120, "intermediate_layers_indices": [3, 7, 15, 23, 30]},
+}
+
+
+@pytest.fixture(scope="module")
+def mllama(tmp_path_factory):
+    import json
+
+    folder = tmp_path_factory.mktemp("m") / "llama32-vision"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(MLLAMA))
+    return inspect_local(folder)
+
+
+def test_encoder_decoder_profiles_an_image_per_dummy_sequence(mllama):
+    h100 = HardwareFacts(source="catalog", gpus=(GpuFacts(index=0, name="NVIDIA H100 80GB HBM3",
+                                                          total_bytes=85_031_714_816, used_bytes=0,
+                                                          compute_capability="9.0"),))
+
+    def plan(seqs):
+        return make_plan(PlanRequest(hardware=h100, model=mllama, vllm_version="0.6.4",
+                                     pinned={"max_num_seqs": seqs, "max_model_len": 8192}))
+
+    default, small = plan(256), plan(16)
+    # vLLM's own Llama-3.2-Vision examples pass max_num_seqs=16: the default 256 dummy images do not fit.
+    assert not default.ok and small.ok
+    assert "mm_enc_dec_profile" in {w.code for w in default.warnings}
+    act = [p.ranks[p.worst_rank].activation for p in (default, small)]
+    assert act[0] > 10 * act[1] > 0

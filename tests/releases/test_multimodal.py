@@ -122,3 +122,23 @@ def test_v0_sequence_cap_is_fed_from_the_items_per_prompt():
     batch = rp.profile_batch("V0", max_num_seqs=256, max_num_batched_tokens=5120, mm_tokens_per_item=tokens)
     assert (batch.sequences, batch.sampler_rows) == (1, 1)
     assert mm.v0_max_mm_tokens(None, (0, 8, 2), max_model_len=3072, limits={}) == 0
+
+
+MLLAMA = VisionFacts(family="mllama", hidden_size=1280, intermediate_size=5120, num_layers=40, num_heads=16,
+                     patch_size=14, image_size=560, out_hidden_size=4096, max_tiles=4, cross_attention_layers=8)
+
+
+def test_enc_dec_holds_an_image_per_sequence():
+    one = mm.enc_dec_profile(MLLAMA, max_num_seqs=1, images_per_seq=1, tp=1, model_bytes=2, text_hidden=4096,
+                             max_tiles=4)
+    many = mm.enc_dec_profile(MLLAMA, max_num_seqs=16, images_per_seq=1, tp=1, model_bytes=2, text_hidden=4096,
+                              max_tiles=4)
+    length = 4 * 1608  # 40 x 40 patches + CLS, padded to 8, per tile
+    assert one.item.patches == length and one.tiles == 4
+    # the aspect-ratio mask: a (L x L) product and its scaled copy in bf16
+    assert one.tower_bytes > 2 * length * length * 2
+    assert many.tower_bytes == 16 * one.tower_bytes and many.items == 16
+    # cross-attention states (projected to the text width) and the fp32 pixels stay through the text forward
+    assert one.held_bytes == length * 4096 * 2 + 4 * 3 * 560 * 560 * 4
+    assert mm.enc_dec_profile(MLLAMA, max_num_seqs=4, images_per_seq=0, tp=1, model_bytes=2, text_hidden=4096,
+                              max_tiles=4) is None

@@ -118,10 +118,7 @@ def predict(
     batch = rp.profile_batch(version.engine, max_num_seqs=settings.max_num_seqs,
                              max_num_batched_tokens=settings.max_num_batched_tokens, impl=impl, key=version.key,
                              mm_tokens_per_item=v0_mm or None)
-    encoder = mm.v1_encoder_profile(
-        vision, version.key, text_hidden=arch.hidden_size, max_model_len=settings.max_model_len,
-        max_num_batched_tokens=settings.max_num_batched_tokens, max_num_seqs=settings.max_num_seqs, limits=limits,
-        tp=tp, model_bytes=model_bytes) if version.engine == "V1" else None
+    encoder = _encoder_profile(vision, version, settings, limits, hidden=arch.hidden_size, model_bytes=model_bytes)
     link = oh.link_kind(gpus[0].name if gpus else "", custom_all_reduce=not settings.disable_custom_all_reduce,
                         nodes=version.nodes)
     ranks: list[RankMemory] = []
@@ -166,6 +163,25 @@ def predict(
         failure=failure, notes=weights.notes, engine=engine, version=version,
         terms=_terms(worst_est[worst_i], tp, link), encoder=encoder,
     )
+
+
+def _encoder_profile(vision, version: VllmVersion, settings: Settings, limits: dict[str, int], *, hidden: int,
+                     model_bytes: int) -> mm.EncoderProfile | None:
+    """The multimodal encoder pass of the profile run: V1's encoder-budget items, or V0's
+    encoder-decoder image per dummy sequence (the V0 decoder-only runner runs the tower inside the
+    text forward on capped sequences instead; wizard.releases.multimodal)."""
+    if vision is None:
+        return None
+    tp = settings.tensor_parallel_size
+    if version.engine == "V1":
+        return mm.v1_encoder_profile(
+            vision, version.key, text_hidden=hidden, max_model_len=settings.max_model_len,
+            max_num_batched_tokens=settings.max_num_batched_tokens, max_num_seqs=settings.max_num_seqs,
+            limits=limits, tp=tp, model_bytes=model_bytes)
+    if vision.family == "mllama":
+        return mm.enc_dec_profile(vision, max_num_seqs=settings.max_num_seqs, images_per_seq=limits.get("image", 1),
+                                  tp=tp, model_bytes=model_bytes, text_hidden=hidden, max_tiles=vision.max_tiles)
+    return None
 
 
 def _terms(est: oh.Overheads, tp: int, link: str) -> tuple[EmpiricalTerm, ...]:

@@ -27,6 +27,17 @@ V0 (vllm/worker/model_runner.py `GPUModelRunnerBase._dummy_run`, read 0.8.5): th
 count is capped at max_num_batched_tokens // max_mm_tokens, at least 1, where max_mm_tokens sums
 limit x largest item over the modalities (vllm/multimodal/registry.py `get_max_multimodal_tokens`).
 
+Encoder-decoder (Llama-3.2-Vision / mllama; vllm/worker/enc_dec_model_runner.py
+`EncoderDecoderModelRunner.profile_run`, read 0.8.5): max_num_seqs sequences, none capped for
+multimodal, and every one carries the encoder dummy data, limit-per-prompt images at the size with
+most features (all max_num_tiles tiles; mllama.py `MllamaDummyInputsBuilder`). The vision model runs
+on all of them in one batch (mllama.py `MllamaForConditionalGeneration.get_cross_attention_states`):
+per image, fp32 pixels of every tile, the aspect-ratio attention mask built as a (L x L) matrix in
+the model dtype by a matmul (`_prepare_aspect_ratio_attention_mask`; its product and the scaled copy
+coexist), the block activations over L = tiles x (patches + CLS, padded to 8) tokens with the MLP
+split over TP (CLIPMLP), and the intermediate layers' hidden states kept for the output. Its output,
+projected to the text width (the cross-attention states), stays held through the text forward.
+
 Per-family item sizes (each family's processing info in vllm/model_executor/models/):
 * qwen2_vl (Qwen2-VL, Qwen2.5-VL, Qwen2.5-Omni; qwen2_vl.py `Qwen2VLProcessingInfo`): the image
   with most features is resized to at most 12,845,056 pixels (the image processor's max_pixels), in
@@ -85,6 +96,8 @@ class VisionFacts(Protocol):
     def grid_pinpoints(self) -> tuple[tuple[int, int], ...]: ...
     @property
     def video(self) -> bool: ...
+    @property
+    def max_tiles(self) -> int: ...
 
 
 Key = tuple[int, int, int]
@@ -121,6 +134,7 @@ class EncoderProfile:
     held_bytes: int  # encoder outputs kept through the text dummy run
     tower_bytes: int  # the tower's own transient peak (with its outputs)
     source: str = V1_PROFILE
+    tiles: int = 0  # encoder-decoder: tiles of each dummy image
 
     def peak(self, text_phase: int) -> int:
         """The profile's activation peak given the text phase's (forward or sampler) peak."""
@@ -229,6 +243,30 @@ def v1_encoder_profile(v: VisionFacts | None, key: Key, *, text_hidden: int, max
     outputs = items * item.output_tokens * width * model_bytes
     tower = tower_bytes(v, patches=items * item.patches, tp=tp, model_bytes=model_bytes) + inputs + outputs
     return EncoderProfile(item.modality, items, budget, item, held, tower)
+
+
+MLLAMA_KEPT_LAYERS = 5  # intermediate_layers_indices (5 in the released configs) stacked into the output
+ENC_DEC_PROFILE = "vllm/worker/enc_dec_model_runner.py EncoderDecoderModelRunner.profile_run"
+
+
+def enc_dec_profile(v: VisionFacts, *, max_num_seqs: int, images_per_seq: int, tp: int, model_bytes: int,
+                    text_hidden: int, max_tiles: int) -> EncoderProfile | None:
+    """The V0 encoder-decoder profile of an mllama model on one rank: an image per dummy sequence."""
+    if not v.image_size or not v.patch_size or images_per_seq <= 0:
+        return None
+    side = v.image_size // v.patch_size
+    per_tile = -(-(side * side + 1) // 8) * 8
+    length = max(1, max_tiles) * per_tile
+    images = max_num_seqs * images_per_seq
+    pixels = max(1, max_tiles) * 3 * v.image_size * v.image_size * PIXEL_BYTES
+    mask = 2 * length * length * model_bytes
+    blocks = tower_bytes(v, patches=length, tp=tp, model_bytes=model_bytes)
+    kept = MLLAMA_KEPT_LAYERS * length * v.hidden_size * model_bytes
+    states = length * text_hidden * model_bytes
+    item = MmItem("image", length, length, length, 3 * v.patch_size * v.patch_size)
+    return EncoderProfile("image", images, 0, item, held_bytes=images * (states + pixels),
+                          tower_bytes=images * (pixels + mask + blocks + kept + states), source=ENC_DEC_PROFILE,
+                          tiles=max(1, max_tiles))
 
 
 def v0_max_mm_tokens(v: VisionFacts | None, key: Key, *, max_model_len: int, limits: dict[str, int]) -> int:
