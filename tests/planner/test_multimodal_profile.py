@@ -114,3 +114,19 @@ def test_encoder_decoder_profiles_an_image_per_dummy_sequence(mllama):
     assert "mm_enc_dec_profile" in {w.code for w in default.warnings}
     act = [p.ranks[p.worst_rank].activation for p in (default, small)]
     assert act[0] > 10 * act[1] > 0
+
+
+def test_v0_caps_dummy_sequences_by_the_multimodal_tokens(tmp_path):
+    # pub-qwen25vl-7b-lora-4xa800-tp4-v082-v0: V0 0.8.2, TP4 A800, max_model_len 3072. The image (16,384
+    # tokens) and the video (16,384) exceed max_num_batched_tokens, so one dummy sequence samples:
+    # "PyTorch activation peak memory takes 0.32GiB", KV 65.65 GiB.
+    model = inspect_local(build_model_folder("pub-qwen25vl-7b-lora-4xa800-tp4-v082-v0", tmp_path / "qwen25vl"))
+    a800 = HardwareFacts(source="catalog", gpus=tuple(
+        GpuFacts(index=i, name="NVIDIA A800-SXM4-80GB", total_bytes=int(79.33 * GIB), used_bytes=0,
+                 compute_capability="8.0") for i in range(4)))
+    plan = make_plan(PlanRequest(hardware=a800, model=model, vllm_version="0.8.2", pinned=dict(
+        tensor_parallel_size=4, gpu_memory_utilization=0.9, max_model_len=3072, block_size=16, enable_lora=True,
+        max_lora_rank=8)))
+    rank = plan.ranks[plan.worst_rank]
+    assert rank.activation / GIB == pytest.approx(0.32, abs=0.1)
+    assert rank.kv_cache / GIB == pytest.approx(65.65, rel=0.01)
