@@ -81,3 +81,22 @@ def test_bad_vision_field_names_the_field():
                     image_grid_pinpoints=[[336]], vision_config=dict(image_size=336, patch_size=14))
     with pytest.raises(ModelFileError, match="image_grid_pinpoints"):
         vision_of(bad_pins)
+
+
+def test_qwen_processor_files_set_the_pixel_caps(tmp_path):
+    import json
+
+    from wizard.model.local import inspect_local
+
+    cfg = dict(model_type="qwen2_5_vl", architectures=["Qwen2_5_VLForConditionalGeneration"], **TEXT,
+               vision_config=dict(depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16,
+                                  out_hidden_size=2048, patch_size=14, spatial_merge_size=2, temporal_patch_size=2))
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    assert inspect_local(tmp_path).arch.vision.image_max_pixels == 0  # no processor file: the default
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"max_pixels": 1003520, "min_pixels": 3136}))
+    (tmp_path / "video_preprocessor_config.json").write_text(json.dumps({"size": {"longest_edge": 401408}}))
+    v = inspect_local(tmp_path).arch.vision
+    assert (v.image_max_pixels, v.video_max_pixels) == (1003520, 401408)
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"max_pixels": "big"}))
+    with pytest.raises(ModelFileError, match="max_pixels"):
+        inspect_local(tmp_path)

@@ -142,3 +142,12 @@ def test_enc_dec_holds_an_image_per_sequence():
     assert one.held_bytes == length * 4096 * 2 + 4 * 3 * 560 * 560 * 4
     assert mm.enc_dec_profile(MLLAMA, max_num_seqs=4, images_per_seq=0, tp=1, model_bytes=2, text_hidden=4096,
                               max_tiles=4) is None
+
+
+def test_processor_pixel_caps_shrink_the_items():
+    small = QWEN25_VL.model_copy(update={"image_max_pixels": 1280 * 28 * 28})
+    shapes = mm.item_shapes(small, (0, 10, 2), max_model_len=32768)
+    assert shapes["image"].prompt_tokens == 35 * 35  # isqrt(1,003,520) = 1001 px -> 35 cells of 28 px
+    assert shapes["video"].prompt_tokens == 16 // 2 * 35 * 35  # 1,225 tokens per 2 frames, 16 frames at most
+    q3 = QWEN3_VL_30B.model_copy(update={"video_max_pixels": 16 * 16 * 2 * 4 * 1000})
+    assert mm.item_shapes(q3, (0, 20, 2), max_model_len=8192)["video"].output_tokens == 1000

@@ -109,6 +109,9 @@ class VisionFacts(Frozen):
     max_tiles: int = 0  # Mllama: max_num_tiles
     cross_attention_layers: int = 0  # Mllama: text layers that attend to the image states
     video: bool = False  # the processor also takes video
+    # preprocessor_config.json / video_preprocessor_config.json pixel caps (0: the processor's default)
+    image_max_pixels: int = 0
+    video_max_pixels: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

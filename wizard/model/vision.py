@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wizard.errors import ModelFileError
+from wizard.i18n import msg
 from wizard.model.config import Fields
 from wizard.model.facts import VisionFacts
 
@@ -112,3 +114,29 @@ def _mllama(v: Fields, text: Fields, text_hidden: int) -> VisionFacts:
         image_size=v.integer("image_size", minimum=1) or 560, patch_size=v.integer("patch_size", minimum=1) or 14,
         max_tiles=v.integer("max_num_tiles", minimum=1) or 4, out_hidden_size=text_hidden,
         cross_attention_layers=len(cross))
+
+
+def processor_pixels(raw: object, file: str) -> int:
+    """The pixel cap a Qwen-style (video) preprocessor_config.json sets: `max_pixels`, or
+    `size.longest_edge` (transformers' newer spelling; both are pixels, not a side), else 0."""
+    if raw is None:
+        return 0
+    if not isinstance(raw, dict):
+        raise ModelFileError(file, msg("model.problem.json_object"))
+    f = Fields(raw, file)
+    size = f.obj("size")
+    value = f.integer("max_pixels", minimum=1)
+    if value is None and size is not None:
+        s = Fields(size, file, "size.")
+        value = s.integer("longest_edge", minimum=1) if s.integer("max_pixels") is None else s.integer("max_pixels")
+    return value or 0
+
+
+def with_processor(vision: VisionFacts, image: object, video: object, prefix: str) -> VisionFacts:
+    """VisionFacts with the pixel caps of the model's own processor files (Qwen families only:
+    the other families' processors size their inputs from config.json)."""
+    if vision.family not in ("qwen2_vl", "qwen3_vl"):
+        return vision
+    update = {"image_max_pixels": processor_pixels(image, f"{prefix}preprocessor_config.json"),
+              "video_max_pixels": processor_pixels(video, f"{prefix}video_preprocessor_config.json")}
+    return vision.model_copy(update=update)

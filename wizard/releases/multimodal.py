@@ -39,6 +39,9 @@ split over TP (CLIPMLP), and the intermediate layers' hidden states kept for the
 projected to the text width (the cross-attention states), stays held through the text forward.
 
 Per-family item sizes (each family's processing info in vllm/model_executor/models/):
+* The Qwen families read their pixel caps from the model's preprocessor_config.json /
+  video_preprocessor_config.json (`max_pixels` or `size.longest_edge`) when it sets them; the
+  transformers defaults below otherwise.
 * qwen2_vl (Qwen2-VL, Qwen2.5-VL, Qwen2.5-Omni; qwen2_vl.py `Qwen2VLProcessingInfo`): the image
   with most features is resized to at most 12,845,056 pixels (the image processor's max_pixels), in
   (patch x merge)-pixel cells: 16,384 tokens at patch 14. A video takes that image size for every
@@ -98,6 +101,10 @@ class VisionFacts(Protocol):
     def video(self) -> bool: ...
     @property
     def max_tiles(self) -> int: ...
+    @property
+    def image_max_pixels(self) -> int: ...
+    @property
+    def video_max_pixels(self) -> int: ...
 
 
 Key = tuple[int, int, int]
@@ -156,19 +163,20 @@ def item_shapes(v: VisionFacts, key: Key, *, max_model_len: int) -> dict[str, Mm
     p, m, t = v.patch_size, max(1, v.spatial_merge_size), max(1, v.temporal_patch_size)
     pix = 3 * t * p * p
     if v.family == "qwen2_vl":
-        per_group = _cells(QWEN2_IMAGE_MAX_PIXELS, p * m)
+        per_group = _cells(v.image_max_pixels or QWEN2_IMAGE_MAX_PIXELS, p * m)
         out: dict[str, MmItem] = {"image": MmItem("image", per_group, per_group, per_group * m * m, pix)}
         if v.video:
             groups = max(1, min(max_model_len // per_group, QWEN2_MAX_FRAMES // t))
-            frame_tokens = _cells(QWEN2_VIDEO_FRAME_MAX_PIXELS, p * m) if key >= (0, 10, 0) else per_group
+            frame_tokens = _cells(v.video_max_pixels or QWEN2_VIDEO_FRAME_MAX_PIXELS, p * m) \
+                if key >= (0, 10, 0) else per_group
             out["video"] = MmItem("video", groups * per_group, groups * frame_tokens, groups * frame_tokens * m * m,
                                   pix)
         return out
     if v.family == "qwen3_vl":
-        image = _cells(QWEN3_IMAGE_MAX_PIXELS, p * m)
+        image = _cells(v.image_max_pixels or QWEN3_IMAGE_MAX_PIXELS, p * m)
         out = {"image": MmItem("image", image, image, image * m * m, pix)}
         if v.video:
-            soft = QWEN3_VIDEO_MAX_PIXELS // (p * p * t * m * m)
+            soft = (v.video_max_pixels or QWEN3_VIDEO_MAX_PIXELS) // (p * p * t * m * m)
             out["video"] = MmItem("video", int(soft * qwen3_video_text_factor(key)), soft, soft * m * m, pix)
         return out
     if not v.image_size or not p:
