@@ -111,6 +111,9 @@ def test_encoder_decoder_profiles_an_image_per_dummy_sequence(mllama):
     default, small = plan(256), plan(16)
     # vLLM's own Llama-3.2-Vision examples pass max_num_seqs=16: the default 256 dummy images do not fit.
     assert not default.ok and small.ok
+    # Left to itself, the planner picks a sequence count that fits.
+    chosen = make_plan(PlanRequest(hardware=h100, model=mllama, vllm_version="0.6.4", pinned={"max_model_len": 8192}))
+    assert chosen.ok and chosen.settings.max_num_seqs < 256
     assert "mm_enc_dec_profile" in {w.code for w in default.warnings}
     act = [p.ranks[p.worst_rank].activation for p in (default, small)]
     assert act[0] > 10 * act[1] > 0
@@ -130,3 +133,18 @@ def test_v0_caps_dummy_sequences_by_the_multimodal_tokens(tmp_path):
     rank = plan.ranks[plan.worst_rank]
     assert rank.activation / GIB == pytest.approx(0.32, abs=0.1)
     assert rank.kv_cache / GIB == pytest.approx(65.65, rel=0.01)
+
+
+def test_fixes_offer_a_smaller_multimodal_profile(qwen3_vl, mllama):
+    from wizard.planner.fixes import suggest_fixes
+
+    failing = _plan(qwen3_vl, gpu_memory_utilization=0.75)
+    assert not failing.ok
+    fixes = {f.key: f for f in suggest_fixes(failing, limit=10)}
+    assert fixes["mm_images_only"].pins == {"limit_mm_per_prompt": "image=1,video=0"}
+    h100 = HardwareFacts(source="catalog", gpus=(GpuFacts(index=0, name="NVIDIA H100 80GB HBM3",
+                                                          total_bytes=85_031_714_816, used_bytes=0,
+                                                          compute_capability="9.0"),))
+    enc_dec = make_plan(PlanRequest(hardware=h100, model=mllama, vllm_version="0.6.4",
+                                    pinned={"max_model_len": 8192, "max_num_seqs": 256}))
+    assert [f.pins for f in suggest_fixes(enc_dec, limit=10) if f.key == "mm_fewer_seqs"] == [{"max_num_seqs": 16}]
