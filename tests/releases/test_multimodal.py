@@ -151,3 +151,8 @@ def test_processor_pixel_caps_shrink_the_items():
     assert shapes["video"].prompt_tokens == 16 // 2 * 35 * 35  # 1,225 tokens per 2 frames, 16 frames at most
     q3 = QWEN3_VL_30B.model_copy(update={"video_max_pixels": 16 * 16 * 2 * 4 * 1000})
     assert mm.item_shapes(q3, (0, 20, 2), max_model_len=8192)["video"].output_tokens == 1000
+
+
+def test_attention_workspace_counts_when_the_mlp_is_narrow():
+    narrow = QWEN3_VL_30B.model_copy(update={"intermediate_size": 1152})
+    assert mm.tower_bytes(narrow, patches=10, tp=1, model_bytes=2) == 10 * 2 * (2 * 1152 + 6 * 1152)

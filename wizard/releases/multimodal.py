@@ -223,11 +223,15 @@ def output_width(v: VisionFacts, text_hidden: int) -> int:
 
 def tower_bytes(v: VisionFacts, *, patches: int, tp: int, model_bytes: int) -> int:
     """Peak of one tower block over `patches` patches on one rank, above its input: the residual
-    stream and the normed copy, and the MLP's intermediates (fc1 and its activation, or gate_up and
-    the activated half), the MLP split over TP like vLLM's towers."""
-    inter = v.intermediate_size // max(1, tp)
+    stream and the normed copy, plus the larger of the MLP's intermediates (fc1 and its activation,
+    or gate_up and the activated half) and the attention workspace (fused qkv, the rotated q and k,
+    the attention output: 6 x hidden; varlen flash / memory-efficient attention holds no
+    patches^2 scores), both split over TP like vLLM's towers."""
+    tp = max(1, tp)
+    inter = v.intermediate_size // tp
     mlp = 3 * inter if v.gated_mlp else 2 * inter
-    return patches * model_bytes * (2 * v.hidden_size + mlp)
+    attention = 6 * v.hidden_size // tp
+    return patches * model_bytes * (2 * v.hidden_size + max(mlp, attention))
 
 
 def v1_encoder_profile(v: VisionFacts | None, key: Key, *, text_hidden: int, max_model_len: int,
