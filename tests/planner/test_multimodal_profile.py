@@ -148,3 +148,19 @@ def test_fixes_offer_a_smaller_multimodal_profile(qwen3_vl, mllama):
     enc_dec = make_plan(PlanRequest(hardware=h100, model=mllama, vllm_version="0.6.4",
                                     pinned={"max_model_len": 8192, "max_num_seqs": 256}))
     assert [f.pins for f in suggest_fixes(enc_dec, limit=10) if f.key == "mm_fewer_seqs"] == [{"max_num_seqs": 16}]
+
+
+def test_skip_mm_profiling_drops_the_encoder_profile_and_says_what_it_risks(qwen3_vl):
+    from wizard.planner.settings import parse_pins
+
+    assert parse_pins(["skip-mm-profiling=true"]) == {"skip_mm_profiling": True}
+    profiled, skipped = _plan(qwen3_vl), _plan(qwen3_vl, skip_mm_profiling=True)
+    assert skipped.ok and skipped.kv_cache_tokens > profiled.kv_cache_tokens * 1.5
+    assert "--skip-mm-profiling" in skipped.contract()["command"]["argv"]
+    assert "--skip-mm-profiling" not in profiled.contract()["command"]["argv"]
+    codes = {w.code for w in skipped.warnings}
+    assert "mm_profile_skipped" in codes and "mm_encoder_profile" not in codes
+    # 0.10.0 has no such flag: the plan refuses it, naming the release it came in.
+    old = make_plan(PlanRequest(hardware=_hw("RTX 3090", 4), model=qwen3_vl, vllm_version="0.10.0",
+                                pinned=dict(tensor_parallel_size=4, max_model_len=65536, skip_mm_profiling=True)))
+    assert not old.ok and "0.10.1" in (old.failure_message or "")

@@ -156,3 +156,8 @@ def test_processor_pixel_caps_shrink_the_items():
 def test_attention_workspace_counts_when_the_mlp_is_narrow():
     narrow = QWEN3_VL_30B.model_copy(update={"intermediate_size": 1152})
     assert mm.tower_bytes(narrow, patches=10, tp=1, model_bytes=2) == 10 * 2 * (2 * 1152 + 6 * 1152)
+
+
+@pytest.mark.parametrize(("key", "honoured"), [((0, 10, 0), False), ((0, 10, 1), True), ((0, 20, 2), True)])
+def test_skip_mm_profiling_exists_from_0101(key, honoured):
+    assert mm.skip_flag_honoured(key) is honoured

@@ -14,6 +14,8 @@ GIB = 1 << 30
 def collect(pred: Prediction) -> list[tuple[str, str]]:
     enc = pred.encoder
     if enc is None:
+        if pred.settings.skip_mm_profiling:
+            return [("mm_profile_skipped", msg("mm.warn.profile_skipped"))]
         return []
     cost = max(enc.tower_bytes, enc.held_bytes)
     if cost < GIB and cost * 10 < pred.worst.requested:

@@ -174,6 +174,8 @@ def _encoder_profile(vision, version: VllmVersion, settings: Settings, limits: d
         return None
     tp = settings.tensor_parallel_size
     if version.engine == "V1":
+        if settings.skip_mm_profiling and mm.skip_flag_honoured(version.key):
+            return None
         return mm.v1_encoder_profile(
             vision, version.key, text_hidden=hidden, max_model_len=settings.max_model_len,
             max_num_batched_tokens=settings.max_num_batched_tokens, max_num_seqs=settings.max_num_seqs,

@@ -281,6 +281,14 @@ def enc_dec_profile(v: VisionFacts, *, max_num_seqs: int, images_per_seq: int, t
                           tiles=max(1, max_tiles))
 
 
+def skip_flag_honoured(key: Key) -> bool:
+    """`--skip-mm-profiling` (0.10.1+, MultiModalConfig.skip_mm_profiling): V1's `profile_run` logs
+    "Skipping memory profiling for multimodal encoder and encoder cache." and runs the text dummy
+    run alone (read 0.10.2, 0.11.0, 0.20.2); the encoder's memory then comes out of the KV cache's
+    share at the first large image."""
+    return key >= (0, 10, 1)
+
+
 def v0_max_mm_tokens(v: VisionFacts | None, key: Key, *, max_model_len: int, limits: dict[str, int]) -> int:
     """V0's max_mm_tokens: limit x largest item, summed over the modalities (0 when unknown)."""
     if v is None:
