@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from wizard.errors import ModelFileError
 from wizard.model.config import parse_config
+from wizard.model.local import inspect_local
 
 TEXT = dict(hidden_size=2048, num_hidden_layers=2, num_attention_heads=16, num_key_value_heads=4, vocab_size=1000,
             intermediate_size=4096)
@@ -84,10 +87,6 @@ def test_bad_vision_field_names_the_field():
 
 
 def test_qwen_processor_files_set_the_pixel_caps(tmp_path):
-    import json
-
-    from wizard.model.local import inspect_local
-
     cfg = dict(model_type="qwen2_5_vl", architectures=["Qwen2_5_VLForConditionalGeneration"], **TEXT,
                vision_config=dict(depth=32, hidden_size=1280, intermediate_size=3420, num_heads=16,
                                   out_hidden_size=2048, patch_size=14, spatial_merge_size=2, temporal_patch_size=2))

@@ -6,6 +6,7 @@ headers, benchmarks/calibration_models.py); the figures compared are the ones vL
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -19,8 +20,10 @@ from benchmarks.calibration_models import build_model_folder  # noqa: E402
 from wizard.hardware.catalog import lookup  # noqa: E402
 from wizard.hardware.facts import GpuFacts, HardwareFacts  # noqa: E402
 from wizard.model.local import inspect_local  # noqa: E402
+from wizard.planner.fixes import suggest_fixes  # noqa: E402
 from wizard.planner.inputs import PlanRequest  # noqa: E402
 from wizard.planner.plan import make_plan  # noqa: E402
+from wizard.planner.settings import parse_pins  # noqa: E402
 
 GIB = 1 << 30
 QWEN3_VL_3090 = "pub-qwen3vl-30b-a3b-4xrtx3090-tp4-len64k-v0110"
@@ -91,8 +94,6 @@ MLLAMA = {
 
 @pytest.fixture(scope="module")
 def mllama(tmp_path_factory):
-    import json
-
     folder = tmp_path_factory.mktemp("m") / "llama32-vision"
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps(MLLAMA))
@@ -136,8 +137,6 @@ def test_v0_caps_dummy_sequences_by_the_multimodal_tokens(tmp_path):
 
 
 def test_fixes_offer_a_smaller_multimodal_profile(qwen3_vl, mllama):
-    from wizard.planner.fixes import suggest_fixes
-
     failing = _plan(qwen3_vl, gpu_memory_utilization=0.75)
     assert not failing.ok
     fixes = {f.key: f for f in suggest_fixes(failing, limit=10)}
@@ -151,8 +150,6 @@ def test_fixes_offer_a_smaller_multimodal_profile(qwen3_vl, mllama):
 
 
 def test_skip_mm_profiling_drops_the_encoder_profile_and_says_what_it_risks(qwen3_vl):
-    from wizard.planner.settings import parse_pins
-
     assert parse_pins(["skip-mm-profiling=true"]) == {"skip_mm_profiling": True}
     profiled, skipped = _plan(qwen3_vl), _plan(qwen3_vl, skip_mm_profiling=True)
     assert skipped.ok and skipped.kv_cache_tokens > profiled.kv_cache_tokens * 1.5
