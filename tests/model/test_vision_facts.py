@@ -99,3 +99,24 @@ def test_qwen_processor_files_set_the_pixel_caps(tmp_path):
     (tmp_path / "preprocessor_config.json").write_text(json.dumps({"max_pixels": "big"}))
     with pytest.raises(ModelFileError, match="max_pixels"):
         inspect_local(tmp_path)
+
+
+def test_internvl_tiles_and_tokens():
+    cfg = dict(model_type="internvl_chat", downsample_ratio=0.5, dynamic_image_size=True, max_dynamic_patch=12,
+               use_thumbnail=True, force_image_size=448, llm_config=dict(model_type="qwen2", **TEXT),
+               vision_config=dict(model_type="intern_vit_6b", hidden_size=3200, intermediate_size=12800,
+                                  num_hidden_layers=45, num_attention_heads=25, image_size=448, patch_size=14))
+    v = vision_of(cfg)
+    assert (v.family, v.max_tiles, v.tokens_per_image, v.hidden_size) == ("internvl", 13, 13 * 256, 3200)
+    fixed = vision_of(cfg | dict(dynamic_image_size=False))
+    assert (fixed.max_tiles, fixed.tokens_per_image) == (1, 256)
+
+
+def test_unknown_tower_with_odd_shapes_is_not_refused():
+    # transformers-format configs spell some shapes as lists; an unknown family is simply not sized
+    cfg = dict(model_type="internvl", text_config=dict(model_type="qwen2", **TEXT),
+               vision_config=dict(hidden_size=1024, image_size=[448, 448], patch_size=[14, 14]))
+    assert vision_of(cfg) is None
+    plain = dict(model_type="some_vlm", **TEXT, vision_config=dict(hidden_size=1024, image_size=384, patch_size=16))
+    v = vision_of(plain)
+    assert (v.family, v.image_size, v.intermediate_size) == ("generic", 384, 4096)

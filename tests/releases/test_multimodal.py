@@ -161,3 +161,12 @@ def test_attention_workspace_counts_when_the_mlp_is_narrow():
 @pytest.mark.parametrize(("key", "honoured"), [((0, 10, 0), False), ((0, 10, 1), True), ((0, 20, 2), True)])
 def test_skip_mm_profiling_exists_from_0101(key, honoured):
     assert mm.skip_flag_honoured(key) is honoured
+
+
+def test_internvl_item_is_every_tile():
+    internvl = VisionFacts(family="internvl", hidden_size=1024, intermediate_size=4096, num_layers=24, num_heads=16,
+                           patch_size=14, image_size=448, out_hidden_size=3584, tokens_per_image=13 * 256,
+                           max_tiles=13)
+    p = profile(internvl, (0, 11, 0), mml=32768, mnbt=8192, limits={"image": 999})
+    assert (p.item.prompt_tokens, p.item.patches) == (3328, 13 * 1025)
+    assert (p.budget, p.items) == (8192, 2)

@@ -40,7 +40,12 @@ def parse_vision(raw: Mapping[str, object], file: str, text_hidden: int, text_se
         return _qwen3(v, text_hidden)
     if mt == "mllama":
         return _mllama(v, text_section, text_hidden)
+    if mt == "internvl_chat":
+        return _internvl(top, v, text_hidden)
     vt = (v.text("model_type") or "").lower()
+    if vt not in ("clip_vision_model", "siglip_vision_model") and mt not in ("gemma3", "llava_next",
+                                                                             "llava_next_video", "llava"):
+        return _generic(section, text_hidden)
     d = _SIGLIP if "siglip" in vt else _CLIP
     hidden = v.first_integer(("hidden_size",), minimum=1) or d[0]
     common: dict[str, Any] = dict(
@@ -62,10 +67,48 @@ def parse_vision(raw: Mapping[str, object], file: str, text_hidden: int, text_se
         if len(grid) != len(pins):
             raise top.fail("image_grid_pinpoints", "must be a list of [height, width] pairs")
         return VisionFacts(family="llava_next", grid_pinpoints=grid, video=mt == "llava_next_video", **common)
-    if v.integer("image_size") is None and v.integer("patch_size") is None and vt not in ("clip_vision_model",
-                                                                                          "siglip_vision_model"):
-        return None  # a tower whose input geometry the config does not state
     return VisionFacts(family="generic", **common)
+
+
+def _plain_int(section: Mapping[str, object], *keys: str) -> int | None:
+    value = next((section[k] for k in keys if section.get(k) is not None), None)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _generic(section: Mapping[str, object], text_hidden: int) -> VisionFacts | None:
+    """A tower this module has no family for: sized as one CLIP-like tile when the section states
+    plain integer shapes, else no facts. Nothing is refused here: these fields were never read
+    before, and odd spellings (lists, nested objects) must not stop the inspection."""
+    shapes = [_plain_int(section, *k) for k in (("hidden_size", "embed_dim", "width"), ("intermediate_size",),
+                                                 ("num_hidden_layers", "depth", "layers"),
+                                                 ("num_attention_heads", "num_heads", "heads"), ("image_size",),
+                                                 ("patch_size",))]
+    hidden, inter, layers, heads, image, patch = shapes
+    if hidden is None or image is None or patch is None:
+        return None
+    return VisionFacts(family="generic", hidden_size=hidden, intermediate_size=inter or 4 * hidden,
+                       num_layers=layers or 1, num_heads=heads or 1, image_size=image, patch_size=patch,
+                       out_hidden_size=text_hidden)
+
+
+def _internvl(top: Fields, v: Fields, text_hidden: int) -> VisionFacts:
+    """InternVL (internvl_chat): dynamic tiling into up to max_dynamic_patch image_size tiles plus a
+    thumbnail, each pixel-shuffled to (side x downsample_ratio)^2 tokens (vllm internvl.py
+    `BaseInternVLProcessor`, `resolve_internvl_min_max_num`)."""
+    image = v.integer("image_size", minimum=1) or top.integer("force_image_size", minimum=1) or 448
+    patch = v.integer("patch_size", minimum=1) or 14
+    ratio = top.number("downsample_ratio") or 0.5
+    dynamic = top.flag("dynamic_image_size")
+    tiles = (top.integer("max_dynamic_patch", minimum=1) or 12) if dynamic is not False else 1
+    if top.flag("use_thumbnail") is not False and tiles != 1:
+        tiles += 1
+    per_tile = int((image // patch) ** 2 * ratio * ratio)
+    return VisionFacts(
+        family="internvl", hidden_size=v.integer("hidden_size", minimum=1) or 1024,
+        intermediate_size=v.integer("intermediate_size", minimum=1) or 4096,
+        num_layers=v.integer("num_hidden_layers", minimum=1) or 24,
+        num_heads=v.integer("num_attention_heads", minimum=1) or 16, image_size=image, patch_size=patch,
+        tokens_per_image=tiles * per_tile, max_tiles=tiles, out_hidden_size=text_hidden)
 
 
 def _qwen2(v: Fields, mt: str, text_hidden: int) -> VisionFacts:

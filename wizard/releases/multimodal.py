@@ -57,6 +57,9 @@ Per-family item sizes (each family's processing info in vllm/model_executor/mode
 * llava_next (llava_next.py): base tile (image_size/patch)^2 tokens plus the any-resolution grid of
   the pinpoint with most features, one newline token per grid row; the tower runs on every tile
   (the base tile plus the grid's tiles), each with its CLS token.
+* internvl (internvl.py `BaseInternVLProcessingInfo`): max_dynamic_patch tiles plus the thumbnail,
+  (image_size/patch x downsample_ratio)^2 tokens each; the tower runs on every tile with its CLS
+  token. (Its video items are not sized.)
 * gemma3: mm_tokens_per_image per image (pan-and-scan off by default); the tower sees
   (image_size/patch)^2 patches.
 * generic CLIP/SigLIP towers: (image_size/patch)^2 tokens and patches (plus the CLS token).
@@ -188,6 +191,10 @@ def item_shapes(v: VisionFacts, key: Key, *, max_model_len: int) -> dict[str, Mm
         tokens = side * side + (h // p) * (w // p) + h // p
         tiles = 1 + (h // v.image_size) * (w // v.image_size)
         return {"image": MmItem("image", tokens, tokens, tiles * (side * side + 1), 3 * p * p)}
+    if v.family == "internvl":
+        tiles = max(1, v.max_tiles)
+        return {"image": MmItem("image", v.tokens_per_image, v.tokens_per_image, tiles * (side * side + 1),
+                                3 * p * p)}
     if v.family == "gemma3":
         tokens = v.tokens_per_image or side * side
         return {"image": MmItem("image", tokens, tokens, side * side, 3 * p * p)}
