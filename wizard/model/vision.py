@@ -46,7 +46,7 @@ def parse_vision(raw: Mapping[str, object], file: str, text_hidden: int, text_se
     if vt not in ("clip_vision_model", "siglip_vision_model") and mt not in ("gemma3", "llava_next",
                                                                              "llava_next_video", "llava"):
         return _generic(section, text_hidden)
-    d = _SIGLIP if "siglip" in vt else _CLIP
+    d = _SIGLIP if "siglip" in vt or mt == "gemma3" else _CLIP
     hidden = v.first_integer(("hidden_size",), minimum=1) or d[0]
     common: dict[str, Any] = dict(
         hidden_size=hidden,
