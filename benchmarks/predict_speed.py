@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "tests" / "planner"))
 
 from factories import GIB, gpu, llama31_8b  # noqa: E402
 
+from wizard.model.facts import VisionFacts  # noqa: E402
 from wizard.planner.predict import predict  # noqa: E402
 from wizard.planner.settings import Settings  # noqa: E402
 from wizard.planner.versions import VllmVersion  # noqa: E402
@@ -38,16 +39,26 @@ SETUPS = {
     "0.6.4 V0, TP2 x PP2": ("0.6.4", [gpu(i, **H100) for i in range(4)],
                             Settings(tensor_parallel_size=2, pipeline_parallel_size=2, max_model_len=8192,
                                      max_num_batched_tokens=8192, enable_chunked_prefill=False)),
+    "0.11.0 V1 vision tower, TP4": ("0.11.0", [gpu(i, **H100) for i in range(4)],
+                                    Settings(tensor_parallel_size=4, max_model_len=65536, max_num_seqs=256,
+                                             max_num_batched_tokens=2048, limit_mm_per_prompt="image=2")),
 }
+# A Qwen3-VL-style tower on the Llama text model: the multimodal profile rules run too.
+_VISION = VisionFacts(family="qwen3_vl", hidden_size=1152, intermediate_size=4304, num_layers=27, num_heads=16,
+                      patch_size=16, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=4096,
+                      deepstack_levels=3, video=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
     args = parser.parse_args(argv)
-    model = llama31_8b()
+    text_model = llama31_8b()
+    vlm = text_model.model_copy(update={"arch": text_model.arch.model_copy(update={"vision": _VISION,
+                                                                                   "has_vision": True})})
     missed = 0
     for name, (version_text, gpus, settings) in SETUPS.items():
+        model = vlm if "vision" in name else text_model
         version = VllmVersion.parse(version_text)
         predict(model, gpus, settings, version)  # warm caches (release tables)
         times = []

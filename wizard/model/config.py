@@ -216,6 +216,9 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
         has_vision=_has_part(raw, ("vision_config", "vision_tower", "mm_vision_tower", "visual")),
         has_audio=_has_part(raw, ("audio_config",)),
     )
+    vision = _vision.parse_vision(raw, file, hidden, f)
+    if vision is not None:
+        arch = arch.model_copy(update={"vision": vision})
     return ParsedConfig(
         architectures=architectures,
         model_type=top.text("model_type"),
@@ -225,6 +228,11 @@ def parse_config(raw: object, file: str, tokenizer_max_length: int | float | Non
         has_remote_code=top.obj("auto_map") is not None,
         notes=tuple(notes),
     )
+
+
+# vision.py reads its section through Fields above; imported as a module, after Fields, so either
+# module may be imported first.
+from wizard.model import vision as _vision  # noqa: E402
 
 
 def _architectures(top: Fields) -> tuple[str, ...]:

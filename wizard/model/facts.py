@@ -88,6 +88,33 @@ class LinearAttentionFacts(Frozen):
 
 
 @dataclass(frozen=True, kw_only=True)
+class VisionFacts(Frozen):
+    """The vision tower's shapes, as config.json's vision section declares them (with the defaults
+    transformers fills in); the multimodal profile run is sized from them (wizard.releases.multimodal)."""
+
+    family: str  # the processor family vLLM profiles with: qwen2_vl, qwen3_vl, llava_next, gemma3, mllama, generic
+    hidden_size: int
+    intermediate_size: int
+    num_layers: int
+    num_heads: int
+    patch_size: int
+    image_size: int = 0  # fixed input side (CLIP/SigLIP tiles); 0 for dynamic-resolution towers
+    spatial_merge_size: int = 1  # patches merged into one output token per side (Qwen: 2)
+    temporal_patch_size: int = 1  # frames folded into one patch (Qwen: 2)
+    out_hidden_size: int = 0  # width of one encoder output token (the text hidden size when 0)
+    deepstack_levels: int = 0  # Qwen3-VL: extra merger outputs concatenated to every token
+    gated_mlp: bool = False  # SwiGLU MLP (gate and up projections) rather than fc1 -> act -> fc2
+    tokens_per_image: int = 0  # fixed tokens per image when the config declares it (Gemma-3)
+    grid_pinpoints: tuple[tuple[int, int], ...] = ()  # LLaVA-NeXT any-resolution tile grids
+    max_tiles: int = 0  # Mllama: max_num_tiles
+    cross_attention_layers: int = 0  # Mllama: text layers that attend to the image states
+    video: bool = False  # the processor also takes video
+    # preprocessor_config.json / video_preprocessor_config.json pixel caps (0: the processor's default)
+    image_max_pixels: int = 0
+    video_max_pixels: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class ArchitectureFacts(Frozen):
     """The text model's geometry (for VLMs: the nested text_config)."""
 
@@ -116,6 +143,7 @@ class ArchitectureFacts(Frozen):
     linear_attention: LinearAttentionFacts | None = None
     has_vision: bool = False
     has_audio: bool = False
+    vision: VisionFacts | None = None  # the vision tower's shapes, when config.json declares them
 
     @property
     def max_position_embeddings(self) -> int | None:

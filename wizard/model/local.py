@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal, Protocol
 
@@ -24,6 +25,7 @@ from wizard.model.parsers import chat_template, detect_parsers
 from wizard.model.quantization import SIDE_FILES, detect_quantization
 from wizard.model.roles import tally_weights
 from wizard.model.safetensors_header import TensorInfo, loads_strict, read_header
+from wizard.model.vision import with_processor
 from wizard.i18n import msg
 from wizard.userpath import exists
 
@@ -114,6 +116,12 @@ def facts_from_files(d: ModelFiles, *, source: Literal["local", "hf", "modelscop
     raw = d.json("config.json")
     parsed = parse_config(raw, d.show("config.json"), (tokenizer_config or {}).get("model_max_length"))
     assert isinstance(raw, dict)  # parse_config refused anything else
+    if parsed.arch.vision is not None:
+        files = {n: d.json(n) if n in d.names else None
+                 for n in ("preprocessor_config.json", "video_preprocessor_config.json")}
+        vision = with_processor(parsed.arch.vision, files["preprocessor_config.json"],
+                                files["video_preprocessor_config.json"], d.prefix)
+        parsed = replace(parsed, arch=parsed.arch.model_copy(update={"vision": vision}))
     notes = list(parsed.notes)
     nested = parsed.section.prefix != ""  # a VLM / omni model's text_config
 

@@ -142,6 +142,8 @@ def input_args(settings: Settings, version: VllmVersion, pinned: frozenset[str])
             out += ["--limit-mm-per-prompt", ",".join(f"{k}={v}" for k, v in pairs)]
         else:  # 0.8.5+: a JSON object
             out += ["--limit-mm-per-prompt", json.dumps(dict(pairs), separators=(",", ":"))]
+    if settings.skip_mm_profiling and known("--skip-mm-profiling", "skip_mm_profiling"):
+        out.append("--skip-mm-profiling")
     spec_config = settings.speculative
     if spec_config is not None:
         out += speculative.argv_for(spec_config, has_config_flag=facts.has_flag("--speculative-config"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.i18n import msg
+from wizard.planner import mm_warnings
 from wizard.planner.candidates import _valid_tp
 from wizard.planner.choose import UTIL_CEILING  # a fix never raises utilization past the chooser's own ceiling
 from wizard.planner.choose import FREE_MARGIN
@@ -36,6 +37,7 @@ def _candidates(plan: Plan) -> list[tuple[str, str, dict]]:
         out.append(("cap_context", msg("planner.fix.cap_context", short=_short(cap)), {"max_model_len": cap}))
     if s.kv_cache_dtype == "auto":
         out.append(("fp8_kv", msg("planner.fix.fp8_kv"), {"kv_cache_dtype": "fp8"}))
+    out += mm_warnings.fix_candidates(s, {w.code for w in plan.warnings})
     used = s.tensor_parallel_size * s.pipeline_parallel_size
     heads = plan.request.model.arch.num_attention_heads
     tp_pinned = plan.request.pinned.get("tensor_parallel_size")

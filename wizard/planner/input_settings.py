@@ -50,6 +50,7 @@ def choose_inputs(d: Draft, model: ModelFacts, version: VllmVersion, *, draft: M
     d.choose("swap_space", 4.0, msg("inputs.reason_swap_v0", version=str(version)) if rules.swap_space_used(version)
              else msg("inputs.reason_swap_v1", version=str(version)))
     d.choose("limit_mm_per_prompt", None, msg("inputs.reason_limit_mm"))
+    d.choose("skip_mm_profiling", False, msg("mm.reason_profile_on"))
     d.choose("speculative_config", None, msg("inputs.reason_no_spec"))
     d.choose("speculative_model", None, msg("inputs.reason_no_spec"))
     d.choose("num_speculative_tokens", None, msg("inputs.reason_no_spec"))
@@ -108,13 +109,15 @@ def input_failure(model: ModelFacts, s: Settings, version: VllmVersion) -> Failu
         return _fail("other", msg("inputs.fail_spec_missing", version=str(version)))
     if s.swap_space != 4.0 and not facts.has_flag("--swap-space"):
         return _fail("other", msg("inputs.fail_swap_gone", version=str(version)))
+    if s.skip_mm_profiling and not facts.has_flag("--skip-mm-profiling"):
+        return _fail("other", msg("mm.fail_skip_profiling", version=str(version)))
     return None
 
 
 # The inputs a plan lists only when they are pinned or differ from vLLM's default (the JSON always
 # carries them): most plans use none of them, and ten rows of defaults would bury the ones that matter.
 _INPUT_DEFAULTS = {"load_format": "auto", "enable_lora": False, "max_loras": 1, "max_lora_rank": 16,
-                   "max_cpu_loras": None, "swap_space": 4.0, "limit_mm_per_prompt": None,
+                   "max_cpu_loras": None, "swap_space": 4.0, "limit_mm_per_prompt": None, "skip_mm_profiling": False,
                    "speculative_config": None, "speculative_model": None, "num_speculative_tokens": None}
 
 

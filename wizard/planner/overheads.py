@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wizard.model.facts import ArchitectureFacts
 from wizard.planner.versions import VllmVersion
+from wizard.releases import multimodal as mm
 from wizard.releases import profile as rp
 
 GIB = 1 << 30
@@ -144,11 +145,17 @@ def estimate(
     samples: bool,
     link: str,
     max_seqs: int,
+    encoder: mm.EncoderProfile | None = None,
 ) -> Overheads:
+    """`encoder`: the multimodal encoder pass that runs before the text dummy run (V1), whose
+    outputs stay held through it."""
     comm = comm_bytes(tp=tp, pp=pp, link=link)
     inside = rp.comm_inside_budget(version.engine, version.key)
+    activation = activation_bytes(arch, batch=batch, tp=tp, model_bytes=model_bytes, samples=samples)
+    if encoder is not None:
+        activation = encoder.peak(activation)
     return Overheads(
-        activation=activation_bytes(arch, batch=batch, tp=tp, model_bytes=model_bytes, samples=samples),
+        activation=activation,
         non_torch=TERMS.non_torch_base + (comm if inside else 0),
         cuda_graph=cuda_graph_bytes(arch, layers=layers, enforce_eager=enforce_eager, version=version,
                                     max_seqs=max_seqs),

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from wizard.hardware.facts import GpuFacts
 from wizard.i18n import msg
+from wizard.releases import multimodal as mm
 from wizard.releases import profile as rp
 from wizard.releases.engine import EngineChoice
 from wizard.model.facts import ModelFacts
 from wizard.planner import kv as kvmath
 from wizard.planner import overheads as oh
+from wizard.planner.input_rules import mm_items_per_prompt
 from wizard.planner.inputs import MeasuredOverheads
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
@@ -65,6 +67,7 @@ class Prediction:
     engine: EngineChoice | None = None  # the engine this start-up runs and the oracle rule behind it
     terms: tuple[EmpiricalTerm, ...] = ()  # the named empirical terms in the worst rank's figures
     version: VllmVersion | None = None  # the release, with that engine fixed
+    encoder: mm.EncoderProfile | None = None  # the multimodal encoder part of the V1 profile run
 
     @property
     def ok(self) -> bool:
@@ -108,8 +111,14 @@ def predict(
     split = pp_layer_split(arch.num_layers, pp) if pp > 1 else [arch.num_layers]
     impl = rp.sampler_impl(version.engine, version.key, flashinfer_installed=version.flashinfer_installed,
                            use_flashinfer_env=version.use_flashinfer_sampler)
+    vision = arch.vision
+    limits = {m: mm_items_per_prompt(settings, version, m) for m in ("image", "video")} if vision else {}
+    v0_mm = mm.v0_max_mm_tokens(vision, version.key, max_model_len=settings.max_model_len, limits=limits) \
+        if version.engine == "V0" else 0
     batch = rp.profile_batch(version.engine, max_num_seqs=settings.max_num_seqs,
-                             max_num_batched_tokens=settings.max_num_batched_tokens, impl=impl, key=version.key)
+                             max_num_batched_tokens=settings.max_num_batched_tokens, impl=impl, key=version.key,
+                             mm_tokens_per_item=v0_mm or None)
+    encoder = _encoder_profile(vision, version, settings, limits, hidden=arch.hidden_size, model_bytes=model_bytes)
     link = oh.link_kind(gpus[0].name if gpus else "", custom_all_reduce=not settings.disable_custom_all_reduce,
                         nodes=version.nodes)
     ranks: list[RankMemory] = []
@@ -131,6 +140,7 @@ def predict(
                 est = oh.estimate(
                     arch, version=version, tp=tp, pp=pp, layers=layers, batch=batch, model_bytes=model_bytes,
                     enforce_eager=settings.enforce_eager, samples=samples, link=link, max_seqs=settings.max_num_seqs,
+                    encoder=encoder,
                 )
                 per_sampling[samples] = _apply_measured(est, measured, settings)
             ranks.append(_rank_memory(g, settings, version, weights.per_stage_bytes[stage], per_sampling[samples],
@@ -151,8 +161,29 @@ def predict(
         settings=settings, ranks=tuple(ranks), worst=worst, layout=layout, num_blocks=num_blocks,
         kv_tokens=cap.tokens, concurrency=cap.concurrency, max_fitting_len=max_fit, derived_max_len=derived,
         failure=failure, notes=weights.notes, engine=engine, version=version,
-        terms=_terms(worst_est[worst_i], tp, link),
+        terms=_terms(worst_est[worst_i], tp, link), encoder=encoder,
     )
+
+
+def _encoder_profile(vision, version: VllmVersion, settings: Settings, limits: dict[str, int], *, hidden: int,
+                     model_bytes: int) -> mm.EncoderProfile | None:
+    """The multimodal encoder pass of the profile run: V1's encoder-budget items, or V0's
+    encoder-decoder image per dummy sequence (the V0 decoder-only runner runs the tower inside the
+    text forward on capped sequences instead; wizard.releases.multimodal)."""
+    if vision is None:
+        return None
+    tp = settings.tensor_parallel_size
+    if version.engine == "V1":
+        if settings.skip_mm_profiling and mm.skip_flag_honoured(version.key):
+            return None
+        return mm.v1_encoder_profile(
+            vision, version.key, text_hidden=hidden, max_model_len=settings.max_model_len,
+            max_num_batched_tokens=settings.max_num_batched_tokens, max_num_seqs=settings.max_num_seqs,
+            limits=limits, tp=tp, model_bytes=model_bytes)
+    if vision.family == "mllama":
+        return mm.enc_dec_profile(vision, max_num_seqs=settings.max_num_seqs, images_per_seq=limits.get("image", 1),
+                                  tp=tp, model_bytes=model_bytes, text_hidden=hidden, max_tiles=vision.max_tiles)
+    return None
 
 
 def _terms(est: oh.Overheads, tp: int, link: str) -> tuple[EmpiricalTerm, ...]:

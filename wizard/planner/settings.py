@@ -196,6 +196,7 @@ SETTINGS: dict[str, SettingSpec] = {
     "max_cpu_loras": SettingSpec(_optional_positive_int, "LoRA adapters cached in host memory"),
     "swap_space": SettingSpec(_swap_space, "GiB of host memory per GPU for preempted KV blocks (V0)"),
     "limit_mm_per_prompt": SettingSpec(_limit_mm, "images/videos/audios per prompt, e.g. image=2"),
+    "skip_mm_profiling": SettingSpec(_bool, "skip the vision encoder's start-up profile (0.10.1+, V1)"),
     "speculative_config": SettingSpec(_speculative_json, "speculative decoding, as JSON (0.8.2+)"),
     "speculative_model": SettingSpec(parse_draft_model, "draft model for speculative decoding (0.4.1-0.8.2)"),
     "num_speculative_tokens": SettingSpec(_optional_positive_int, "tokens the drafter proposes per step"),
@@ -234,6 +235,7 @@ class Settings(Frozen):
     max_cpu_loras: int | None = None
     swap_space: float = 4.0
     limit_mm_per_prompt: str | None = None  # canonical "image=2,video=1"
+    skip_mm_profiling: bool = False
     speculative_config: str | None = None  # canonical JSON object
     speculative_model: str | None = None
     num_speculative_tokens: int | None = None

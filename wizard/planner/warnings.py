@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wizard.hardware.facts import GpuFacts
 from wizard.i18n import msg
+from wizard.planner import mm_warnings
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import Prediction
 from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
@@ -49,6 +50,7 @@ def collect(
                                                    derived=pred.derived_max_len)))
     if request.nodes > 1:
         out += _multinode_warnings(request, s)
+    out += mm_warnings.collect(pred)
     worst = pred.worst
     if pred.ok and worst.kv_cache > 0 and pred.concurrency < 1.2:
         out.append(("kv_tight", msg("planner.warn.kv_tight", concurrency=pred.concurrency)))
