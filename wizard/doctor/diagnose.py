@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wizard.doctor.command import LoggedCommand
-from wizard.doctor.normalise import mask_secrets
 from wizard.doctor.scan import Attempt, Found, ScanResult, scan
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.parse import StartupFigures, parse_startup_log
+from wizard.redact import mask_text
 
 GIB_ROUNDING = 0.005  # vLLM prints GiB with two decimals: a printed figure is within this of the real one
 DEFAULT_BLOCK_SIZE = 16  # CacheConfig's default block size (0.4 through 0.10), raised only by MLA back-ends
@@ -145,7 +145,7 @@ def _change(settings: dict) -> str:
 def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
     code = found.match.rule.code
     # Values quoted from the log reach the cause and fix sentences: mask them as the evidence is.
-    values = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in found.match.values.items()}
+    values = {k: mask_text(v) if isinstance(v, str) else v for k, v in found.match.values.items()}
     settings: dict | None = None
     fix_key, cause_key = f"doctor.fix.{code}", f"doctor.cause.{code}"
     params: dict = {k: v for k, v in values.items()}
