@@ -173,8 +173,19 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
             settings = {"dtype": "float16"}
     elif code == "quantization_mismatch":
         settings = {"quantization": None}
+        if "checkpoint" not in values:  # "Cannot find the config file for X": no such quantization config at all
+            cause_key, fix_key = cause_key + ".no_config", fix_key + ".no_config"
         params.setdefault("checkpoint", "?")
         params.setdefault("flag", str(command.settings.get("quantization") or "?"))
+    elif code == "mamba_chunked_prefill":
+        settings = {"enable_chunked_prefill": True}
+    elif code in {"invalid_tool_call_parser", "invalid_reasoning_parser"}:
+        params.setdefault("parser", "?")
+    elif code == "unsupported_head_size":
+        params.setdefault("head_dim", "?")
+    elif code == "cuda_driver_too_old":
+        detail = ("found" if values.get("found") else "library" if values.get("library") else "kernel")
+        cause_key += f".{detail}"
     elif code == "trust_remote_code_required":
         settings = {"trust_remote_code": True}
     elif code == "cuda_oom":
