@@ -82,3 +82,14 @@ def test_a_registered_secret_is_masked_wherever_it_is_echoed():
 def test_any_text_is_masked_without_error_and_masking_is_stable(text):
     once = mask_text(text)
     assert mask_text(once) == once
+
+
+def test_json_nested_deeper_than_python_recurses_is_masked_as_text():
+    deep = '{"token": ' * 5000 + f'"{SECRET}"' + "}" * 5000
+    shown = mask_word(deep)
+    assert SECRET not in shown
+
+
+def test_long_hostile_text_is_masked_without_error():
+    for text in ("a=" * 50000, "token=" * 20000, "-a " * 50000, 'api_key="' + "x" * 100000, "hf_" + "A" * 100000):
+        assert isinstance(mask_text(text), str)

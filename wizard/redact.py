@@ -46,7 +46,8 @@ _BEARER = re.compile(r"(?<![\w-])((?:Bearer|Basic)\s+)(?!\*\*\*)([A-Za-z0-9._~+/
 # `name=value`, `name: value`, `'name': 'value'`, `--name value`, `--name=value`, and a list after the
 # name (`api_key=['k1', 'k2']`, `"api_key": ["k1"]`): the value is masked where the name is a secret's.
 _PAIR = re.compile(
-    r"""(?P<pre>(?<![\w.-])(?P<dash>--?)?(?P<q>['"]?)(?P<name>[A-Za-z_][\w.-]{0,80})(?P=q)
+    r"""(?P<pre>(?<![\w.-])(?P<dash>--?)?(?P<q>['"]?)
+        (?P<name>(?=[\w.-]{0,80}?(?i:key|token|secret|passw|pwd|auth|credential|session))[A-Za-z_][\w.-]{0,80})(?P=q)
         (?:(?P<sep>\s*[=:]\s*)|(?(dash)\s+|(?!)))
         (?P<scheme>(?:Bearer|Basic)\s+)?)
     (?P<value>\[[^\]\n]{0,2000}\]?|"[^"\n]{0,2000}"?|'[^'\n]{0,2000}'?|(?!--)[^\s'",;)}\]]{1,2000})""",
@@ -169,10 +170,10 @@ def mask_json(text: str) -> str:
         return mask_text(text)
     try:
         data = json.loads(stripped)
-    except ValueError:
+        masked = mask_data(data)
+        return text if masked == data else json.dumps(masked, ensure_ascii=False)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return mask_text(text)
-    masked = mask_data(data)
-    return text if masked == data else json.dumps(masked, ensure_ascii=False)
 
 
 def mask_word(word: str, *, flag: Callable[[str], bool] = secret_name) -> str:

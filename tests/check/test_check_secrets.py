@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 
+from contract_schemas import assert_valid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from secret_strategies import COMMAND_SECRETS, SECRETS
 
 from wizard.check.command import parse_command
+from wizard.check.paste import read_paste
 from wizard.check.flags import table_flags
 from wizard.cli import main
 from wizard.redact import MASK
@@ -77,6 +79,7 @@ def test_a_token_inside_hf_overrides_is_masked_kept_valid_json_and_a_finding(lla
     rc, out = run(capsys, *L4, "--json", "--", *argv)
     assert secret not in out
     data = json.loads(out)
+    assert_valid("check", data)
     finding = next(f for f in data["findings"] if f["code"] == "secret_in_command" and f["flag"] == "--hf-overrides")
     assert "--hf-overrides" in finding["message"]
     rc, out = run(capsys, *L4, "--lang", "zh_CN", "--", *argv)
@@ -88,3 +91,18 @@ def test_json_flags_without_secrets_are_left_as_written():
     parsed = parse_command(["vllm", "serve", "m", "--hf-overrides", overrides], table_flags("0.20.0"))
     assert parsed.tokens[-1] == overrides and parsed.secret_flags == ()
     assert parsed.last("hf_overrides").value == overrides and not parsed.last("hf_overrides").secret
+
+
+def test_a_pasted_flag_holding_a_secret_is_left_out_with_a_note(llama_folder):
+    secret = "Qz7PastedToken0001"
+    paste = read_paste(f"vllm serve {llama_folder} --max-model-len 8192 --hf-overrides '{{\"token\": \"{secret}\"}}' "
+                       "--served-model-name hf_Qz7NotAModelName0001", "0.20.0")
+    assert "--hf-overrides" not in paste.extra_args and paste.served_model_name is None
+    assert secret not in paste.shown + repr(paste)
+    assert [n.key for n in paste.notes].count("secrets.note.flag_dropped") == 2
+
+
+def test_json_nested_deeper_than_python_recurses_is_no_traceback(llama_folder, capsys):
+    deep = '{"a": ' * 3000 + '"Qz7DeepSecret01"' + "}" * 3000
+    rc, out = run(capsys, *L4, "--json", "--", "vllm", "serve", str(llama_folder), "--hf-overrides", deep)
+    assert rc in (0, 2, 3) and "Traceback" not in out
