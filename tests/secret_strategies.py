@@ -15,6 +15,11 @@ ENV_NAMES = ("VLLM_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "MODELSCOPE_A
              "OPENAI_API_KEY", "MY_SERVICE_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "ANTHROPIC_API_KEY")
 
 
+def hf_token(secret: str) -> str:
+    """A Hugging Face token's shape (hf_ and 34 letters and digits) around `secret`."""
+    return ("hf_" + secret + "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789")[:37]
+
+
 def env_words(name: str, secret: str) -> list[str]:
     return [f"{name}={secret}"]
 
@@ -30,7 +35,7 @@ def flag_words(form: int, secret: str) -> list[str]:
         ["--model-loader-extra-config", json.dumps({"s3": {"password": secret, "region": "us-east-1"}})],
         ["--kv-transfer-config", json.dumps({"kv_connector": "LMCacheConnectorV1", "kv_role": "kv_both",
                                              "kv_connector_extra_config": {"remote_secret": secret}})],
-        ["--served-model-name", f"hf_{secret}"],
+        ["--served-model-name", hf_token(secret)],
     )
     return list(forms[form % len(forms)])
 
@@ -41,7 +46,7 @@ FLAG_FORMS = 12
 COMMAND_SECRETS = st.one_of(
     st.builds(lambda n, s: (env_words(n, s), []), st.sampled_from(ENV_NAMES), SECRETS),
     st.builds(lambda s: ([f"https_proxy=http://alice:{s}@proxy.corp:3128"], []), SECRETS),
-    st.builds(lambda s: ([f"MY_VAR=hf_{s}"], []), SECRETS),
+    st.builds(lambda s: ([f"MY_VAR={hf_token(s)}"], []), SECRETS),
     st.builds(lambda f, s: ([], flag_words(f, s)), st.integers(0, FLAG_FORMS - 1), SECRETS),
 )
 
@@ -56,7 +61,7 @@ def log_lines(secret: str) -> list[str]:
         f"Authorization: Bearer {secret}",
         f"export HF_TOKEN={secret}",
         f"https_proxy=http://alice:{secret}@proxy.corp:3128 vllm serve m",
-        f"downloading with hf_{secret}",
+        f"downloading with {hf_token(secret)}",
         f"MODELSCOPE_API_TOKEN='{secret}' OPENAI_API_KEY=\"{secret}\"",
     ]
 

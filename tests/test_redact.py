@@ -22,7 +22,7 @@ SECRET = "Qz7secretVALUE123"
     f"export HF_TOKEN='{SECRET}'", f'OPENAI_API_KEY="{SECRET}"',
     f"Authorization: Bearer {SECRET}", f"curl -H 'Authorization: Bearer {SECRET}' http://h/v1", f"bearer {SECRET}",
     f"http_proxy=http://alice:{SECRET}@proxy:3128", f"pip install --index-url https://u:{SECRET}@pypi.corp/simple",
-    f"token hf_{SECRET} in the middle", f"sk-{SECRET}abcdef", f"ms-{SECRET}-aaaa-bbbb",
+    f"token hf_{SECRET}AbCdEfGhIjKlMnO in the middle", f"sk-{SECRET}abcdef", f"ms-{SECRET}-aaaa-bbbb",
     f"args: Namespace(api_key=['k1-{SECRET}', '{SECRET}'], port=1)",
     f"non-default args: {{'api_key': '{SECRET}', 'hf_overrides': {{'token': '{SECRET}'}}}}",
     f"vllm serve m --api-key k1 {SECRET} --port 8000",
@@ -36,6 +36,7 @@ def test_secrets_are_masked_in_free_text(text):
 
 @pytest.mark.parametrize("text", [
     "vllm serve hf_overrides --max-num-batched-tokens 8192 --tokenizer t --ssl-keyfile k.pem",
+    "vllm serve /data/hf_cache2024/Qwen3-8B /data/hf_Models/Llama",
     "api_key=None hf_token=<set> pad_token='<pad>' eos_token=2 key_cache_size=3",
     "INFO 05-16 [gpu.py:1] # GPU blocks: 7146, # CPU blocks: 2048",
     "the max tokens: 4096 and max_num_batched_tokens=8192",

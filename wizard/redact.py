@@ -34,9 +34,10 @@ _LIKELY = re.compile(r"(?:^|_)token$|(?:^|_)key$")
 _NOT_A_CREDENTIAL = re.compile(r"[<\[(].*|\d{1,12}|[-+]?\d*\.\d+|true|false|none|null|<set>|\*+", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"none|null|<set>|<hidden>|\*+", re.IGNORECASE)
 
-# Secrets by shape, anywhere. An HF token is `hf_` and 30-odd letters with capitals; `hf_overrides` is not one.
+# Secrets by shape, anywhere. An HF token is `hf_` and 34 letters with capitals; `hf_overrides` and a
+# folder such as `/data/hf_cache2024` are not one.
 _SHAPES = (
-    re.compile(r"(?<![\w-])hf_(?=[A-Za-z0-9]*[A-Z0-9])[A-Za-z0-9]{8,}(?![\w-])"),
+    re.compile(r"(?<![\w-])hf_(?=[A-Za-z0-9]*[A-Z])[A-Za-z0-9]{20,}(?![\w-])"),
     re.compile(r"(?<![\w-])api_org_[A-Za-z0-9]{8,}(?![\w-])"),
     re.compile(r"(?<![\w-])sk-[A-Za-z0-9_-]{16,}(?![\w-])"),
     re.compile(r"(?<![\w-])ms-[A-Za-z0-9-]{16,}(?![\w-])"),

@@ -96,7 +96,7 @@ def test_json_flags_without_secrets_are_left_as_written():
 def test_a_pasted_flag_holding_a_secret_is_left_out_with_a_note(llama_folder):
     secret = "Qz7PastedToken0001"
     paste = read_paste(f"vllm serve {llama_folder} --max-model-len 8192 --hf-overrides '{{\"token\": \"{secret}\"}}' "
-                       "--served-model-name hf_Qz7NotAModelName0001", "0.20.0")
+                       "--served-model-name hf_Qz7NotAModelName0001AbCdEfGhIjKl", "0.20.0")
     assert "--hf-overrides" not in paste.extra_args and paste.served_model_name is None
     assert secret not in paste.shown + repr(paste)
     assert [n.key for n in paste.notes].count("secrets.note.flag_dropped") == 2
