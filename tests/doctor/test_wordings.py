@@ -129,6 +129,42 @@ WORDINGS = [
     ("systemd", "vllm.service: Main process exited, code=killed, status=9/KILL", "process_killed", {"unit": "vllm"}),
     ("kernel", "Out of memory: Killed process 4242 (python3) total-vm:91234567kB", "process_killed",
      {"oom_killed": "python3"}),
+    ("0.6.4 entrypoints/openai/api_server.py:594",
+     "KeyError: 'invalid tool call parser: qwen3_xml (chose from { hermes,internlm,jamba,llama3_json,mistral })'",
+     "invalid_tool_call_parser", {"parser": "qwen3_xml"}),
+    ("0.34.0 entrypoints/common/cli_args.py:630",
+     "KeyError: 'invalid tool call parser: hermes2 (chose from { hermes,qwen3_coder,qwen3_xml })'",
+     "invalid_tool_call_parser", {"parser": "hermes2"}),
+    ("0.8.5 entrypoints/openai/api_server.py:1059",
+     "KeyError: 'invalid reasoning parser: qwen4 (chose from { deepseek_r1,granite })'",
+     "invalid_reasoning_parser", {"parser": "qwen4"}),
+    ("0.20.2 entrypoints/openai/api_server.py:528",
+     "KeyError: 'invalid reasoning parser: r1 (chose from { deepseek_r1,qwen3,glm45 })'",
+     "invalid_reasoning_parser", {"parser": "r1"}),
+    ("PyTorch c10/cuda", "RuntimeError: The NVIDIA driver on your system is too old (found version 12020). Please "
+     "update your GPU driver by downloading and installing a new version from the URL: "
+     "http://www.nvidia.com/Download/index.aspx", "cuda_driver_too_old", {"found": "12020"}),
+    ("dynamic loader", "ImportError: libcudart.so.13: cannot open shared object file: No such file or directory",
+     "cuda_driver_too_old", {"library": "libcudart.so.13"}),
+    ("CUDA runtime", "RuntimeError: CUDA error: no kernel image is available for execution on the device",
+     "cuda_driver_too_old", {}),
+    ("0.4.0.post1 model_executor/weight_utils.py:127; 0.20.2 model_loader/weight_utils.py:411",
+     "ValueError: Cannot find the config file for awq", "quantization_mismatch", {"flag": "awq"}),
+    ("0.10.2 kernels/mixed_precision/__init__.py:91 quoting exllama.py:42",
+     "ValueError: Failed to find a kernel that can implement the WNA16 linear layer. Reasons: Exllama only supports "
+     "float16 activations", "unsupported_dtype", {}),
+    ("0.15.0 model_executor/models/config.py:355",
+     "AssertionError: Chunked prefill is required for mamba cache mode 'align'.", "mamba_chunked_prefill",
+     {"mode": "align"}),
+    ("0.34.0 model_executor/models/config.py:1104",
+     "AssertionError: Chunked prefill is required for Mamba prefix caching.", "mamba_chunked_prefill", {}),
+    ("vLLM 0.32.0+cpu CPU attention kernel (shared/research/vllm-cpu-lab.md)",
+     "RuntimeError: Unsupported CPU attention configuration: head_dim=16 isa=2 kv_cache_idx=0",
+     "unsupported_head_size", {"head_dim": "16"}),
+    ("0.10.2 v1/attention/backends/cpu_attn.py:51",
+     "ValueError: Head size 16 is not supported by TorchSDPA. Supported head sizes are: [32, 64, 80, 96, "
+     "112, 128, 192, 256]. Set VLLM_ATTENTION_BACKEND=FLEX_ATTENTION to use FlexAttention backend which supports "
+     "all head sizes.", "unsupported_head_size", {"head_dim": "16", "backend": "TorchSDPA"}),
 ]
 
 

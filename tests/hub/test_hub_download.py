@@ -223,3 +223,60 @@ def test_a_second_revision_with_the_same_blobs_is_linked_without_downloading(hub
     assert_same_files(tag, hub, "org/tagged")
     assert (hf.cache_dir / "models--org--tagged" / "refs" / "v1.0").read_text() == "a" * 40
     assert not [r for r in hub.log if r.status == 200 and r.path.endswith("00002.safetensors")]
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_cancelling_or_finishing_again_and_again_leaves_no_reader_thread_behind(hub, hf):
+    """The threads that read the worker's stdout and stderr own those pipes: a cancel or the end of a
+    download waits for them to reach end-of-file before it returns. (The generator used to close the
+    pipes under them: "PyMemoryView_FromBuffer(): info->buf must not be NULL" in `_drain`, an
+    unhandled thread exception, which this test turns into an error.) Cancelled right after the
+    start, mid-file, and run to the end, many times."""
+    hub.throttle = 400_000
+    for attempt in range(12):
+        cancel = threading.Event()
+        timer = threading.Timer(0.05 * (attempt % 4), cancel.set)
+        try:
+            for event in download("org/tiny", settings=hf, cancel=cancel, workers=1):
+                if event.state == "starting":
+                    timer.start()
+        except E.DownloadCancelledError:
+            pass
+        finally:
+            timer.cancel()
+        readers = [t for t in threading.enumerate() if t.name.startswith("hub-download-")]
+        assert readers == [], f"attempt {attempt}: {readers} still reading after download() returned"
+    hub.throttle = None
+    for attempt in range(4):
+        events = run("org/tiny", settings=hf, workers=1)
+        assert events[-1].state == "done"
+        assert not [t for t in threading.enumerate() if t.name.startswith("hub-download-")]
+
+
+def test_a_finished_worker_exits_cleanly(hub, hf):
+    """After "done" the worker exits with 0 and says nothing on stderr. (Its parent-watch thread used
+    to block in a buffered read of stdin, and the interpreter's shutdown aborted on that lock: "Fatal
+    Python error: _enter_buffered_busy", a dump of every thread, exit status -6.)"""
+    import json
+
+    import wizard.hub.download as D
+
+    plan = plan_download("org/tiny", settings=hf)
+    proc = subprocess.Popen([sys.executable, "-m", "wizard.hub.worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=D._child_env(plan))
+    try:
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        proc.stdin.write(D._job(plan, True, 1))
+        proc.stdin.flush()  # and kept open, as the parent does while the download runs
+        kinds = [json.loads(line)["t"] for line in proc.stdout]
+        assert kinds[-1] == "done"
+        assert proc.wait(timeout=60) == 0
+        err = proc.stderr.read().decode("utf-8", "replace")
+        assert "Fatal Python error" not in err and err.strip() == "", err[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream:
+                stream.close()

@@ -7,7 +7,7 @@ import pytest
 from wizard.errors import InputError
 from wizard.i18n import msg
 from wizard.launch.introspect import VllmProbeError, introspect, validate
-from wizard.launch.vllm_errors import explain, explain_log
+from wizard.doctor.explain import explain, explain_log
 from wizard.vllm_env import find_vllm
 
 
@@ -78,6 +78,19 @@ def test_validation_maps_vllms_refusal_to_a_code_and_fix(fake_vllm, monkeypatch)
     # An exception the doctor's rules do not name: its "unknown failure" must not hide this table's fix.
     ("Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
      "ValueError: Chunked prefill is required for mamba models", "other"),
+    # Wordings the launcher's own table held before the doctor's rules took them over (one table).
+    ("ValueError: Cannot find the config file for awq", "quantization_mismatch"),
+    ("KeyError: 'invalid tool call parser: qwen3_xml (chose from { hermes,mistral })'", "other"),
+    ("KeyError: 'invalid reasoning parser: qwen4 (chose from { deepseek_r1,qwen3 })'", "other"),
+    ("RuntimeError: The NVIDIA driver on your system is too old (found version 12020).", "other"),
+    ("ImportError: libcudart.so.13: cannot open shared object file: No such file or directory", "other"),
+    ("RuntimeError: Unsupported CPU attention configuration: head_dim=16 isa=2 kv_cache_idx=0", "other"),
+    ("ValueError: Failed to find a kernel that can implement the WNA16 linear layer. Reasons: Exllama only "
+     "supports float16 activations", "unsupported_dtype"),
+    ("max_num_seqs (256) exceeds available Mamba cache blocks (134)", "other"),
+    ("OSError: [Errno 98] Address already in use", "other"),
+    ("Access to model meta-llama/Llama-3.1-8B is restricted. You must have access to it.", "other"),
+    ("fatal error: Python.h: No such file or directory", "other"),
 ])
 def test_vllm_messages_map_to_contract_codes(text, code):
     why = explain(text)

@@ -1,8 +1,9 @@
 """A `vllm serve` command line as the user has it, parsed the way the release's own parser would:
 `--flag value`, `--flag=value`, `--flag` / `--no-flag`, `-tp 2`, `-O3`, underscores for dashes,
 leading `VAR=value` assignments, `python -m vllm.entrypoints.openai.api_server --model M`, and
-vLLM's YAML `--config`. Secrets (an API key, a Hugging Face token) are masked while parsing: their
-values never leave this module.
+vLLM's YAML `--config`. Secrets (an API key, a Hugging Face token, a token inside a JSON value such as
+`--hf-overrides '{"token": ...}'`, a proxy password) are masked while parsing, as `wizard.redact`
+says: their values never leave this module.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from typing import Any
 from wizard.check.flags import FlagInfo, FlagTable
 from wizard.errors import InputError
 from wizard.i18n import msg
+from wizard.redact import MASK, mask_data, mask_word, secret_name, secret_value
 
-MASK = "***"
 SECRET_DESTS = ("api_key", "hf_token")
-_SECRET_ENV = re.compile(r"(TOKEN$|TOKEN_|API_KEY|_KEY$|SECRET|PASSWORD|PASSWD)", re.IGNORECASE)
-_SECRET_FLAG = re.compile(r"(api_key|hf_token|(^|_)token$|secret|password|passwd)", re.IGNORECASE)
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _NUMBER = re.compile(r"^-\d+(\.\d+)?$|^-\.\d+$")
 API_SERVER_MODULES = ("vllm.entrypoints.openai.api_server", "vllm.entrypoints.api_server")
@@ -70,6 +69,7 @@ class ParsedCommand:
     bad_values: tuple[BadValue, ...] = ()
     extra_positionals: tuple[str, ...] = ()
     secret_env: tuple[str, ...] = ()  # names of secret env assignments
+    secret_flags: tuple[str, ...] = ()  # flags (as written) whose value held a secret inside it (a JSON token)
     config_file: str | None = None  # a YAML given with --config (inside the command or to check)
     config_items: tuple[tuple[str, Any], ...] = field(default_factory=tuple)  # its keys and values, secrets masked
 
@@ -105,8 +105,8 @@ def _is_option(token: str) -> bool:
     return token.startswith("-") and token != "-" and not _NUMBER.match(token)
 
 
-def _mask_env(name: str, value: str) -> str:
-    return MASK if _SECRET_ENV.search(name) and value else value
+def _is_secret_dest(info: FlagInfo) -> bool:
+    return info.dest in SECRET_DESTS or (info.takes_value and secret_name(info.dest))
 
 
 def _shown(words: list[str]) -> str:
@@ -150,11 +150,15 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
         i = 1
     while i < len(raw) and _ENV.match(raw[i]):
         name, _, assigned = raw[i].partition("=")
-        if _SECRET_ENV.search(name) and assigned:
+        shown = MASK if secret_name(name) and secret_value(name, assigned) else mask_word(assigned)
+        if shown != assigned:
             secret_env.append(name)
-        env.append((name, _mask_env(name, assigned)))
+        env.append((name, shown))
         i += 1
-    tokens = raw[i:]
+    # Secrets inside a word (a JSON value's token, `--x=hf_...`, a URL's password) are masked before
+    # parsing; the parser masks the values of secret flags (`--api-key KEY`) itself.
+    tokens = [mask_word(t) for t in raw[i:]]
+    changed = {k for k, t in enumerate(raw[i:]) if tokens[k] != t}
     if not tokens and config is not None:
         tokens = ["vllm", "serve"]
     program, first = _program(tokens)
@@ -181,13 +185,13 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             end = j + 1
             if not eq and end < len(tokens) and not _is_option(tokens[end]) and positionals:
                 end += 1  # `--unknown value` (argparse refuses both)
-            if _SECRET_FLAG.search(name.lstrip("-").replace("-", "_")):
+            if secret_name(name):
                 masked[j] = name + ("=" + MASK if eq else "")
                 masked[j + 1:end] = [MASK] * (end - j - 1)
             unknown.append(UnknownOption(name, j, end))
             j = end
             continue
-        secret = info.dest in SECRET_DESTS
+        secret = _is_secret_dest(info)
         value: Any
         end = j + 1
         if eq:
@@ -219,13 +223,17 @@ def parse_command(argv: list[str] | tuple[str, ...], table: FlagTable, *,
             end += 1
         else:
             value = info.flag_value if info.boolean else True
-        options.append(ParsedOption(info.dest, info.option, name, MASK if secret else value, j, end, secret))
+        inside = not secret and any(k in changed for k in range(j, end))
+        options.append(ParsedOption(info.dest, info.option, name, MASK if secret else value, j, end, secret or inside))
         j = end
     _mask_secret_words(masked)
     model, span = _model(program, options, positionals, tokens)
     extra = tuple(masked[k] for k, _ in positionals if span is None or k != span[0])
+    held = [o.written for o in options if o.dest not in SECRET_DESTS and o.secret and
+            any(k in changed for k in range(o.start, o.end))]
+    held += [u.option for u in unknown if any(k in changed for k in range(u.start, u.end))]
     parsed = ParsedCommand(tuple(env), program, tuple(masked), model, span, tuple(options), tuple(unknown),
-                           tuple(bad), extra, tuple(secret_env))
+                           tuple(bad), extra, tuple(secret_env), tuple(dict.fromkeys(held)))
     inner = parsed.last("config")
     path = config if config is not None else (inner.value if inner is not None and isinstance(inner.value, str) else None)
     if path is not None:
@@ -240,7 +248,7 @@ def _mask_secret_words(masked: list[str]) -> None:
         if not word.startswith("-"):
             continue
         name, eq, _ = word.partition("=")
-        if _SECRET_FLAG.search(name.lstrip("-").replace("-", "_")):
+        if secret_name(name):
             if eq:
                 masked[k] = f"{name}={MASK}"
             elif k + 1 < len(masked) and not _is_option(masked[k + 1]):
@@ -301,6 +309,7 @@ def _merge_config(parsed: ParsedCommand, path: Path, table: FlagTable) -> Parsed
     options: list[ParsedOption] = []
     unknown: list[UnknownOption] = []
     bad: list[BadValue] = []
+    held: list[str] = []
     model, span = parsed.model, parsed.model_span
     for key, value in data.items():
         option = "--" + key.replace("_", "-")
@@ -311,7 +320,12 @@ def _merge_config(parsed: ParsedCommand, path: Path, table: FlagTable) -> Parsed
         if info is None:
             unknown.append(UnknownOption(option, -1, -1))
             continue
-        secret = info.dest in SECRET_DESTS
+        secret = _is_secret_dest(info)
+        if not secret and not isinstance(value, bool):
+            clean = mask_data(value)
+            if clean != value:  # a token inside a mapping (`hf-overrides: {token: ...}`) or a URL's password
+                held.append(option)
+                secret, value = True, clean
         if isinstance(value, bool):
             if info.boolean:
                 written = option if value else "--no-" + option[2:]
@@ -322,19 +336,21 @@ def _merge_config(parsed: ParsedCommand, path: Path, table: FlagTable) -> Parsed
         if value is None:
             bad.append(BadValue(option, "", "expected a value"))
             continue
-        shown = MASK if secret else _yaml_value(value)
+        shown = MASK if info.dest in SECRET_DESTS or secret and option not in held else _yaml_value(value)
         if not isinstance(shown, (str, tuple)):
             shown = str(shown)
         options.append(ParsedOption(info.dest, info.option, option, shown, -1, -1, secret))
     return ParsedCommand(parsed.env, parsed.program, parsed.tokens, model, span,
                          tuple(options) + parsed.options, parsed.unknown + tuple(unknown),
                          parsed.bad_values + tuple(bad), parsed.extra_positionals, parsed.secret_env,
-                         str(path), tuple(_config_items(data, table)))
+                         tuple(dict.fromkeys(parsed.secret_flags + tuple(held))), str(path),
+                         tuple(_config_items(data, table)))
 
 
 def _config_items(data: dict[str, Any], table: FlagTable) -> list[tuple[str, Any]]:
     items = []
     for key, value in data.items():
         info = table.lookup("--" + key.replace("_", "-"))
-        items.append((key, MASK if info is not None and info.dest in SECRET_DESTS else value))
+        secret = info is not None and _is_secret_dest(info) and not isinstance(value, bool)
+        items.append((key, MASK if secret else mask_data(value)))
     return items

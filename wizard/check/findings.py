@@ -165,6 +165,8 @@ def _security(parsed: ParsedCommand, cp: CommandPins) -> list[Finding]:
         out.append(Finding("hf_token_in_command", "warning", msg("check.finding.hf_token_in_command"), "--hf-token"))
     for name in parsed.secret_env:
         out.append(Finding("secret_in_command", "warning", msg("check.finding.secret_env", name=name), None))
+    for flag in parsed.secret_flags:
+        out.append(Finding("secret_in_command", "warning", msg("secrets.finding.flag_value", flag=flag), flag))
     host = cp.kept.get("host")
     has_key = "api_key" in cp.kept or any(n == "VLLM_API_KEY" for n, _ in parsed.env)
     if isinstance(host, str) and host.strip() in PUBLIC_HOSTS and not has_key:

@@ -24,6 +24,7 @@ from wizard.errors import InputError
 from wizard.i18n import Message, msg
 from wizard.planner.fixes import Fix
 from wizard.planner.settings import SETTINGS
+from wizard.redact import mask_text
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
@@ -36,15 +37,6 @@ _SECRETS = {"api_key", "hf_token"}
 # The launcher sets these for the GPUs the plan uses; the command's own value chose those GPUs.
 _PLAN_ENV = {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER"}
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-# A secret's value in raw pasted text (a flag or an env assignment named like one), for `masked`.
-_SECRET_VALUE = re.compile(
-    r"""(?ix)
-    (?P<name>(?<![\w-])--?[a-z0-9_-]*(?:api[-_]?key|token|secret|password|passwd)[a-z0-9_-]*(?:=|\s+)
-      | (?<![\w-])[a-z_][a-z0-9_]*(?:token|api_key|_key|secret|password|passwd)[a-z0-9_]*=)
-    (?P<value>"[^"]*"?|'[^']*'?|(?!-)\S+)""")
-# `--api-key` takes several keys in the releases that read it as a list (nargs "+"): the words after
-# the first masked one, up to the next option, are keys too.
-_MORE_KEYS = re.compile(r"(?i)((?<![\w-])--api[-_]key(?:=|\s+)" + re.escape(MASK) + r")((?:\s+(?!-)\S+)+)")
 _COMMAND_START = re.compile(r"^(env\s+|[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*(\S*/)?(vllm|python[0-9.]*)\s")
 
 
@@ -75,10 +67,9 @@ def one_line(text: str) -> str:
 
 
 def masked(text: str) -> str:
-    """The pasted text with every secret's value replaced by ***: what a refused paste leaves in the
-    input (the app never uses a pasted secret, so nothing the user needs is lost)."""
-    text = _SECRET_VALUE.sub(lambda m: m.group("name") + MASK, text)
-    return _MORE_KEYS.sub(lambda m: m.group(1) + re.sub(r"\S+", MASK, m.group(2)), text)
+    """The pasted text with every secret's value replaced by *** (`wizard.redact`): what a refused paste
+    leaves in the input (the app never uses a pasted secret, so nothing the user needs is lost)."""
+    return mask_text(text)
 
 
 def looks_like_command(text: str) -> bool:
@@ -117,13 +108,14 @@ def read_paste(text: str, version: str, *, table: FlagTable | None = None, cwd: 
     cp = pins_from_command(parsed, table)
     notes: list[Message] = []
     indices = _gpu_indices(parsed, notes)
-    host = cp.kept.get("host")
+    kept = {dest: value for dest, value in cp.kept.items() if not _secret(parsed, dest)}  # masked: of no use
+    host = kept.get("host")
     all_interfaces = None if not isinstance(host, str) else host.strip() not in _LOOPBACK
-    port = _port(cp.kept.get("port"), notes)
-    served = cp.kept.get("served_model_name")
+    port = _port(kept.get("port"), notes)
+    served = kept.get("served_model_name")
     served_name = served if isinstance(served, str) else served[0] if isinstance(served, tuple) and len(served) == 1 else None
     extra: list[str] = []
-    for dest, value in cp.kept.items():
+    for dest, value in kept.items():
         if dest in _SECRETS or dest in _EXPOSURE and not (dest == "served_model_name" and served_name is None):
             continue
         if dest in {"max_model_len"}:  # `auto`: the planner's length goes in the command instead
@@ -133,12 +125,18 @@ def read_paste(text: str, version: str, *, table: FlagTable | None = None, cwd: 
         notes.append(msg("appwire.note.api_key"))
     if "hf_token" in cp.kept:
         notes.append(msg("appwire.note.hf_token"))
+    notes += [msg("secrets.note.flag_dropped", flag=flag) for flag in parsed.secret_flags]
     env = tuple((k, v) for k, v in parsed.env if k not in _PLAN_ENV and v != MASK and k not in parsed.secret_env)
     words = [f"{k}={v}" for k, v in parsed.env] + list(parsed.tokens)
     if config is not None:
         words += ["--config", config]
     return Paste(parsed.model, " ".join(words), tuple(sorted(cp.pins.items())), indices, all_interfaces, port,
                  served_name, tuple(extra), env, tuple(notes), parsed, cp, table)
+
+
+def _secret(parsed: ParsedCommand, dest: str) -> bool:
+    option = parsed.last(dest)
+    return option is not None and option.secret
 
 
 def _gpu_indices(parsed: ParsedCommand, notes: list[Message]) -> tuple[int, ...] | None:

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from wizard.doctor.command import LoggedCommand
-from wizard.doctor.normalise import mask_secrets
 from wizard.doctor.scan import Attempt, Found, ScanResult, scan
 from wizard.i18n import Message, msg
 from wizard.launch.calibration.parse import StartupFigures, parse_startup_log
+from wizard.redact import mask_text
 
 GIB_ROUNDING = 0.005  # vLLM prints GiB with two decimals: a printed figure is within this of the real one
 DEFAULT_BLOCK_SIZE = 16  # CacheConfig's default block size (0.4 through 0.10), raised only by MLA back-ends
@@ -145,7 +145,7 @@ def _change(settings: dict) -> str:
 def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
     code = found.match.rule.code
     # Values quoted from the log reach the cause and fix sentences: mask them as the evidence is.
-    values = {k: mask_secrets(v) if isinstance(v, str) else v for k, v in found.match.values.items()}
+    values = {k: mask_text(v) if isinstance(v, str) else v for k, v in found.match.values.items()}
     settings: dict | None = None
     fix_key, cause_key = f"doctor.fix.{code}", f"doctor.cause.{code}"
     params: dict = {k: v for k, v in values.items()}
@@ -173,8 +173,19 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
             settings = {"dtype": "float16"}
     elif code == "quantization_mismatch":
         settings = {"quantization": None}
+        if "checkpoint" not in values:  # "Cannot find the config file for X": no such quantization config at all
+            cause_key, fix_key = cause_key + ".no_config", fix_key + ".no_config"
         params.setdefault("checkpoint", "?")
         params.setdefault("flag", str(command.settings.get("quantization") or "?"))
+    elif code == "mamba_chunked_prefill":
+        settings = {"enable_chunked_prefill": True}
+    elif code in {"invalid_tool_call_parser", "invalid_reasoning_parser"}:
+        params.setdefault("parser", "?")
+    elif code == "unsupported_head_size":
+        params.setdefault("head_dim", "?")
+    elif code == "cuda_driver_too_old":
+        detail = ("found" if values.get("found") else "library" if values.get("library") else "kernel")
+        cause_key += f".{detail}"
     elif code == "trust_remote_code_required":
         settings = {"trust_remote_code": True}
     elif code == "cuda_oom":

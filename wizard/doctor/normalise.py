@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wizard.redact import mask_text
+
 EVIDENCE_MAX = 400  # characters of a line shown as evidence
 
 # CSI (colours, cursor moves), OSC (titles, links) and lone two-byte escapes.
@@ -35,19 +37,6 @@ _RANK = re.compile(r"^\[rank\d{1,5}\]:\s?")
 _HEADER = re.compile(r"^(DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s{1,4}\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,6})?\s"
                      r"{1,4}(?:\[[^\]\s]{1,80}\]|[\w.]{1,80}:\d{1,6}\])\s?")
 
-_SECRETS = (
-    # Every key of a list (vLLM takes several: `--api-key k1 k2` logs api_key=['k1', 'k2']), before the
-    # single-value pattern below masks only the first.
-    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[)([^\]\n]{1,2000})(?=\])"),
-    # A password in a URL (a proxy or mirror: http://user:password@host).
-    re.compile(r"(\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@]{1,200}:)([^\s/@]{1,200})(?=@)"),
-    re.compile(r"(?i)(api[_-]?key['\"]?\s*[=:]\s*\[?\s*['\"]?|--(?:api-key|hf-token)[= ]\s*|Bearer\s+|(?:HF|HUGGING_FACE_HUB|HUGGINGFACE_HUB|"
-               r"MODELSCOPE_API|VLLM_API)_TOKEN['\"]?\s*[=:]\s*['\"]?|VLLM_API_KEY['\"]?\s*[=:]\s*['\"]?)"
-               r"(?!None\b|<set>)([^\s'\",)]{1,512})"),
-    re.compile(r"\b(hf_[A-Za-z0-9]{8,})\b"),
-    re.compile(r"\b(ms-[A-Za-z0-9-]{16,})\b"),
-)
-MASK = "****"
 
 
 @dataclass(frozen=True)
@@ -65,16 +54,7 @@ class LogLine:
     @property
     def shown(self) -> str:
         """The line as printed, for evidence: secrets masked, shortened (only computed for evidence)."""
-        return _shorten(mask_secrets(self.clean))
-
-
-def mask_secrets(text: str) -> str:
-    for pattern in _SECRETS:
-        if pattern.groups == 2:
-            text = pattern.sub(lambda m: m.group(1) + MASK, text)
-        else:
-            text = pattern.sub(MASK, text)
-    return text
+        return _shorten(mask_text(self.clean))
 
 
 def _shorten(text: str, limit: int = EVIDENCE_MAX) -> str:

@@ -34,6 +34,20 @@ RULES: tuple[Rule, ...] = (
     _rule("invalid_argument", 11, (r"error: argument (?P<argument>[-\w/ ]{1,80}): (?P<problem>invalid (?:choice|\w+ value): .{0,300})",
                                    r"error: the following arguments are required: (?P<argument>.{1,200})"),
           ("argparse (every release): `error: argument --dtype: invalid choice: 'bf16' (choose from ...)`",)),
+    _rule("invalid_tool_call_parser", 12, (r"invalid tool call parser: (?P<parser>[^\s(]{1,80})",),
+          ("vLLM 0.6.4 entrypoints/openai/api_server.py:594 run_server: KeyError 'invalid tool call parser: X (chose "
+           "from { ... })'; 0.8.5 api_server.py:1052; 0.10.2 :1881; 0.15.0 :854; 0.20.2 :519; 0.34.0 "
+           "entrypoints/common/cli_args.py:630",)),
+    _rule("invalid_reasoning_parser", 13, (r"invalid reasoning parser: (?P<parser>[^\s(]{1,80})",),
+          ("vLLM 0.8.5 entrypoints/openai/api_server.py:1059 run_server: KeyError 'invalid reasoning parser: X (chose "
+           "from { ... })'; 0.10.2 :1888; 0.15.0 :863; 0.20.2 :528; 0.34.0 entrypoints/common/cli_args.py:639",)),
+    _rule("cuda_driver_too_old", 15, (
+        r"The NVIDIA driver on your system is too old \(found version (?P<found>\d+)\)",
+        r"(?P<library>libcudart\.so\.\d+): cannot open shared object file",
+        r"no kernel image is available for execution on the device",
+    ), ("PyTorch (c10/cuda, under every vLLM): 'The NVIDIA driver on your system is too old (found version "
+        "12080)'; the dynamic loader: 'libcudart.so.13: cannot open shared object file'; CUDA: 'no kernel image "
+        "is available for execution on the device' (shared/research/hw-quant-matrix.md, vLLM #44335, #19906)",)),
     _rule("model_not_found", 20, (
         r"(?:RepositoryNotFoundError|Repository Not Found for url: https?://\S{1,200}/api/models/(?P<repo>[\w.-]{1,96}/[\w.-]{1,96}))",
         r"(?:404 Client Error).{0,80}for url: https?://\S{0,200}/api/models/(?P<repo>[\w.-]{1,96}/[\w.-]{1,96})",
@@ -63,7 +77,12 @@ RULES: tuple[Rule, ...] = (
         r"[Qq]uantization method specified in the model config \((?P<checkpoint>[\w-]{1,40})\) does not match the quantization "
         r"method specified in the .?quantization.? argument \((?P<flag>[\w-]{1,40})\)",
         r"Mismatched quantization format: expected (?P<flag>[\w-]{1,40}), got (?P<checkpoint>[\w-]{1,40})",
-    ), ("vLLM 0.4.3 config.py ModelConfig._verify_quantization; 0.6.4 config.py:408; 0.8.5 config.py:818; "
+        # --quantization X on a checkpoint with no quantization config of that kind (unquantized, or another format).
+        r"Cannot find the config file for (?P<flag>[\w-]{1,40})",
+    ), ("vLLM 0.4.0.post1 model_executor/weight_utils.py:127 get_quant_config: 'Cannot find the config file for awq'; "
+        "0.6.4 model_executor/model_loader/weight_utils.py:184; 0.8.5 :205; 0.10.2 :245; 0.15.0 :332; 0.20.2 :411; "
+        "0.34.0 :410",
+        "vLLM 0.4.3 config.py ModelConfig._verify_quantization; 0.6.4 config.py:408; 0.8.5 config.py:818; "
         "0.10.1.1 config/__init__.py:1159; 0.34.0 config/model.py:1479",
         "seed write-up 000 (Qwen3.5-9B-AWQ on an RTX 3080): 'Mismatched quantization format: expected awq, got "
         "compressed-tensors'")),
@@ -81,7 +100,11 @@ RULES: tuple[Rule, ...] = (
         r"Bfloat16 is only supported on GPUs with compute capability of at least 8\.0",
         r"torch\.bfloat16 is not supported for quantization method (?P<method>[\w-]{1,40})",
         r"The model type '(?P<model_type>[\w-]{1,40})' does not support float16",
-    ), ("vLLM 0.4.3 worker/worker.py _check_if_gpu_supports_dtype; 0.8.5 v1/worker/gpu_worker.py:346 and "
+        r"Exllama only supports float16 activations",
+    ), ("vLLM 0.6.4 model_executor/layers/quantization/kernels/exllama.py:39 (the reason quoted under 'Failed to "
+        "find a kernel that can implement the WNA16 linear layer'); 0.10.2 kernels/mixed_precision/exllama.py:42; "
+        "0.34.0 model_executor/kernels/linear/mixed_precision/exllama.py:47",
+        "vLLM 0.4.3 worker/worker.py _check_if_gpu_supports_dtype; 0.8.5 v1/worker/gpu_worker.py:346 and "
         "worker/worker.py:547; 0.10.1.1 v1/worker/gpu_worker.py:629; 0.34.0 platforms/cuda.py:692",
         "vLLM 0.4.3 model_executor/model_loader/loader.py: '<dtype> is not supported for quantization method awq'")),
     _rule("max_model_len_exceeds_model", 33, (
@@ -97,6 +120,19 @@ RULES: tuple[Rule, ...] = (
         r"max_num_seqs \((?P<seqs>\d+)\) exceeds available Mamba cache blocks \((?P<blocks>\d+)\)",
     ), ("vLLM 0.34.0 config/compilation.py:1675 (CUDA graph capture of hybrid Mamba models); quoted from 0.24.0 in "
         "shared/calibration (Qwen3-Coder-Next on 4x L40S)",)),
+    _rule("mamba_chunked_prefill", 36, (
+        r"Chunked prefill is required for (?:mamba cache mode '(?P<mode>\w{1,20})'|Mamba prefix caching|[Mm]amba)",
+    ), ("vLLM 0.15.0 model_executor/models/config.py:355 (assert: 'Chunked prefill is required for mamba cache "
+        "mode 'align'.'); 0.20.2 :385; 0.34.0 :1104 ('Chunked prefill is required for Mamba prefix caching.')",)),
+    _rule("unsupported_head_size", 37, (
+        r"Unsupported CPU attention configuration: head_dim=(?P<head_dim>\d+)",
+        r"Head size (?P<head_dim>\d+) is not supported by (?P<backend>\w{1,40})",
+    ), ("vLLM 0.32.0+cpu csrc CPU attention kernel (C++ check, on the first request): 'RuntimeError: Unsupported "
+        "CPU attention configuration: head_dim=16 isa=2 kv_cache_idx=0' (shared/research/vllm-cpu-lab.md)",
+        "vLLM 0.4.0.post1 attention/backends/torch_sdpa.py:107 'Head size X is not supported by PagedAttention.'; "
+        "0.6.4 attention/backends/flash_attn.py:630 ('... by FlashAttention.'); 0.10.2 "
+        "v1/attention/backends/cpu_attn.py:51 ('... by {attn_type}.'; SUPPORT_HS at :740); 0.20.2 "
+        "v1/attention/backends/cpu_attn.py:41 get_supported_head_sizes")),
     _rule("free_memory_below_request", 40, (
         r"Free memory on device(?: [\w:]{1,20})? \((?P<free>" + _F + ")/(?P<total>" + _F + r") GiB\) on startup is less than "
         r"(?:desired GPU memory utilization|the engine's budget after excluding external process's weights) "
@@ -168,16 +204,22 @@ BY_CODE = {rule.code: rule for rule in RULES}
 NEEDLES: dict[str, tuple[str, ...]] = {
     "unknown_argument": ("unrecognized arguments",),
     "invalid_argument": ("error: argument", "arguments are required"),
+    "invalid_tool_call_parser": ("invalid tool call parser",),
+    "invalid_reasoning_parser": ("invalid reasoning parser",),
+    "cuda_driver_too_old": ("driver on your system is too old", "libcudart", "no kernel image"),
     "model_not_found": ("Repository", "404 Client Error", "not a local folder", "Invalid repository", "model repo"),
     "gated_repo": ("gated", "restricted", "401 Client Error", "403 Client Error", "Invalid user token",
                    "Invalid credentials", "Unauthorized for url"),
     "trust_remote_code_required": ("trust_remote_code=True", "configuration file", "custom code"),
-    "quantization_mismatch": ("does not match the quantization", "Mismatched quantization"),
+    "quantization_mismatch": ("does not match the quantization", "Mismatched quantization", "Cannot find the config file"),
     "unsupported_quantization": ("not supported for the current GPU", "Unknown quantization", "desc_act=True"),
-    "unsupported_dtype": ("Bfloat16 is only", "bfloat16 is not supported", "does not support float16"),
+    "unsupported_dtype": ("Bfloat16 is only", "bfloat16 is not supported", "does not support float16",
+                          "float16 activations"),
     "max_model_len_exceeds_model": ("User-specified max_model_len",),
     "tp_not_divisor": ("attention heads",),
     "mamba_cache_blocks": ("Mamba cache blocks",),
+    "mamba_chunked_prefill": ("Chunked prefill is required",),
+    "unsupported_head_size": ("CPU attention configuration", "Head size"),
     "free_memory_below_request": ("Free memory on device",),
     "max_model_len_exceeds_kv_cache": ("max seq len",),
     "no_kv_cache_memory": ("cache blocks", "Cannot auto-fit"),

@@ -40,6 +40,7 @@ State = Literal["planning", "starting", "downloading", "retrying", "done", "canc
 TICK_S = 0.1
 SPEED_WINDOW_S = 5.0
 STOP_GRACE_S = 2.0
+READER_JOIN_S = 10.0  # the readers reach end-of-file once the worker's process group is gone
 
 
 @dataclass(frozen=True)
@@ -193,8 +194,15 @@ def _run_worker(plan: DownloadPlan, cancel: threading.Event, base: DownloadEvent
                             start_new_session=True)
     messages: queue.Queue[dict | None] = queue.Queue()
     stderr_tail: deque[str] = deque(maxlen=20)
-    threading.Thread(target=_read_lines, args=(proc.stdout, messages), daemon=True).start()
-    threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True).start()
+    # Each reader owns its pipe and closes it at end-of-file. Closing a pipe here while its reader is
+    # inside readline frees the buffer that read is filling ("PyMemoryView_FromBuffer(): info->buf
+    # must not be NULL" in the reader thread), so the cleanup below waits for them instead.
+    readers = (threading.Thread(target=_read_lines, args=(proc.stdout, messages), daemon=True,
+                                name="hub-download-stdout"),
+               threading.Thread(target=_drain, args=(proc.stderr, stderr_tail), daemon=True,
+                                name="hub-download-stderr"))
+    for reader in readers:
+        reader.start()
     event = base
     speed = _Speed()
     try:
@@ -213,6 +221,7 @@ def _run_worker(plan: DownloadPlan, cancel: threading.Event, base: DownloadEvent
                 message = {}
             if message is None:  # the worker's channel closed without "done" or "error"
                 proc.wait()
+                readers[1].join(READER_JOIN_S)  # its last words, to the end
                 tail = E.redact(" | ".join(stderr_tail))[-300:]
                 raise E.DownloadFailedError(msg("hub.error.worker_stopped", code=proc.returncode,
                                                 tail=f": {tail}" if tail else ""))
@@ -246,28 +255,33 @@ def _run_worker(plan: DownloadPlan, cancel: threading.Event, base: DownloadEvent
     finally:
         if proc.poll() is None:
             _stop(proc)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            try:
-                if stream:
-                    stream.close()
-            except OSError:
-                pass
+        try:
+            if proc.stdin:
+                proc.stdin.close()
+        except OSError:
+            pass  # the worker is gone: what was left unflushed has no reader
+        for reader in readers:
+            # A grandchild that left the worker's process group could hold a pipe open: the readers
+            # are daemons, so waiting is bounded and the process can still exit.
+            reader.join(READER_JOIN_S)
 
 
 def _read_lines(stream, messages: queue.Queue) -> None:
-    for line in stream:
-        try:
-            messages.put(json.loads(line))
-        except ValueError:
-            continue
+    with stream:
+        for line in stream:
+            try:
+                messages.put(json.loads(line))
+            except ValueError:
+                continue
     messages.put(None)
 
 
 def _drain(stream, tail: deque[str]) -> None:
-    for line in stream:
-        text = line.decode("utf-8", "replace").strip()
-        if text:
-            tail.append(text)
+    with stream:
+        for line in stream:
+            text = line.decode("utf-8", "replace").strip()
+            if text:
+                tail.append(text)
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -7,10 +7,10 @@ ever contains a token: `redact` scrubs any text that came from a server or a lib
 
 from __future__ import annotations
 
-import re
 
 from wizard.errors import InputError, WizardError
 from wizard.i18n import Message, msg
+from wizard.redact import mask_text, register
 
 GIB = 1 << 30
 
@@ -146,25 +146,11 @@ def size_text(n: float) -> str:
     return f"{int(n)} B"
 
 
-_SECRETS: set[str] = set()
-_TOKEN_PATTERNS = (
-    re.compile(r"hf_[A-Za-z0-9]{10,}"),
-    re.compile(r"(?i)(bearer\s+)[^\s'\"]+"),
-    re.compile(r"(?i)(m_session_id=)[^;\s'\"]+"),
-    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+"),
-)
-
-
 def register_secret(value: str | None) -> None:
     """Remember a token so `redact` removes it from any text shown later (server echoes included)."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    register(value)
 
 
 def redact(text: object) -> str:
-    out = str(text)
-    for secret in _SECRETS:
-        out = out.replace(secret, "***")
-    for pattern in _TOKEN_PATTERNS:
-        out = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "***", out)
-    return out
+    """Text from a server or library, with every secret masked (`wizard.redact`)."""
+    return mask_text(str(text))

@@ -71,8 +71,14 @@ def _channel() -> Emit:
 
 
 def _watch_parent() -> None:
+    # The file descriptor, not sys.stdin.buffer: a daemon thread blocked in a buffered read holds that
+    # object's lock, and the interpreter's shutdown after a finished download then aborts ("Fatal Python
+    # error: _enter_buffered_busy: could not acquire lock for <stdin>"), dumping every thread to stderr.
+    # The parent sends one line, read before this starts, so the buffer holds nothing more.
+    fd = sys.stdin.fileno()
+
     def watch() -> None:
-        while sys.stdin.buffer.read(1 << 10):
+        while os.read(fd, 1 << 10):
             pass
         os._exit(EXIT_ORPHANED)
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from wizard.errors import WizardError
 from wizard.launch.execute import DEFAULT_ENV
-from wizard.launch.vllm_errors import explain
+from wizard.doctor.explain import explain
 from wizard.locations import cache_dir
 from wizard.planner.argv import InstalledFlags
 from wizard.releases.facts import release_facts

@@ -22,7 +22,7 @@ from wizard.launch.calibration.store import (
 )
 from wizard.launch.detach import HealthResult, log_tail, wait_healthy
 from wizard.launch.records import LaunchRecord
-from wizard.launch.vllm_errors import Explanation, explain_log
+from wizard.doctor.explain import Explanation, explain_log
 from wizard.planner.inputs import MeasuredOverheads
 
 GIB = 1 << 30

@@ -6,8 +6,8 @@ Events, in order: `PhaseChanged` / `LogLine` / `Tick` while vLLM starts (each ca
 `StartupView`: phase, elapsed, the usual start-up time, the log tail), `StartupFinished` with the
 predicted-vs-actual comparison, `CheckDone` for each verify check as it completes, and last a
 `Verdict`: serving correctly at N tokens/s, or what is wrong and the fix. When the start fails the
-log goes to `diagnose` (a parameter: the doctor's diagnosis plugs in there); the default reads
-vLLM's own error text with wizard.launch.vllm_errors.
+log goes to `diagnose` (a parameter); the default is the doctor's diagnosis of that log
+(wizard.doctor: the one table of vLLM's error wordings).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wizard.i18n import Message, msg
+from wizard.redact import mask_text
 
 MAX_JSON = 8 << 20  # /v1/models or one completion: a few KB; refuse to buffer a runaway body
 MAX_LINE = 1 << 20  # one SSE line
@@ -113,8 +114,9 @@ class ApiClient:
         self.deadline = deadline
 
     def redact(self, text: str) -> str:
-        """`text` with the API key masked (a server may echo what it was sent)."""
-        return text.replace(self._key, MASK) if self._key else text
+        """`text` with the API key masked (a server may echo what it was sent), and any other secret
+        it quotes (wizard.redact)."""
+        return mask_text(text.replace(self._key, MASK) if self._key else text)
 
     def get_json(self, path: str) -> Any:
         with self._exchange("GET", path, None, self.deadline.remaining()) as resp:
