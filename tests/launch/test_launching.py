@@ -77,6 +77,16 @@ def test_a_failed_start_is_explained(l40s_plan, fake_vllm, port, monkeypatch):
     assert "ValueError" in outcome.log_tail
 
 
+def test_a_secret_in_the_log_is_masked_in_the_tail_shown(l40s_plan, fake_vllm, port, monkeypatch):
+    token = "hf_" + "Q7x" * 12
+    monkeypatch.setenv("FAKE_VLLM_FAIL", f"401 Client Error for url with token={token}")
+    options = LaunchOptions(port=port)
+    record = start_detached(build_command(l40s_plan, options), l40s_plan, options, vllm_exe=fake_vllm / "vllm")
+    outcome = follow_startup(record, timeout=30)
+    assert token in log_tail(record.log_path)  # the log file itself is vLLM's, kept as written
+    assert token not in outcome.log_tail and "401 Client Error" in outcome.log_tail
+
+
 def test_stop_does_not_touch_a_reused_pid(l40s_plan, fake_vllm, port):
     options = LaunchOptions(port=port)
     record = start_detached(build_command(l40s_plan, options), l40s_plan, options, vllm_exe=fake_vllm / "vllm")

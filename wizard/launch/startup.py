@@ -24,6 +24,7 @@ from wizard.launch.detach import HealthResult, log_tail, wait_healthy
 from wizard.launch.records import LaunchRecord
 from wizard.doctor.explain import Explanation, explain_log
 from wizard.planner.inputs import MeasuredOverheads
+from wizard.redact import mask_text
 
 GIB = 1 << 30
 # Start-up lines worth showing while waiting (the rest of vLLM's log stays in the file).
@@ -85,7 +86,8 @@ class StartupOutcome:
 def follow_startup(record: LaunchRecord, *, timeout: float = 900, on_line: Callable[[str], None] | None = None,
                    store: CalibrationStore | None = None, save: bool = True) -> StartupOutcome:
     """Wait for the server, then compare and (when it is healthy and printed its figures) calibrate."""
-    sink = (lambda line: on_line(line) if is_milestone(line) else None) if on_line else None
+    # A secret passed in an extra flag can reach vLLM's log; what is shown of it is masked.
+    sink = (lambda line: on_line(mask_text(line)) if is_milestone(line) else None) if on_line else None
     health = wait_healthy(record, timeout=timeout, on_progress=sink)
     return conclude_startup(record, health, store=store, save=save)
 
@@ -109,4 +111,5 @@ def conclude_startup(record: LaunchRecord, health: HealthResult, *, store: Calib
                 # The launch succeeded; not keeping the figures is not fatal, but it is said.
                 store_problem = msg("bounds.store_unwritable", path=exc.path, reason=exc.reason)
     explanation = None if health.ok else explain_log(text)
-    return StartupOutcome(health, figures, rows, calibration, explanation, log_tail(record.log_path), store_problem)
+    return StartupOutcome(health, figures, rows, calibration, explanation, mask_text(log_tail(record.log_path)),
+                          store_problem)
