@@ -22,6 +22,7 @@ from wizard.hardware.facts import HardwareFacts
 
 DEMO_FIXTURE = "rtx3080-20gb-x2"
 DEMO_MODEL_ID = "Qwen/Qwen3-14B"
+DEMO_HOST_MEMORY = 64 << 30  # the rented box's RAM: fixed, so the demo and its snapshots never read this machine's
 _ASSET_DIR = "Qwen3-14B"
 _lock = threading.Lock()
 _folder: Path | None = None
@@ -72,4 +73,5 @@ def demo_cached_models() -> list[CachedModel]:
 
 
 def demo_services() -> Services:
-    return Services(probe=demo_probe, inspect=demo_inspect, cached_models=demo_cached_models, download=None)
+    return Services(probe=demo_probe, inspect=demo_inspect, cached_models=demo_cached_models, download=None,
+                    host_memory=lambda: DEMO_HOST_MEMORY)

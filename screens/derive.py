@@ -71,11 +71,13 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
     model = state.model
     if model.facts is None:
         return None
-    from wizard.hardware.host import host_memory_for
+    from wizard.hardware.host import planned_host_memory
 
+    hw = state.hardware
+    host = planned_host_memory(hardware.source, hw.host_memory_gib, hw.host_memory_detected)
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
                        gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
-                       host_memory_bytes=host_memory_for(hardware.source, None), nodes=state.hardware.nodes)
+                       host_memory_bytes=host, nodes=hw.nodes)
 
 
 def derive(state: WizardState) -> Derived:

@@ -44,6 +44,12 @@ class CachedModel:
     label: str  # shown in the list: id, revision, size, completeness
 
 
+def read_host_memory() -> int | None:
+    from wizard.hardware.host import host_memory_bytes
+
+    return host_memory_bytes()
+
+
 @dataclass(frozen=True)
 class Services:
     probe: Callable[[], HardwareFacts]  # raises wizard.hardware.errors.HardwareError
@@ -55,6 +61,8 @@ class Services:
     prepare: PrepareFn | None = None
     # Start vLLM detached (the Launch step). None: no background launch (the demo runs no vLLM).
     launch: StartFn | None = None
+    # This machine's RAM in bytes (None: unknown), the default for the Host RAM plan input.
+    host_memory: Callable[[], int | None] = read_host_memory
 
 
 def probe_hardware() -> HardwareFacts:

@@ -37,6 +37,8 @@ class HardwareState:
     catalog_count: int = 1
     catalog_memory_gib: float | None = None  # per-GPU memory override for catalog GPUs (None: the catalog's)
     nodes: int = 1  # nodes with these same GPUs (multi-node: Ray / LWS)
+    host_memory_gib: float | None = None  # host RAM typed by the user (None: the detected figure)
+    host_memory_detected: int | None = None  # this machine's RAM in bytes (psutil, read in the probe worker)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,13 @@ class ProbeFinished:
     facts: HardwareFacts | None = None
     error_code: str | None = None
     error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class HostMemoryRead:
+    """This machine's RAM, read off the event loop with the probe (None: it cannot be read)."""
+
+    total_bytes: int | None
 
 
 @dataclass(frozen=True)
@@ -187,7 +196,7 @@ class SetExposure:
 @dataclass(frozen=True)
 class SetPlanInput:
     """A plan input that is not a vLLM setting: "vllm_version", "catalog_memory_gib", "nodes",
-    "served_model_name". None restores the default."""
+    "served_model_name", "host_memory_gib". None restores the default."""
 
     name: str
     value: Any = None
@@ -231,7 +240,7 @@ class PasteRead:
     paste: Paste
 
 
-StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
+StateIntent = (ProbeStarted | ProbeFinished | HostMemoryRead | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
                | InspectStarted | InspectFinished | InspectFailed | InspectCancelled | DownloadProgress | DownloadEnded
                | SetGoals | SetExposure | SetPlanInput | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
                | PasteRead)
@@ -251,6 +260,8 @@ def _reduce_hardware(hw: HardwareState, intent: Any) -> HardwareState:
         # No GPU or an NVML error: say so and plan for catalog GPUs instead.
         return replace(hw, probing=False, detected=None, error_code=intent.error_code or "no_gpu",
                        error_message=intent.error_message, use_catalog=True)
+    if isinstance(intent, HostMemoryRead):
+        return replace(hw, host_memory_detected=intent.total_bytes)
     if isinstance(intent, ChooseGpus):
         known = {g.index for g in hw.detected.gpus} if hw.detected else set()
         return replace(hw, selected=tuple(sorted(i for i in set(intent.indices) if i in known)))
@@ -333,6 +344,8 @@ def _reduce_plan_input(state: WizardState, intent: SetPlanInput, default_version
         return replace(state, hardware=replace(state.hardware, catalog_memory_gib=intent.value))
     if intent.name == "nodes":
         return replace(state, hardware=replace(state.hardware, nodes=max(1, intent.value or 1)))
+    if intent.name == "host_memory_gib":
+        return replace(state, hardware=replace(state.hardware, host_memory_gib=intent.value))
     return state
 
 
@@ -342,7 +355,7 @@ def reduce(state: WizardState, intent: Any) -> WizardState:
         return _reduce_paste(state, intent)
     if isinstance(intent, InspectStarted) and state.paste is not None and intent.text != state.paste.model:
         state = replace(state, paste=None)  # another model typed by hand: no longer that command
-    if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
+    if isinstance(intent, ProbeStarted | ProbeFinished | HostMemoryRead | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
     if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | InspectCancelled
                   | DownloadProgress | DownloadEnded):

@@ -4,6 +4,7 @@ once; a download with a byte progress bar when the weights are not here yet."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import on
@@ -13,13 +14,17 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
+from screens import hub
 from screens.derive import Derived
+from screens.hub import HubChoice
 from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
 from screens.state import InspectCancelled, ModelState, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.paste_command import PasteInput
+from wizard.errors import WizardError
+from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
 
 GIB = 1 << 30
@@ -235,23 +240,29 @@ class ModelStep(StepScreen):
 
         self.app.push_screen(HubDialog(current_endpoint(model_text=self.wizard.state.model.text)), self._hub_chosen)
 
-    def _hub_chosen(self, choice) -> None:
-        from screens import hub
-        from wizard.errors import WizardError
+    def _hub_chosen(self, choice: HubChoice | None) -> None:
+        if choice is not None:
+            # Storing a token writes files and may import a hub client: never on the event loop.
+            self.run_worker(partial(self._apply_hub, choice), group="hub-access", thread=True, exclusive=True,
+                            exit_on_error=False)
 
-        if choice is None:
-            return
+    def _apply_hub(self, choice: HubChoice) -> None:
         try:
-            hub.apply(choice)
+            stored = hub.apply(choice)
         except WizardError as exc:
-            self.notify(core(exc.message), severity="error")
+            self.app.call_from_thread(self.notify, core(exc.message), severity="error")
             return
+        self.app.call_from_thread(self._hub_applied, choice, stored)
+
+    def _hub_applied(self, choice: HubChoice, stored: Path | None) -> None:
         lines = [t("hub.saved", where=t(f"hub.endpoint.{choice.endpoint}"))]
         if choice.token.strip():
-            from wizard.locations import hf_token_path
-
-            lines.append(t("hub.token_session") if choice.endpoint == "modelscope"
-                         else t("hub.token_saved", path=str(hf_token_path())))
+            if stored is None:
+                lines.append(t("hub.token_session"))
+            elif choice.endpoint == "modelscope":
+                lines.append(core(msg("appctl.ms_token.saved", path=str(stored))))
+            else:
+                lines.append(t("hub.token_saved", path=str(stored)))
         self.notify(" ".join(lines))
         text = hub.model_text_for(self.wizard.state.model.text, choice.endpoint)
         if text:

@@ -1,0 +1,221 @@
+"""Issue 16's remaining plan inputs in the app: host RAM (detected figure shown, user override,
+validated by wizard/), LoRA adapters and the ModelScope token. 80x24 and 120x40, en and zh_CN."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import stat
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from tui_support import make_app, press, screen_text, settle
+
+from screens.demo import DEMO_HOST_MEMORY, DEMO_MODEL_ID, demo_inspect, demo_services
+from screens.i18n import core, set_language
+from screens.services import default_services
+from screens.steps.hardware import HardwareStep
+from screens.steps.model import ModelStep
+from wizard.i18n import msg
+
+SIZES = [(80, 24), (120, 40)]
+CASES = [(size, lang) for size in SIZES for lang in ("en", "zh_CN")]
+IDS = [f"{w}x{h}-{lang}" for (w, h), lang in CASES]
+GIB = 1 << 30
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES, ids=IDS)
+def test_host_ram_shows_the_detected_figure_and_takes_an_override(size, lang):
+    set_language(lang)
+
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            field = app.screen.query_one("#host-memory")
+            field.scroll_visible(animate=False)
+            await settle(pilot)
+            # Empty: this machine's RAM (psutil, read in the probe worker; the demo's is fixed).
+            assert field.placeholder == core(msg("appctl.hardware.host_memory_hint", gib="64.0"))
+            assert core(msg("appctl.hardware.host_memory")) in screen_text(app)
+            assert app.derived.plan.request.host_memory_bytes == DEMO_HOST_MEMORY
+            field.focus()
+            await press(pilot, *"12x")
+            error = app.screen.query_one("#hw-input-error")
+            # One sentence from wizard/ naming the input; the typed text and the last good figure stay.
+            assert str(error.render()) == core(msg("appctl.host_memory.invalid", text="12x", reason=msg(
+                "bounds.reason.not_number", what=msg("bounds.what.host_memory"), example="64")))
+            assert "12x" in screen_text(app)
+            assert field.value == "12x" and app.derived.plan.request.host_memory_bytes == 12 * GIB  # the last good one
+            await press(pilot, "ctrl+n")
+            assert isinstance(app.screen, HardwareStep)  # blocked until it is a figure
+            await press(pilot, "backspace", "8", " ", "G", "i", "B")
+            assert app.state.hardware.host_memory_gib == 128
+            assert app.derived.plan.request.host_memory_bytes == 128 * GIB
+            assert str(error.render()) == ""
+            # Catalog GPUs sit in another server: empty means unknown there, a typed figure still holds.
+            app.screen.query_one("#gpu-list").focus()
+            await press(pilot, "c")
+            assert app.state.hardware.use_catalog and app.derived.plan.request.host_memory_bytes == 128 * GIB
+            field.value = ""
+            await settle(pilot)
+            assert field.placeholder == core(msg("appctl.hardware.host_memory_unknown"))
+            assert app.derived.plan.request.host_memory_bytes is None
+            app.screen.query_one("#use-catalog").focus()
+            await press(pilot, "c")
+            assert not app.state.hardware.use_catalog
+            assert app.derived.plan.request.host_memory_bytes == DEMO_HOST_MEMORY
+            await press(pilot, "ctrl+n")
+            return app.state.step_name
+
+    assert run(drive()) == "model"
+
+
+def test_host_ram_read_fails_quietly_as_unknown():
+    """psutil unreadable (a locked-down container): the field says unknown and the plan is not bounded."""
+    from dataclasses import replace
+
+    from screens.demo import demo_services
+
+    set_language("en")
+
+    async def drive():
+        app = make_app(services=replace(demo_services(), host_memory=lambda: None), demo=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            return app.screen.query_one("#host-memory").placeholder, app.derived.plan.request.host_memory_bytes
+
+    placeholder, planned = run(drive())
+    assert placeholder == core(msg("appctl.hardware.host_memory_unknown"))
+    assert planned is None
+
+
+# --- the ModelScope token: stored by ModelScope's own client, found by it and by the next run ---------
+
+MS_TOKEN = "ms-fake-token-0123456789"  # the fake hub's good ModelScope token (tests/hub/fakehub.py)
+TINY = {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 128, "intermediate_size": 256,
+        "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32,
+        "vocab_size": 1024, "max_position_embeddings": 4096, "torch_dtype": "bfloat16"}
+
+
+@pytest.fixture
+def ms_home(monkeypatch, tmp_path):
+    """HOME in a temporary folder: ModelScope's client and the wizard look for the login there."""
+    for var in ("MODELSCOPE_API_TOKEN", "MODELSCOPE_HOME", "MODELSCOPE_ENDPOINT", "MODELSCOPE_DOMAIN", "HF_ENDPOINT",
+                "HF_TOKEN", "HF_TOKEN_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("MODELSCOPE_CACHE", str(tmp_path / "ms-cache"))
+    return tmp_path
+
+
+def _save_ms_token(size, token: str, seen: list[str]):
+    async def drive():
+        def inspect(text: str):
+            seen.append(text)
+            return demo_inspect(DEMO_MODEL_ID)
+
+        app = make_app(services=replace(demo_services(), inspect=inspect))
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n")
+            assert isinstance(app.screen, ModelStep)
+            await press(pilot, "ctrl+o")
+            assert str(app.screen.query_one("#hub-note").render()) == core(msg("appctl.hub.token_note"))
+            await press(pilot, "down", "down", "enter", "tab", *token)
+            assert token not in screen_text(app)
+            await press(pilot, "enter")
+            await settle(pilot)
+            return screen_text(app), [n.message for n in app._notifications]
+
+    return asyncio.run(drive())
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES, ids=IDS)
+def test_modelscope_token_is_stored_where_the_modelscope_client_reads_it(ms_home, size, lang):
+    set_language(lang)
+    seen: list[str] = []
+    shown, notes = _save_ms_token(size, MS_TOKEN, seen)
+    cookies = ms_home / ".modelscope" / "credentials" / "cookies"
+    assert MS_TOKEN not in shown and all(MS_TOKEN not in n for n in notes)
+    assert any(core(msg("appctl.ms_token.saved", path=str(cookies))) in n for n in notes)
+    assert stat.S_IMODE(cookies.stat().st_mode) == 0o600
+    assert MS_TOKEN.encode() in cookies.read_bytes()  # the pickled cookie jar, as the client writes it
+    assert "MODELSCOPE_API_TOKEN" not in os.environ  # not in the environment a vLLM or an export copies
+    # ModelScope's own client finds it (HubConfig reads HOME, like the modelscope CLI does).
+    from modelscope.hub.api import HubApi
+    from modelscope_hub.config import HubConfig
+
+    assert HubConfig().token == MS_TOKEN
+    jar = HubApi().get_cookies()
+    assert jar is not None and jar.get("m_session_id") == MS_TOKEN
+    assert seen[-1] == f"ms:{DEMO_MODEL_ID}"  # the model, inspected again from ModelScope after the save
+
+
+def test_a_stored_modelscope_token_reaches_a_private_model_in_a_new_run(ms_home, monkeypatch, tmp_path):
+    from wizard.model.synthetic import write_model_folder
+    from wizard.model.synthetic_arch import tensors_for_config
+
+    set_language("en")
+    _save_ms_token((80, 24), MS_TOKEN, [])
+    hub = _fake_hub()
+    try:
+        folder = write_model_folder(tmp_path / "tiny", TINY, tensors_for_config(TINY),
+                                    extra_files={"tokenizer_config.json": {"chat_template": "{{ messages }}"}})
+        hub.add_folder("org/private-tiny", folder, private=True)
+        monkeypatch.setenv("MODELSCOPE_ENDPOINT", hub.url)
+
+        async def drive():
+            # A new run: nothing in the environment, only what the client stored under HOME.
+            app = make_app(services=replace(default_services(), probe=demo_services().probe, prepare=None,
+                                            download=None, host_memory=lambda: DEMO_HOST_MEMORY),
+                           model_text="ms:org/private-tiny")
+            async with app.run_test(size=(80, 24)) as pilot:
+                await settle(pilot)
+                return app.state.model.error, app.state.model.facts
+
+        error, facts = asyncio.run(drive())
+        assert error is None and facts is not None and facts.arch.hidden_size == 128
+        # Without the stored login the same repo is refused: the token, not luck, opened it.
+        (ms_home / ".modelscope" / "credentials" / "cookies").unlink()
+        error, facts = asyncio.run(drive())
+        assert facts is None and error
+    finally:
+        hub.stop()
+
+
+def test_the_stored_token_is_read_back_by_the_hub_settings(ms_home):
+    from wizard.hub.login import save_modelscope_token
+    from wizard.hub.settings import modelscope_settings
+
+    assert not modelscope_settings().has_token
+    path = save_modelscope_token(" tok-123 ", "https://www.modelscope.cn")
+    settings = modelscope_settings()
+    assert settings.token_value() == "tok-123" and str(path) in settings.token_origin
+    assert "tok-123" not in repr(settings)
+    os.environ["MODELSCOPE_API_TOKEN"] = "from-env"  # the environment still wins, as in the client
+    try:
+        assert modelscope_settings().token_value() == "from-env"
+    finally:
+        del os.environ["MODELSCOPE_API_TOKEN"]
+
+
+def _fake_hub():
+    path = Path(__file__).resolve().parents[1] / "hub" / "fakehub.py"
+    spec = importlib.util.spec_from_file_location("appctl_fakehub", path)
+    if spec is None or spec.loader is None or not path.is_file():
+        pytest.skip("the fake hub is not available")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being built
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))  # for its sibling module (the ModelScope routes)
+    spec.loader.exec_module(module)
+    return module.start_fake_hub()
