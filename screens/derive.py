@@ -62,7 +62,8 @@ def launch_options(state: WizardState) -> LaunchOptions:
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
                          api_key=exp.api_key if exp.all_interfaces else None,
                          served_model_name=(state.paste.served_model_name if state.paste and state.paste.served_model_name
-                                            else exp.served_model_name))
+                                            else exp.served_model_name),
+                         lora_modules=tuple(a.module for a in state.lora))
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
@@ -72,11 +73,14 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
     if model.facts is None:
         return None
     from wizard.hardware.host import planned_host_memory
+    from wizard.planner.lora import adapter_pins
 
     hw = state.hardware
     host = planned_host_memory(hardware.source, hw.host_memory_gib, hw.host_memory_detected)
+    # Adapters set what serving them needs; the user's own pins stay on top (checked to be enough).
+    pinned = {**adapter_pins([a.rank for a in state.lora], state.pinned), **state.pinned}
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
-                       gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
+                       gpu_indices=gpu_indices(state), pinned=pinned, goals=state.goals, model_ref=model.ref,
                        host_memory_bytes=host, nodes=hw.nodes)
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from screens.services import CachedModel
     from wizard.check.paste import Paste
     from wizard.launch.prepare import Preparation
+    from wizard.model.lora_adapter import LoraAdapter
 
 STEPS = ("hardware", "model", "goals", "plan", "review")
 DEFAULT_CATALOG_GPU = "h100-sxm"
@@ -89,6 +90,8 @@ class WizardState:
     # A pasted `vllm serve` command or YAML (Model step / palette): its flags are the pins, and the
     # flags the planner does not model go into the final command (screens/derive.py).
     paste: Paste | None = None
+    # LoRA adapters served beside the model (wizard.model.lora_adapter), in the order they were added.
+    lora: tuple[LoraAdapter, ...] = ()
 
     @property
     def pinned(self) -> dict[str, Any]:
@@ -203,6 +206,13 @@ class SetPlanInput:
 
 
 @dataclass(frozen=True)
+class SetLoraAdapters:
+    """The adapters to serve, as the LoRA panel leaves them (each already read and checked)."""
+
+    adapters: tuple[LoraAdapter, ...]
+
+
+@dataclass(frozen=True)
 class SetPin:
     name: str
     value: Any
@@ -242,7 +252,7 @@ class PasteRead:
 
 StateIntent = (ProbeStarted | ProbeFinished | HostMemoryRead | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
                | InspectStarted | InspectFinished | InspectFailed | InspectCancelled | DownloadProgress | DownloadEnded
-               | SetGoals | SetExposure | SetPlanInput | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
+               | SetGoals | SetExposure | SetPlanInput | SetLoraAdapters | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
                | PasteRead)
 
 
@@ -366,6 +376,8 @@ def reduce(state: WizardState, intent: Any) -> WizardState:
         return replace(state, exposure=_reduce_exposure(state.exposure, intent))
     if isinstance(intent, SetPlanInput):
         return _reduce_plan_input(state, intent, state.installed_version or state.vllm_version)
+    if isinstance(intent, SetLoraAdapters):
+        return replace(state, lora=intent.adapters)
     if isinstance(intent, SetPin):
         return replace(state, pins=_pins({**state.pinned, intent.name: intent.value}))
     if isinstance(intent, ClearPin):
@@ -405,4 +417,4 @@ def blocked_reason(state: WizardState) -> str | None:
 def plan_inputs(state: WizardState) -> tuple:
     """Everything the plan depends on: the app re-plans only when this changes."""
     return (state.hardware, state.model.facts, state.model.ref, state.goals, state.pins, state.vllm_version,
-            state.exposure, state.paste)
+            state.exposure, state.paste, state.lora)

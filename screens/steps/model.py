@@ -20,12 +20,14 @@ from screens.hub import HubChoice
 from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
-from screens.state import InspectCancelled, ModelState, WizardState
+from screens.state import InspectCancelled, ModelState, SetLoraAdapters, WizardState
 from screens.steps.base import StepScreen
+from screens.widgets.lora_dialog import LoraDialog
 from screens.widgets.paste_command import PasteInput
 from wizard.errors import WizardError
 from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
+from wizard.model.lora_adapter import LoraAdapter
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -75,7 +77,9 @@ def facts_lines(facts: ModelFacts) -> list[str]:
 
 class ModelStep(StepScreen):
     STEP = 1
-    BINDINGS = [Binding("ctrl+g", "download", "key.download"), Binding("ctrl+o", "hub", "key.hub")]
+    BINDINGS = [Binding("ctrl+g", "download", "key.download"), Binding("ctrl+o", "hub", "key.hub"),
+                # Not in the footer (it is full at 80x24): the button names the key, F1 lists it.
+                Binding("ctrl+l", "lora", "appctl.key.lora", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,11 +91,13 @@ class ModelStep(StepScreen):
         with Horizontal(id="model-row"):
             yield PasteInput(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
             yield Button(t("model.hub"), id="hub", compact=True)
+            yield Button(core(msg("appctl.lora.button")), id="lora", compact=True)
         refusal = Static("", id="paste-error", classes="error")
         refusal.display = False  # a refused paste's one sentence, shown under the input
         yield refusal
         yield Static("", id="model-status")
         yield Static("", id="model-facts")
+        yield Static("", id="lora-summary")
         with Horizontal(id="download-row"):
             yield Button(t("model.download"), id="download", compact=True)
             yield ProgressBar(total=None, id="download-bar", show_eta=False)
@@ -155,9 +161,22 @@ class ModelStep(StepScreen):
         self.set_text("#model-status", status)
         self.set_text("#model-facts",
                       "\n".join(facts_lines(model.facts)) if model.facts and model.pending is None else "")
+        self._show_lora(state, derived)
         self._show_download(model)
         self._show_cached(model.cached)
         super().show(state, derived)
+
+    def _show_lora(self, state: WizardState, derived: Derived) -> None:
+        summary = self.query_one("#lora-summary")
+        summary.display = bool(state.lora)
+        if not state.lora:
+            return
+        summary.set_class(derived.error is not None, "error")
+        if derived.error is not None:
+            self.set_text("#lora-summary", core(derived.error))
+        elif derived.plan is not None:
+            self.set_text("#lora-summary", core(msg("appctl.lora.summary", names=", ".join(a.name for a in state.lora),
+                                                    rank=derived.plan.settings.max_lora_rank)))
 
     def _show_download(self, model: ModelState) -> None:
         d = model.download
@@ -239,6 +258,16 @@ class ModelStep(StepScreen):
         from screens.widgets.hub_dialog import HubDialog
 
         self.app.push_screen(HubDialog(current_endpoint(model_text=self.wizard.state.model.text)), self._hub_chosen)
+
+    @on(Button.Pressed, "#lora")
+    def action_lora(self) -> None:
+        state = self.wizard.state
+        taken = tuple(n for n in (state.exposure.served_model_name, state.model.ref) if n)
+        self.app.push_screen(LoraDialog(state.lora, taken), self._lora_chosen)
+
+    def _lora_chosen(self, adapters: tuple[LoraAdapter, ...] | None) -> None:
+        if adapters is not None and adapters != self.wizard.state.lora:
+            self.intend(SetLoraAdapters(adapters))
 
     def _hub_chosen(self, choice: HubChoice | None) -> None:
         if choice is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import os
 import stat
 import sys
@@ -19,6 +20,7 @@ from screens.i18n import core, set_language
 from screens.services import default_services
 from screens.steps.hardware import HardwareStep
 from screens.steps.model import ModelStep
+from screens.widgets.lora_dialog import LoraDialog
 from wizard.i18n import msg
 
 SIZES = [(80, 24), (120, 40)]
@@ -219,3 +221,98 @@ def _fake_hub():
         sys.path.insert(0, str(path.parent))  # for its sibling module (the ModelScope routes)
     spec.loader.exec_module(module)
     return module.start_fake_hub()
+
+
+# --- LoRA adapters: added in a panel, read by wizard/, in the plan, the command and the exports -------
+
+
+def _adapter(folder: Path, rank: int) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text(json.dumps({"r": rank, "lora_alpha": 2 * rank, "peft_type": "LORA"}))
+    (folder / "adapter_model.safetensors").write_bytes(b"\0" * 16)
+    return folder
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES, ids=IDS)
+def test_lora_adapters_are_added_checked_and_served(tmp_path, size, lang):
+    set_language(lang)
+    sql = _adapter(tmp_path / "sql-lora", 8)
+    chat = _adapter(tmp_path / "chat-adapter", 64)
+
+    async def add(pilot, text: str) -> None:
+        pilot.app.screen.query_one("#lora-input").value = text
+        await press(pilot, "enter")
+
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+l")
+            assert isinstance(app.screen, LoraDialog)
+            assert core(msg("appctl.lora.none")) in screen_text(app)
+            await add(pilot, str(sql))
+            missing = tmp_path / "nope"
+            await add(pilot, f"x={missing}")
+            error = str(app.screen.query_one("#lora-error").render())
+            assert error == core(msg("appctl.lora.no_folder", path=str(missing)))
+            assert app.screen.query_one("#lora-input").value == f"x={missing}"  # kept to be fixed
+            await add(pilot, f"chat={chat}")
+            await add(pilot, "org/hub-lora")
+            assert [a.name for a in app.screen.adapters] == ["sql-lora", "chat", "hub-lora"]
+            shown = screen_text(app)
+            assert "sql-lora" in shown and "hub-lora" in shown
+            app.screen.query_one("#lora-list").focus()
+            await press(pilot, "delete")  # the highlighted one: the last added
+            await press(pilot, "escape")
+            assert isinstance(app.screen, ModelStep)
+            assert [a.name for a in app.state.lora] == ["sql-lora", "chat"]
+            summary = str(app.screen.query_one("#lora-summary").render())
+            assert summary == core(msg("appctl.lora.summary", names="sql-lora, chat", rank=64))
+            return app.derived
+
+    derived = run(drive())
+    argv = list(derived.command.argv)
+    s = derived.plan.settings
+    assert s.enable_lora and s.max_loras == 2 and s.max_lora_rank == 64
+    assert argv[argv.index("--max-lora-rank") + 1] == "64" and "--enable-lora" in argv
+    at = argv.index("--lora-modules")
+    assert argv[at + 1:at + 3] == [f"sql-lora={sql}", f"chat={chat}"]
+    # The exports carry them: the same argv, and containers mount the adapter folders read-only.
+    from wizard.launch.export import export_text
+
+    docker, _ = export_text("docker", derived.command)
+    assert f"{sql}:{sql}:ro" in docker and f"chat={chat}" in docker
+    assert f"sql-lora={sql}" in export_text("systemd", derived.command)[0]
+    import yaml
+
+    config = yaml.safe_load(export_text("yaml", derived.command)[0])
+    assert config["lora-modules"] == [f"sql-lora={sql}", f"chat={chat}"] and config["enable-lora"] is True
+    assert f"path: {chat}" in export_text("k8s", derived.command)[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_lora_panel_snapshot(snap_compare, lang):
+    """The panel with a Hugging Face adapter (no local path: the picture does not depend on tmp)."""
+    set_language(lang)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, "ctrl+n", "ctrl+l")
+        pilot.app.screen.query_one("#lora-input").value = "sql=org/sql-lora"
+        await press(pilot, "enter")
+        pilot.app.screen.query_one("#lora-input").value = "bad name=org/x"
+        await press(pilot, "enter")
+
+    assert snap_compare(make_app(demo=True), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_model_step_with_adapters_snapshot(snap_compare):
+    set_language("en")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, "ctrl+n", "ctrl+l")
+        pilot.app.screen.query_one("#lora-input").value = "sql=org/sql-lora"
+        await press(pilot, "enter", "escape")
+
+    assert snap_compare(make_app(demo=True), terminal_size=(80, 24), run_before=run_before)

@@ -40,6 +40,9 @@ def build_command(plan: Plan, options: LaunchOptions | None = None) -> LaunchCom
     argv += ["--host", options.host, "--port", str(options.port)]
     if options.served_model_name:
         argv += ["--served-model-name", options.served_model_name]
+    if options.lora_modules:
+        # One flag with every item: vLLM's LoRAParserAction replaces the list on each --lora-modules.
+        argv += ["--lora-modules", *options.lora_modules]
     env = dict(plan.env)
     secrets: set[str] = set()
     if options.api_key is not None:
