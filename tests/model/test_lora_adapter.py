@@ -8,8 +8,6 @@ import pytest
 
 from wizard.errors import InputError
 from wizard.i18n import localize
-from wizard.launch.command import build_command
-from wizard.launch.options import LaunchOptions
 from wizard.model.lora_adapter import LoraAdapter, read_adapter, split_spec
 
 
@@ -82,18 +80,12 @@ def test_folder_problems(tmp_path):
             read_adapter(str(locked))
 
 
-def test_the_command_gets_one_lora_modules_flag_with_every_item(tmp_path):
-    from factories import gpu, hardware, llama31_8b
+def test_adapters_from_a_pasted_command_and_the_app_share_one_flag():
+    from wizard.launch.command import join_list_flag
 
-    from wizard.planner.inputs import PlanRequest
-    from wizard.planner.lora import adapter_pins
-    from wizard.planner.plan import make_plan
-
-    a = read_adapter(str(adapter(tmp_path / "a", 8)))
-    b = read_adapter("b=org/b")
-    plan = make_plan(PlanRequest(hardware=hardware(gpu(name="NVIDIA A100-SXM4-80GB", total=85_198_045_184, cc="8.0")),
-                                 model=llama31_8b(), vllm_version="0.33.0", pinned=adapter_pins([a.rank, b.rank], {})))
-    argv = list(build_command(plan, LaunchOptions(lora_modules=(a.module, b.module))).argv)
-    assert argv.count("--lora-modules") == 1  # LoRAParserAction keeps only the last flag's items
-    at = argv.index("--lora-modules")
-    assert argv[at + 1:] == [f"a={tmp_path / 'a'}", "b=org/b"]
+    argv = ("vllm", "serve", "m", "--lora-modules", "a=/x", "--port", "8000", "--lora-modules", "b=/y", "a=/x",
+            "--enforce-eager")
+    assert join_list_flag(argv) == ("vllm", "serve", "m", "--lora-modules", "a=/x", "b=/y", "--port", "8000",
+                                    "--enforce-eager")
+    single = ("vllm", "serve", "m", "--lora-modules", "a=/x", "b=/y")
+    assert join_list_flag(single) == single

@@ -9,6 +9,9 @@ from wizard.i18n import localize
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.lora import adapter_pins
 from wizard.planner.plan import make_plan
+from wizard.launch.command import build_command
+from wizard.launch.options import LaunchOptions
+from wizard.model.lora_adapter import read_adapter
 
 A100_80 = dict(name="NVIDIA A100-SXM4-80GB", total=85_198_045_184, cc="8.0")
 
@@ -47,3 +50,17 @@ def test_the_plan_serves_the_adapters(version):
     argv = list(plan.argv)
     assert "--enable-lora" in argv and argv[argv.index("--max-loras") + 1] == "2"
     assert argv[argv.index("--max-lora-rank") + 1] == "64"
+
+
+def test_the_command_gets_one_lora_modules_flag_with_every_item(tmp_path):
+    folder = tmp_path / "a"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text('{"r": 8}')
+    a = read_adapter(str(folder))
+    b = read_adapter("b=org/b")
+    plan = make_plan(PlanRequest(hardware=hardware(gpu(name="NVIDIA A100-SXM4-80GB", total=85_198_045_184, cc="8.0")),
+                                 model=llama31_8b(), vllm_version="0.33.0", pinned=adapter_pins([a.rank, b.rank], {})))
+    argv = list(build_command(plan, LaunchOptions(lora_modules=(a.module, b.module))).argv)
+    assert argv.count("--lora-modules") == 1  # LoRAParserAction keeps only the last flag's items
+    at = argv.index("--lora-modules")
+    assert argv[at + 1:] == [f"a={tmp_path / 'a'}", "b=org/b"]

@@ -21,6 +21,7 @@ from wizard.check.flags import FlagTable, table_flags
 from wizard.check.pins import CommandPins, pins_from_command
 from wizard.errors import InputError
 from wizard.i18n import Message, msg
+from wizard.launch.command import join_list_flag
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
@@ -210,4 +211,4 @@ def _flag_text(name: str, value: Any) -> str:
 def extend_command(command: LaunchCommand, paste: Paste) -> LaunchCommand:
     """The planned command plus the pasted flags and env the planner does not model."""
     env = {**dict(paste.extra_env), **command.env}
-    return replace(command, argv=command.argv + paste.extra_args, env=env)
+    return replace(command, argv=join_list_flag(command.argv + paste.extra_args), env=env)
