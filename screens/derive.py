@@ -97,6 +97,10 @@ def derive(state: WizardState) -> Derived:
         from wizard.planner.fixes import suggest_fixes
         from wizard.planner.plan import make_plan
 
+        if state.lora:
+            from wizard.model.lora_adapter import check_served_names
+
+            check_served_names(state.lora, launch_options(state).served_model_name)
         # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
         exact = state.paste is not None
         plan = make_plan(request, exact=exact)

@@ -316,3 +316,15 @@ def test_model_step_with_adapters_snapshot(snap_compare):
         await press(pilot, "enter", "escape")
 
     assert snap_compare(make_app(demo=True), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_CN"])
+def test_hub_panel_snapshot(snap_compare, lang):
+    """The hub panel's note now says where each token is stored (ModelScope's own credentials)."""
+    set_language(lang)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, "ctrl+n", "ctrl+o")
+
+    assert snap_compare(make_app(demo=True), terminal_size=(80, 24), run_before=run_before)

@@ -106,6 +106,13 @@ def _folder(source: str) -> Path:
     return folder
 
 
+def check_served_names(adapters: tuple[LoraAdapter, ...], served_name: str | None) -> None:
+    """InputError when the base model's --served-model-name (set after the adapters were added) is
+    also an adapter's name: vLLM would route that name's requests to only one of them."""
+    if served_name and any(a.name == served_name for a in adapters):
+        raise InputError(msg("appctl.lora.name_taken", name=served_name))
+
+
 def _path(folder: Path) -> str:
     """A folder as a message names it: whole (the user must find it), control characters escaped."""
     text = str(folder)
