@@ -66,3 +66,23 @@ def test_a_served_name_that_is_also_an_adapters_name_is_refused():
     assert derive(state).error is None
     clash = derive(reduce(state, SetPlanInput("served_model_name", "qwen")))
     assert clash.plan is None and clash.error == msg("appctl.lora.name_taken", name="qwen")
+
+
+def test_exports_of_a_local_model_with_a_hub_adapter_keep_the_hugging_face_variables(tmp_path):
+    from screens.exporting import export_context, render
+
+    found = demo_inspect(DEMO_MODEL_ID)
+    local = found.facts.model_copy(update={"source": "local", "path": "/models/qwen"})
+    state = reduce(WizardState(vllm_version="0.33.0"), ProbeFinished(facts=demo_probe()))
+    state = reduce(state, InspectStarted("/models/qwen"))
+    state = reduce(state, InspectFinished("/models/qwen", local, "/models/qwen"))
+    env = {"HF_ENDPOINT": "https://hf-mirror.com", "HOME": str(tmp_path)}
+    assert "HF_ENDPOINT" not in export_context(state, derive(state), env).hub_env
+    with_hub = reduce(state, SetLoraAdapters((LoraAdapter("sql", "org/sql-lora", None, local=False),)))
+    derived = derive(with_hub)
+    ctx = export_context(with_hub, derived, env)
+    assert ctx.hub_env["HF_ENDPOINT"] == "https://hf-mirror.com" and ctx.hub_model
+    unit = render("systemd", derived.command, ctx)
+    assert "HF_ENDPOINT=https://hf-mirror.com" in unit and "sql=org/sql-lora" in unit
+    only_local = reduce(state, SetLoraAdapters((LoraAdapter("sql", "/srv/sql", 8),)))
+    assert "HF_ENDPOINT" not in export_context(only_local, derive(only_local), env).hub_env
