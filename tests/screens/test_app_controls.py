@@ -332,3 +332,29 @@ def test_hub_panel_snapshot(snap_compare, lang):
         await press(pilot, "ctrl+n", "ctrl+o")
 
     assert snap_compare(make_app(demo=True), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_a_client_without_offline_token_storage_keeps_the_token_for_the_session(ms_home, monkeypatch):
+    """modelscope < 1.38 (no modelscope_hub) stores only a login made online: the token then lives in
+    this process's MODELSCOPE_API_TOKEN, and the caller is told so (None)."""
+    from wizard.hub.login import save_modelscope_token
+
+    monkeypatch.setitem(sys.modules, "modelscope_hub.config", None)  # the import fails as on 1.37
+    monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
+    assert save_modelscope_token("tok-1", "https://www.modelscope.cn") is None
+    assert os.environ["MODELSCOPE_API_TOKEN"] == "tok-1"
+    assert not (ms_home / ".modelscope").exists()
+
+
+def test_an_unwritable_credentials_folder_is_one_sentence_and_nothing_is_stored(ms_home, monkeypatch):
+    from wizard.errors import InputError
+    from wizard.hub.login import save_modelscope_token
+
+    blocker = ms_home / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("MODELSCOPE_HOME", str(blocker))
+    with pytest.raises(InputError) as info:
+        save_modelscope_token("tok-2", "https://www.modelscope.cn")
+    assert str(blocker / "credentials") in info.value.message and "MODELSCOPE_HOME" in info.value.message
+    assert "tok-2" not in info.value.message and "MODELSCOPE_API_TOKEN" not in os.environ
+    assert blocker.read_text() == "x"
