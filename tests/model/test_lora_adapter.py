@@ -8,6 +8,7 @@ import pytest
 
 from wizard.errors import InputError
 from wizard.i18n import localize
+from wizard.launch.command import join_list_flag
 from wizard.model.lora_adapter import LoraAdapter, read_adapter, split_spec
 
 
@@ -81,8 +82,6 @@ def test_folder_problems(tmp_path):
 
 
 def test_adapters_from_a_pasted_command_and_the_app_share_one_flag():
-    from wizard.launch.command import join_list_flag
-
     argv = ("vllm", "serve", "m", "--lora-modules", "a=/x", "--port", "8000", "--lora-modules", "b=/y", "a=/x",
             "--enforce-eager")
     assert join_list_flag(argv) == ("vllm", "serve", "m", "--lora-modules", "a=/x", "b=/y", "--port", "8000",

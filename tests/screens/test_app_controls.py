@@ -13,6 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
+from modelscope.hub.api import HubApi
+from modelscope_hub.config import HubConfig
 from tui_support import make_app, press, screen_text, settle
 
 from screens.demo import DEMO_HOST_MEMORY, DEMO_MODEL_ID, demo_inspect, demo_services
@@ -21,7 +24,13 @@ from screens.services import default_services
 from screens.steps.hardware import HardwareStep
 from screens.steps.model import ModelStep
 from screens.widgets.lora_dialog import LoraDialog, adapter_line
+from wizard.errors import InputError
+from wizard.hub.login import save_modelscope_token
+from wizard.hub.settings import modelscope_settings
 from wizard.i18n import msg
+from wizard.launch.export import export_text
+from wizard.model.synthetic import write_model_folder
+from wizard.model.synthetic_arch import tensors_for_config
 
 SIZES = [(80, 24), (120, 40)]
 CASES = [(size, lang) for size in SIZES for lang in ("en", "zh_CN")]
@@ -82,10 +91,6 @@ def test_host_ram_shows_the_detected_figure_and_takes_an_override(size, lang):
 
 def test_host_ram_read_fails_quietly_as_unknown():
     """psutil unreadable (a locked-down container): the field says unknown and the plan is not bounded."""
-    from dataclasses import replace
-
-    from screens.demo import demo_services
-
     set_language("en")
 
     async def drive():
@@ -153,9 +158,6 @@ def test_modelscope_token_is_stored_where_the_modelscope_client_reads_it(ms_home
     assert MS_TOKEN.encode() in cookies.read_bytes()  # the pickled cookie jar, as the client writes it
     assert "MODELSCOPE_API_TOKEN" not in os.environ  # not in the environment a vLLM or an export copies
     # ModelScope's own client finds it (HubConfig reads HOME, like the modelscope CLI does).
-    from modelscope.hub.api import HubApi
-    from modelscope_hub.config import HubConfig
-
     assert HubConfig().token == MS_TOKEN
     jar = HubApi().get_cookies()
     assert jar is not None and jar.get("m_session_id") == MS_TOKEN
@@ -163,9 +165,6 @@ def test_modelscope_token_is_stored_where_the_modelscope_client_reads_it(ms_home
 
 
 def test_a_stored_modelscope_token_reaches_a_private_model_in_a_new_run(ms_home, monkeypatch, tmp_path):
-    from wizard.model.synthetic import write_model_folder
-    from wizard.model.synthetic_arch import tensors_for_config
-
     set_language("en")
     _save_ms_token((80, 24), MS_TOKEN, [])
     hub = _fake_hub()
@@ -195,9 +194,6 @@ def test_a_stored_modelscope_token_reaches_a_private_model_in_a_new_run(ms_home,
 
 
 def test_the_stored_token_is_read_back_by_the_hub_settings(ms_home):
-    from wizard.hub.login import save_modelscope_token
-    from wizard.hub.settings import modelscope_settings
-
     assert not modelscope_settings().has_token
     path = save_modelscope_token(" tok-123 ", "https://www.modelscope.cn")
     settings = modelscope_settings()
@@ -282,13 +278,9 @@ def test_lora_adapters_are_added_checked_and_served(tmp_path, size, lang):
     at = argv.index("--lora-modules")
     assert argv[at + 1:at + 3] == [f"sql-lora={sql}", f"chat={chat}"]
     # The exports carry them: the same argv, and containers mount the adapter folders read-only.
-    from wizard.launch.export import export_text
-
     docker, _ = export_text("docker", derived.command)
     assert f"{sql}:{sql}:ro" in docker and f"chat={chat}" in docker
     assert f"sql-lora={sql}" in export_text("systemd", derived.command)[0]
-    import yaml
-
     config = yaml.safe_load(export_text("yaml", derived.command)[0])
     assert config["lora-modules"] == [f"sql-lora={sql}", f"chat={chat}"] and config["enable-lora"] is True
     assert f"path: {chat}" in export_text("k8s", derived.command)[0]
@@ -337,7 +329,6 @@ def test_hub_panel_snapshot(snap_compare, lang):
 def test_a_client_without_offline_token_storage_keeps_the_token_for_the_session(ms_home, monkeypatch):
     """modelscope < 1.38 (no modelscope_hub) stores only a login made online: the token then lives in
     this process's MODELSCOPE_API_TOKEN, and the caller is told so (None)."""
-    from wizard.hub.login import save_modelscope_token
 
     monkeypatch.setitem(sys.modules, "modelscope_hub.config", None)  # the import fails as on 1.37
     monkeypatch.delenv("MODELSCOPE_API_TOKEN", raising=False)
@@ -347,8 +338,6 @@ def test_a_client_without_offline_token_storage_keeps_the_token_for_the_session(
 
 
 def test_an_unwritable_credentials_folder_is_one_sentence_and_nothing_is_stored(ms_home, monkeypatch):
-    from wizard.errors import InputError
-    from wizard.hub.login import save_modelscope_token
 
     blocker = ms_home / "not-a-folder"
     blocker.write_text("x")

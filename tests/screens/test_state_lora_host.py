@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from screens.demo import DEMO_MODEL_ID, demo_inspect, demo_probe
 from screens.derive import derive
+from screens.exporting import export_context, render
 from screens.state import (
     HostMemoryRead,
     InspectFinished,
@@ -69,8 +70,6 @@ def test_a_served_name_that_is_also_an_adapters_name_is_refused():
 
 
 def test_exports_of_a_local_model_with_a_hub_adapter_keep_the_hugging_face_variables(tmp_path):
-    from screens.exporting import export_context, render
-
     found = demo_inspect(DEMO_MODEL_ID)
     local = found.facts.model_copy(update={"source": "local", "path": "/models/qwen"})
     state = reduce(WizardState(vllm_version="0.33.0"), ProbeFinished(facts=demo_probe()))
