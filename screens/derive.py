@@ -84,6 +84,18 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
                        host_memory_bytes=host, nodes=hw.nodes)
 
 
+def lora_settings(state: WizardState) -> frozenset[str]:
+    """The settings the LoRA adapters set (shown as theirs on the Plan step, not as the user's pins)."""
+    if not state.lora:
+        return frozenset()
+    from wizard.planner.lora import adapter_pins
+
+    try:
+        return frozenset(adapter_pins([a.rank for a in state.lora], state.pinned))
+    except WizardError:
+        return frozenset()
+
+
 def derive(state: WizardState) -> Derived:
     try:
         hardware = hardware_for(state)

@@ -347,3 +347,26 @@ def test_an_unwritable_credentials_folder_is_one_sentence_and_nothing_is_stored(
     assert str(blocker / "credentials") in info.value.message and "MODELSCOPE_HOME" in info.value.message
     assert "tok-2" not in info.value.message and "MODELSCOPE_API_TOKEN" not in os.environ
     assert blocker.read_text() == "x"
+
+
+@pytest.mark.parametrize(("size", "lang"), CASES, ids=IDS)
+def test_the_plan_step_says_the_lora_settings_come_from_the_adapters(size, lang):
+    set_language(lang)
+
+    async def drive():
+        app = make_app(demo=True)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await press(pilot, "ctrl+n", "ctrl+l")
+            app.screen.query_one("#lora-input").value = "sql=org/sql-lora"
+            await press(pilot, "enter", "escape", "ctrl+n", "ctrl+n")
+            table = app.screen.query_one("#settings")
+            cells = {name: (table.get_cell(name, "pin"), table.get_cell(name, "reason"))
+                     for name in ("enable_lora", "max_loras", "max_lora_rank")}
+            table.move_cursor(row=table.get_row_index("max_lora_rank"))
+            await settle(pilot)
+            return cells, str(app.screen.query_one("#setting-reason").render())
+
+    cells, below = run(drive())
+    assert cells == {name: ("*", core(msg("appctl.lora.reason"))) for name in cells}
+    assert below.startswith("max-lora-rank:") and core(msg("appctl.lora.reason_long")) in below
