@@ -40,6 +40,7 @@ from screens.state import (
     DownloadEnded,
     DownloadProgress,
     GoTo,
+    HostMemoryRead,
     InspectFinished,
     InspectStarted,
     PasteRead,
@@ -187,6 +188,7 @@ class WizardApp(App[Handoff]):
 
     def _probe(self) -> None:
         # NVML calls can take seconds on a busy machine: never on the event loop.
+        self._report(HostMemoryRead(self.config.services.host_memory()))
         facts = self.config.services.probe()
         self._report(ProbeFinished(facts=facts) if facts.gpus else ProbeFinished(error_code="no_gpu"))
 

@@ -24,6 +24,7 @@ from wizard.hardware.probe import probe
 
 DEMO_FIXTURE = "rtx3080-20gb-x2"
 DEMO_MODEL_ID = "Qwen/Qwen3-14B"
+DEMO_HOST_MEMORY = 64 << 30  # the rented box's RAM: fixed, so the demo and its snapshots never read this machine's
 _ASSET_DIR = "Qwen3-14B"
 _lock = threading.Lock()
 _folder: Path | None = None
@@ -71,4 +72,5 @@ def demo_cached_models() -> list[CachedModel]:
 
 
 def demo_services() -> Services:
-    return Services(probe=demo_probe, inspect=demo_inspect, cached_models=demo_cached_models, download=None)
+    return Services(probe=demo_probe, inspect=demo_inspect, cached_models=demo_cached_models, download=None,
+                    host_memory=lambda: DEMO_HOST_MEMORY)

@@ -14,8 +14,10 @@ from screens.i18n import current_language
 from screens.state import WizardState
 from wizard.errors import WizardError
 from wizard.hardware.catalog import catalog_hardware
-from wizard.hardware.host import host_memory_for
+from wizard.hardware.host import planned_host_memory
+from wizard.model.lora_adapter import check_served_names
 from wizard.planner.inputs import PlanRequest
+from wizard.planner.lora import adapter_pins
 
 if TYPE_CHECKING:
     from wizard.check.findings import Finding
@@ -65,7 +67,8 @@ def launch_options(state: WizardState) -> LaunchOptions:
     return LaunchOptions(host=ALL_INTERFACES if exp.all_interfaces else LOOPBACK, port=exp.port,
                          api_key=exp.api_key if exp.all_interfaces else None,
                          served_model_name=(state.paste.served_model_name if state.paste and state.paste.served_model_name
-                                            else exp.served_model_name))
+                                            else exp.served_model_name),
+                         lora_modules=tuple(a.module for a in state.lora))
 
 
 def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | None:
@@ -73,9 +76,23 @@ def plan_request(state: WizardState, hardware: HardwareFacts) -> PlanRequest | N
     if model.facts is None:
         return None
 
+    hw = state.hardware
+    host = planned_host_memory(hardware.source, hw.host_memory_gib, hw.host_memory_detected)
+    # Adapters set what serving them needs; the user's own pins stay on top (checked to be enough).
+    pinned = {**adapter_pins([a.rank for a in state.lora], state.pinned), **state.pinned}
     return PlanRequest(hardware=hardware, model=model.facts, vllm_version=state.vllm_version,
-                       gpu_indices=gpu_indices(state), pinned=state.pinned, goals=state.goals, model_ref=model.ref,
-                       host_memory_bytes=host_memory_for(hardware.source, None), nodes=state.hardware.nodes)
+                       gpu_indices=gpu_indices(state), pinned=pinned, goals=state.goals, model_ref=model.ref,
+                       host_memory_bytes=host, nodes=hw.nodes)
+
+
+def lora_settings(state: WizardState) -> frozenset[str]:
+    """The settings the LoRA adapters set (shown as theirs on the Plan step, not as the user's pins)."""
+    if not state.lora:
+        return frozenset()
+    try:
+        return frozenset(adapter_pins([a.rank for a in state.lora], state.pinned))
+    except WizardError:
+        return frozenset()
 
 
 def derive(state: WizardState) -> Derived:
@@ -91,6 +108,8 @@ def derive(state: WizardState) -> Derived:
         from wizard.planner.fixes import suggest_fixes  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
         from wizard.planner.plan import make_plan  # noqa: PLC0415 - the planner (20 modules) loads after the first frame
 
+        if state.lora:
+            check_served_names(state.lora, launch_options(state).served_model_name)
         # A pasted command is predicted exactly: its flags pinned, the rest at the release's defaults.
         exact = state.paste is not None
         plan = make_plan(request, exact=exact)

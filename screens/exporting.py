@@ -71,10 +71,16 @@ def export_context(state: WizardState, derived: Derived, env: Mapping[str, str] 
     model = state.model.facts
     source = model.source if model is not None else "local"
     ref = state.model.ref or ""
-    hub = hub_env(source, os.environ if env is None else env, model_is_path=ref.startswith("/"))
+    env = os.environ if env is None else env
+    hub = hub_env(source, env, model_is_path=ref.startswith("/"))
+    # vLLM fetches a LoRA adapter given by id from Hugging Face at start-up, whatever the model's hub:
+    # the unit needs the endpoint (a mirror in China) and the token passthrough for it too.
+    hub_adapters = any(not a.local for a in state.lora)
+    if hub_adapters and source != "hf":
+        hub = {**hub_env("hf", env), **hub}
     exe = state.prep.vllm_exe if state.prep is not None else None
     return ExportContext(vllm_version=state.vllm_version, gpu_indices=indices, gpu_count=used,
-                         hub_model=source != "local", hub_env=hub, vllm_exe=str(exe) if exe else None)
+                         hub_model=source != "local" or hub_adapters, hub_env=hub, vllm_exe=str(exe) if exe else None)
 
 
 def render(kind: str, command: LaunchCommand, ctx: ExportContext | None = None) -> str:

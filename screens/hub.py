@@ -1,8 +1,9 @@
 """Hub access chosen in the app: which endpoint model ids are fetched from, and a token.
 
-The choice lives in this process's environment (HF_ENDPOINT, MODELSCOPE_API_TOKEN), which is what
-the hub clients read, what a vLLM exec'd from here inherits, and what the exports keep
-(wizard.launch.export.hub_env). A Hugging Face token goes into huggingface_hub's own token file.
+The endpoint lives in this process's environment (HF_ENDPOINT), which is what the hub clients read,
+what a vLLM exec'd from here inherits, and what the exports keep (wizard.launch.export.hub_env). A
+token goes where each hub's own client stores it (wizard.hub.login): huggingface_hub's token file,
+ModelScope's credentials folder; never into the environment the exports copy.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from wizard import envvars as ev
 from wizard.hub import login
-from wizard.hub.settings import check_endpoint
+from wizard.hub.settings import check_endpoint, modelscope_settings
 
 MIRROR = "https://hf-mirror.com"
 Endpoint = Literal["hf", "mirror", "modelscope"]
@@ -41,18 +43,20 @@ def apply_hf_endpoint(url: str, env: MutableMapping[str, str] | None = None) -> 
     return env[ev.HF_ENDPOINT]
 
 
-def apply(choice: HubChoice, env: MutableMapping[str, str] | None = None) -> None:
-    """Make the choice effective; raises InputError for a token that cannot be one."""
+def apply(choice: HubChoice, env: MutableMapping[str, str] | None = None) -> Path | None:
+    """Make the choice effective; returns the file a token was stored in (None: no token, or kept
+    for this session only). Raises InputError for a token that cannot be one. Blocking (file
+    writes, a hub client's import): the app calls it from a worker."""
     env = os.environ if env is None else env
     if choice.endpoint == "mirror":
         env[ev.HF_ENDPOINT] = MIRROR
     elif choice.endpoint == "hf" and env.get(ev.HF_ENDPOINT, "").rstrip("/") == MIRROR:
         del env[ev.HF_ENDPOINT]
-    if choice.token.strip():
-        if choice.endpoint == "modelscope":
-            login.use_modelscope_token(choice.token, env)
-        else:
-            login.save_hf_token(choice.token, env)
+    if not choice.token.strip():
+        return None
+    if choice.endpoint == "modelscope":
+        return login.save_modelscope_token(choice.token, modelscope_settings(env=env).endpoint, env)
+    return login.save_hf_token(choice.token, env)
 
 
 def model_text_for(text: str, endpoint: Endpoint) -> str:

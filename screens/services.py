@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from wizard.hardware.host import host_memory_bytes
 from wizard.hardware.probe import probe
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ class CachedModel:
     label: str  # shown in the list: id, revision, size, completeness
 
 
+def read_host_memory() -> int | None:
+    return host_memory_bytes()
+
+
 @dataclass(frozen=True)
 class Services:
     probe: Callable[[], HardwareFacts]  # raises wizard.hardware.errors.HardwareError
@@ -57,6 +62,8 @@ class Services:
     prepare: PrepareFn | None = None
     # Start vLLM detached (the Launch step). None: no background launch (the demo runs no vLLM).
     launch: StartFn | None = None
+    # This machine's RAM in bytes (None: unknown), the default for the Host RAM plan input.
+    host_memory: Callable[[], int | None] = read_host_memory
 
 
 def probe_hardware() -> HardwareFacts:

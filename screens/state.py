@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from screens.services import CachedModel
     from wizard.check.paste import Paste
     from wizard.launch.prepare import Preparation
+    from wizard.model.lora_adapter import LoraAdapter
 
 STEPS = ("hardware", "model", "goals", "plan", "review")
 DEFAULT_CATALOG_GPU = "h100-sxm"
@@ -37,6 +38,8 @@ class HardwareState:
     catalog_count: int = 1
     catalog_memory_gib: float | None = None  # per-GPU memory override for catalog GPUs (None: the catalog's)
     nodes: int = 1  # nodes with these same GPUs (multi-node: Ray / LWS)
+    host_memory_gib: float | None = None  # host RAM typed by the user (None: the detected figure)
+    host_memory_detected: int | None = None  # this machine's RAM in bytes (psutil, read in the probe worker)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class WizardState:
     # A pasted `vllm serve` command or YAML (Model step / palette): its flags are the pins, and the
     # flags the planner does not model go into the final command (screens/derive.py).
     paste: Paste | None = None
+    # LoRA adapters served beside the model (wizard.model.lora_adapter), in the order they were added.
+    lora: tuple[LoraAdapter, ...] = ()
 
     @property
     def pinned(self) -> dict[str, Any]:
@@ -110,6 +115,13 @@ class ProbeFinished:
     facts: HardwareFacts | None = None
     error_code: str | None = None
     error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class HostMemoryRead:
+    """This machine's RAM, read off the event loop with the probe (None: it cannot be read)."""
+
+    total_bytes: int | None
 
 
 @dataclass(frozen=True)
@@ -187,10 +199,17 @@ class SetExposure:
 @dataclass(frozen=True)
 class SetPlanInput:
     """A plan input that is not a vLLM setting: "vllm_version", "catalog_memory_gib", "nodes",
-    "served_model_name". None restores the default."""
+    "served_model_name", "host_memory_gib". None restores the default."""
 
     name: str
     value: Any = None
+
+
+@dataclass(frozen=True)
+class SetLoraAdapters:
+    """The adapters to serve, as the LoRA panel leaves them (each already read and checked)."""
+
+    adapters: tuple[LoraAdapter, ...]
 
 
 @dataclass(frozen=True)
@@ -231,9 +250,9 @@ class PasteRead:
     paste: Paste
 
 
-StateIntent = (ProbeStarted | ProbeFinished | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
+StateIntent = (ProbeStarted | ProbeFinished | HostMemoryRead | CachedModelsFound | ChooseGpus | UseCatalog | ChooseCatalog
                | InspectStarted | InspectFinished | InspectFailed | InspectCancelled | DownloadProgress | DownloadEnded
-               | SetGoals | SetExposure | SetPlanInput | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
+               | SetGoals | SetExposure | SetPlanInput | SetLoraAdapters | SetPin | ClearPin | ApplyFix | GoTo | PrepStarted | PrepFinished
                | PasteRead)
 
 
@@ -251,6 +270,8 @@ def _reduce_hardware(hw: HardwareState, intent: Any) -> HardwareState:
         # No GPU or an NVML error: say so and plan for catalog GPUs instead.
         return replace(hw, probing=False, detected=None, error_code=intent.error_code or "no_gpu",
                        error_message=intent.error_message, use_catalog=True)
+    if isinstance(intent, HostMemoryRead):
+        return replace(hw, host_memory_detected=intent.total_bytes)
     if isinstance(intent, ChooseGpus):
         known = {g.index for g in hw.detected.gpus} if hw.detected else set()
         return replace(hw, selected=tuple(sorted(i for i in set(intent.indices) if i in known)))
@@ -333,6 +354,8 @@ def _reduce_plan_input(state: WizardState, intent: SetPlanInput, default_version
         return replace(state, hardware=replace(state.hardware, catalog_memory_gib=intent.value))
     if intent.name == "nodes":
         return replace(state, hardware=replace(state.hardware, nodes=max(1, intent.value or 1)))
+    if intent.name == "host_memory_gib":
+        return replace(state, hardware=replace(state.hardware, host_memory_gib=intent.value))
     return state
 
 
@@ -342,7 +365,7 @@ def reduce(state: WizardState, intent: Any) -> WizardState:
         return _reduce_paste(state, intent)
     if isinstance(intent, InspectStarted) and state.paste is not None and intent.text != state.paste.model:
         state = replace(state, paste=None)  # another model typed by hand: no longer that command
-    if isinstance(intent, ProbeStarted | ProbeFinished | ChooseGpus | UseCatalog | ChooseCatalog):
+    if isinstance(intent, ProbeStarted | ProbeFinished | HostMemoryRead | ChooseGpus | UseCatalog | ChooseCatalog):
         return replace(state, hardware=_reduce_hardware(state.hardware, intent))
     if isinstance(intent, CachedModelsFound | InspectStarted | InspectFinished | InspectFailed | InspectCancelled
                   | DownloadProgress | DownloadEnded):
@@ -353,6 +376,8 @@ def reduce(state: WizardState, intent: Any) -> WizardState:
         return replace(state, exposure=_reduce_exposure(state.exposure, intent))
     if isinstance(intent, SetPlanInput):
         return _reduce_plan_input(state, intent, state.installed_version or state.vllm_version)
+    if isinstance(intent, SetLoraAdapters):
+        return replace(state, lora=intent.adapters)
     if isinstance(intent, SetPin):
         return replace(state, pins=_pins({**state.pinned, intent.name: intent.value}))
     if isinstance(intent, ClearPin):
@@ -392,4 +417,4 @@ def blocked_reason(state: WizardState) -> str | None:
 def plan_inputs(state: WizardState) -> tuple:
     """Everything the plan depends on: the app re-plans only when this changes."""
     return (state.hardware, state.model.facts, state.model.ref, state.goals, state.pins, state.vllm_version,
-            state.exposure, state.paste)
+            state.exposure, state.paste, state.lora)

@@ -39,6 +39,7 @@ MODELSCOPE_ENDPOINT = "MODELSCOPE_ENDPOINT"
 MODELSCOPE_DOMAIN = "MODELSCOPE_DOMAIN"
 MODELSCOPE_API_TOKEN = "MODELSCOPE_API_TOKEN"
 MODELSCOPE_CACHE = "MODELSCOPE_CACHE"
+MODELSCOPE_HOME = "MODELSCOPE_HOME"  # the client's config folder (credentials/), default ~/.modelscope
 VLLM_USE_MODELSCOPE = "VLLM_USE_MODELSCOPE"  # vLLM fetches a model id from ModelScope, not Hugging Face
 
 # Hub tokens: never passed to a child that does not need them, never printed.

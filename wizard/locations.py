@@ -96,6 +96,13 @@ def modelscope_cache(env: Mapping[str, str] | None = None) -> Path:
     return Path(value).expanduser() if value else home(env) / ".cache" / "modelscope" / "hub"
 
 
+def modelscope_home(env: Mapping[str, str] | None = None) -> Path:
+    """ModelScope's config folder, whose credentials/ holds its stored login: $MODELSCOPE_HOME, else
+    ~/.modelscope (modelscope_hub.config.HubConfig.config_dir)."""
+    value = _env(env).get(ev.MODELSCOPE_HOME)
+    return Path(value).expanduser() if value else home(env) / ".modelscope"
+
+
 def vllm_cache_root(env: Mapping[str, str] | None = None) -> Path:
     """vLLM's compile and model-class caches: $VLLM_CACHE_ROOT, else $XDG_CACHE_HOME/vllm, else ~/.cache/vllm."""
     value = _env(env).get(ev.VLLM_CACHE_ROOT)

@@ -11,13 +11,16 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from screens.derive import Derived
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.state import ChooseCatalog, ChooseGpus, SetPlanInput, UseCatalog, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.toggles import StateCheckbox, StateSelectionList
+from wizard.errors import InputError
 from wizard.hardware.catalog import catalog_entries
 from wizard.hardware.facts import GpuFacts, HardwareFacts
 from wizard.planner.inputs import MAX_NODES
+from wizard.hardware.host import parse_host_memory_gib
+from wizard.i18n import msg
 
 GIB = 1 << 30
 COUNTS = (1, 2, 3, 4, 6, 8, 16)
@@ -48,6 +51,7 @@ class HardwareStep(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._invalid: set[str] = set()
+        self._reasons: dict[str, str] = {}  # field -> the core's sentence for its bad input
 
     def compose_body(self) -> ComposeResult:
         yield Static(t("step.hardware.title"), classes="title")
@@ -70,6 +74,10 @@ class HardwareStep(StepScreen):
         with Horizontal(id="nodes-row", classes="field"):
             yield Static(t("hardware.nodes"), classes="label")
             yield Input(str(hw.nodes), id="nodes", compact=True, type="integer")
+        with Horizontal(id="host-memory-row", classes="field"):
+            yield Static(core(msg("appctl.hardware.host_memory")), classes="label")
+            yield Input("" if hw.host_memory_gib is None else f"{hw.host_memory_gib:g}", id="host-memory",
+                        compact=True, placeholder=self._host_hint(self.wizard.state))
         yield Static("", id="hw-input-error", classes="error")
         yield Static("", id="hw-summary")
 
@@ -108,6 +116,7 @@ class HardwareStep(StepScreen):
             gpu_select.value = hw.catalog_key
         if hw.catalog_count in COUNTS and count_select.value != hw.catalog_count:
             count_select.value = hw.catalog_count
+        self.query_one("#host-memory", Input).placeholder = self._host_hint(state)
         self._show_summary(derived)
         if self._shown.get("detected") != (hw.detected is not None):
             self._shown["detected"] = hw.detected is not None
@@ -141,6 +150,14 @@ class HardwareStep(StepScreen):
             text = t("hardware.summary", count=count, name=first.name, total=_gib(first.total_bytes))
         self.set_text("#hw-summary", text)
 
+    @staticmethod
+    def _host_hint(state: WizardState) -> str:
+        """What an empty Host RAM means: this machine's RAM when its GPUs are planned for, else unknown."""
+        hw = state.hardware
+        if hw.use_catalog or hw.detected is None or hw.host_memory_detected is None:
+            return core(msg("appctl.hardware.host_memory_unknown"))
+        return core(msg("appctl.hardware.host_memory_hint", gib=f"{hw.host_memory_detected / GIB:.1f}"))
+
     def _catalog(self) -> bool:
         hw = self.wizard.state.hardware
         return hw.use_catalog or hw.detected is None
@@ -166,9 +183,14 @@ class HardwareStep(StepScreen):
     def local_block(self) -> str | None:
         return "nav.blocked.invalid" if self._invalid else None
 
-    def _mark(self, field: str, ok: bool) -> None:
+    def _mark(self, field: str, ok: bool, reason: str | None = None) -> None:
         (self._invalid.discard if ok else self._invalid.add)(field)
-        self.set_text("#hw-input-error", " ".join(t(f"hardware.invalid.{f}") for f in sorted(self._invalid)))
+        if reason is None:
+            self._reasons.pop(field, None)
+        else:
+            self._reasons[field] = reason
+        self.set_text("#hw-input-error", " ".join(self._reasons.get(f) or t(f"hardware.invalid.{f}")
+                                                  for f in sorted(self._invalid)))
         self.show(self.wizard.state, self.wizard.derived)
 
     @on(Input.Changed, "#catalog-memory")
@@ -193,6 +215,16 @@ class HardwareStep(StepScreen):
             return self._mark("nodes", False)
         self._mark("nodes", True)
         self.intend(SetPlanInput("nodes", nodes))
+
+    @on(Input.Changed, "#host-memory")
+    def _host_memory_changed(self, event: Input.Changed) -> None:
+        # The field keeps what was typed; the plan keeps the last valid figure until it is fixed.
+        try:
+            value = parse_host_memory_gib(event.value)
+        except InputError as exc:
+            return self._mark("host_memory", False, core(exc.message))
+        self._mark("host_memory", True)
+        self.intend(SetPlanInput("host_memory_gib", value))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_catalog":  # nothing to toggle back to without detected GPUs

@@ -4,6 +4,7 @@ once; a download with a byte progress bar when the weights are not here yet."""
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from textual import on
@@ -15,16 +16,18 @@ from textual.widgets.option_list import Option
 
 from screens import hub
 from screens.derive import Derived
-from screens.hub import current_endpoint
+from screens.hub import HubChoice, current_endpoint
 from screens.i18n import core, t
 from screens.messages import CancelDownload, Inspect, StartDownload
 from screens.services import CachedModel
-from screens.state import InspectCancelled, ModelState, WizardState
+from screens.state import InspectCancelled, ModelState, SetLoraAdapters, WizardState
 from screens.steps.base import StepScreen
+from screens.widgets.lora_dialog import LoraDialog
 from screens.widgets.paste_command import PasteInput
 from wizard.errors import WizardError
-from wizard.locations import hf_token_path
+from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
+from wizard.model.lora_adapter import LoraAdapter
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -74,7 +77,9 @@ def facts_lines(facts: ModelFacts) -> list[str]:
 
 class ModelStep(StepScreen):
     STEP = 1
-    BINDINGS = [Binding("ctrl+g", "download", "key.download"), Binding("ctrl+o", "hub", "key.hub")]
+    BINDINGS = [Binding("ctrl+g", "download", "key.download"), Binding("ctrl+o", "hub", "key.hub"),
+                # Not in the footer (it is full at 80x24): the button names the key, F1 lists it.
+                Binding("ctrl+l", "lora", "appctl.key.lora", show=False)]
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,11 +91,13 @@ class ModelStep(StepScreen):
         with Horizontal(id="model-row"):
             yield PasteInput(self.wizard.state.model.text, placeholder=t("model.placeholder"), id="model-input")
             yield Button(t("model.hub"), id="hub", compact=True)
+            yield Button(core(msg("appctl.lora.button")), id="lora", compact=True)
         refusal = Static("", id="paste-error", classes="error")
         refusal.display = False  # a refused paste's one sentence, shown under the input
         yield refusal
         yield Static("", id="model-status")
         yield Static("", id="model-facts")
+        yield Static("", id="lora-summary")
         with Horizontal(id="download-row"):
             yield Button(t("model.download"), id="download", compact=True)
             yield ProgressBar(total=None, id="download-bar", show_eta=False)
@@ -154,9 +161,22 @@ class ModelStep(StepScreen):
         self.set_text("#model-status", status)
         self.set_text("#model-facts",
                       "\n".join(facts_lines(model.facts)) if model.facts and model.pending is None else "")
+        self._show_lora(state, derived)
         self._show_download(model)
         self._show_cached(model.cached)
         super().show(state, derived)
+
+    def _show_lora(self, state: WizardState, derived: Derived) -> None:
+        summary = self.query_one("#lora-summary")
+        summary.display = bool(state.lora)
+        if not state.lora:
+            return
+        summary.set_class(derived.error is not None, "error")
+        if derived.error is not None:
+            self.set_text("#lora-summary", core(derived.error))
+        elif derived.plan is not None:
+            self.set_text("#lora-summary", core(msg("appctl.lora.summary", names=", ".join(a.name for a in state.lora),
+                                                    rank=derived.plan.settings.max_lora_rank)))
 
     def _show_download(self, model: ModelState) -> None:
         d = model.download
@@ -238,18 +258,39 @@ class ModelStep(StepScreen):
 
         self.app.push_screen(HubDialog(current_endpoint(model_text=self.wizard.state.model.text)), self._hub_chosen)
 
-    def _hub_chosen(self, choice) -> None:
-        if choice is None:
-            return
+    @on(Button.Pressed, "#lora")
+    def action_lora(self) -> None:
+        state = self.wizard.state
+        taken = tuple(n for n in (state.exposure.served_model_name, state.model.ref) if n)
+        self.app.push_screen(LoraDialog(state.lora, taken), self._lora_chosen)
+
+    def _lora_chosen(self, adapters: tuple[LoraAdapter, ...] | None) -> None:
+        if adapters is not None and adapters != self.wizard.state.lora:
+            self.intend(SetLoraAdapters(adapters))
+
+    def _hub_chosen(self, choice: HubChoice | None) -> None:
+        if choice is not None:
+            # Storing a token writes files and may import a hub client: never on the event loop.
+            self.run_worker(partial(self._apply_hub, choice), group="hub-access", thread=True, exclusive=True,
+                            exit_on_error=False)
+
+    def _apply_hub(self, choice: HubChoice) -> None:
         try:
-            hub.apply(choice)
+            stored = hub.apply(choice)
         except WizardError as exc:
-            self.notify(core(exc.message), severity="error")
+            self.app.call_from_thread(self.notify, core(exc.message), severity="error")
             return
+        self.app.call_from_thread(self._hub_applied, choice, stored)
+
+    def _hub_applied(self, choice: HubChoice, stored: Path | None) -> None:
         lines = [t("hub.saved", where=t(f"hub.endpoint.{choice.endpoint}"))]
         if choice.token.strip():
-            lines.append(t("hub.token_session") if choice.endpoint == "modelscope"
-                         else t("hub.token_saved", path=str(hf_token_path())))
+            if stored is None:
+                lines.append(t("hub.token_session"))
+            elif choice.endpoint == "modelscope":
+                lines.append(core(msg("appctl.ms_token.saved", path=str(stored))))
+            else:
+                lines.append(t("hub.token_saved", path=str(stored)))
         self.notify(" ".join(lines))
         text = hub.model_text_for(self.wizard.state.model.text, choice.endpoint)
         if text:

@@ -12,13 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
-from screens.derive import Derived
+from screens.derive import Derived, lora_settings
 from screens.i18n import core, t
 from screens.state import ApplyFix, ClearPin, SetPin, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.budget import BudgetBars
 from screens.widgets.edit_setting import EditSetting, Result, shown
 from screens.widgets.paste_command import notice_lines
+from wizard.i18n import msg
 from wizard.planner.fixes import Fix
 from wizard.planner.input_settings import quiet_inputs
 from wizard.planner.plan import Plan
@@ -64,6 +65,7 @@ class PlanStep(StepScreen):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[str] = []
+        self._lora: frozenset[str] = frozenset()  # settings the LoRA adapters set, not the user's pins
 
     BODY_SCROLLS = False
 
@@ -125,6 +127,7 @@ class PlanStep(StepScreen):
         """Update the table in place (keyed rows) so the cursor stays where the user left it."""
         table = self.query_one("#settings", DataTable)
         quiet = quiet_inputs(plan.settings, frozenset(plan.pinned))  # unused inputs (LoRA, drafter, ...)
+        self._lora = lora_settings(self.wizard.state)
         values = {k: v for k, v in plan.settings.model_dump().items() if k not in quiet}
         if list(values) != self._rows:
             table.clear()
@@ -142,7 +145,8 @@ class PlanStep(StepScreen):
         # The reason column is cut to the room left (no sideways scrolling at 80 columns); the
         # highlighted row's whole reason is shown under the table.
         room = max(12, self.size.width - REASON_OFFSET)
-        reason = core(plan.reasons.get(name) or "") or (t("plan.pinned_reason") if name in plan.pinned else "")
+        pinned = core(msg("appctl.lora.reason")) if name in self._lora else t("plan.pinned_reason")
+        reason = core(plan.reasons.get(name) or "") or (pinned if name in plan.pinned else "")
         if cell_len(reason) > room:
             reason = set_cell_size(reason, room - 1) + "…"  # by cells: a Chinese character is two
         mark = "*" if name in plan.pinned else ""
@@ -162,7 +166,8 @@ class PlanStep(StepScreen):
         name, plan = self._current(), self.wizard.derived.plan
         text = ""
         if name and plan:
-            pinned = t("plan.pinned") if name in plan.pinned else ""
+            pinned = ((core(msg("appctl.lora.reason_long")) if name in self._lora else t("plan.pinned"))
+                      if name in plan.pinned else "")
             reason = core(plan.reasons.get(name) or "")
             text = f"{name.replace('_', '-')}: {reason} {pinned}".replace("  ", " ").strip()
         self.set_text("#setting-reason", text)

@@ -11,9 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioSet, Static
 
 from screens.hub import ENDPOINTS, Endpoint, HubChoice
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.translate import translate_bindings
 from screens.widgets.toggles import StateRadio
+from wizard.i18n import msg
 
 
 class HubDialog(ModalScreen[HubChoice | None]):
@@ -32,7 +33,7 @@ class HubDialog(ModalScreen[HubChoice | None]):
                     yield StateRadio(t(f"hub.endpoint.{name}"), value=name == self.endpoint, id=f"hub-{name}")
             yield Static(t("hub.token"), id="hub-token-label")
             yield Input("", password=True, id="hub-token", placeholder=t("hub.token_hint"), compact=True)
-            yield Static(t("hub.token_note"), id="hub-note")
+            yield Static(core(msg("appctl.hub.token_note")), id="hub-note")
             with Horizontal(id="hub-actions"):
                 yield Button(t("hub.save"), id="hub-save", compact=True, variant="primary")
                 yield Button(t("hub.cancel"), id="hub-cancel", compact=True)

@@ -28,9 +28,10 @@ TOKEN = "hf_secret_token_0123456789"
 
 @pytest.fixture
 def hub_home(monkeypatch, tmp_path):
-    for var in ("HF_ENDPOINT", "HF_TOKEN_PATH", "MODELSCOPE_API_TOKEN", "HF_TOKEN"):
+    for var in ("HF_ENDPOINT", "HF_TOKEN_PATH", "MODELSCOPE_API_TOKEN", "HF_TOKEN", "MODELSCOPE_HOME"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # a ModelScope token is stored under ~/.modelscope
     return tmp_path / "hf-home"
 
 
@@ -76,7 +77,7 @@ def test_mirror_and_token_are_chosen_in_the_app_and_the_token_never_shows(hub_ho
     assert seen[-1] == DEMO_MODEL_ID  # the same model, inspected again from the mirror
 
 
-def test_modelscope_turns_the_id_into_ms_and_keeps_the_token_for_the_session(hub_home):
+def test_modelscope_turns_the_id_into_ms_and_stores_the_token_with_its_client(hub_home):
     seen: list[str] = []
 
     async def drive():
@@ -89,7 +90,10 @@ def test_modelscope_turns_the_id_into_ms_and_keeps_the_token_for_the_session(hub
     assert asyncio.run(drive()) == f"ms:{DEMO_MODEL_ID}"
     import os
 
-    assert seen[-1] == f"ms:{DEMO_MODEL_ID}" and os.environ["MODELSCOPE_API_TOKEN"] == "ms-token-1"
+    from wizard.hub.login import stored_modelscope_token
+
+    assert seen[-1] == f"ms:{DEMO_MODEL_ID}" and "MODELSCOPE_API_TOKEN" not in os.environ
+    assert stored_modelscope_token()[0] == "ms-token-1"
     assert not (hub_home / "token").exists()
 
 

@@ -25,6 +25,7 @@ from wizard.i18n import Message, msg
 from wizard.planner.fixes import Fix
 from wizard.planner.settings import SETTINGS
 from wizard.redact import mask_text
+from wizard.launch.command import join_list_flag
 
 if TYPE_CHECKING:
     from wizard.launch.command import LaunchCommand
@@ -206,4 +207,4 @@ def _flag_text(name: str, value: Any) -> str:
 def extend_command(command: LaunchCommand, paste: Paste) -> LaunchCommand:
     """The planned command plus the pasted flags and env the planner does not model."""
     env = {**dict(paste.extra_env), **command.env}
-    return replace(command, argv=command.argv + paste.extra_args, env=env)
+    return replace(command, argv=join_list_flag(command.argv + paste.extra_args), env=env)

@@ -18,6 +18,7 @@ from wizard import envvars as ev
 from wizard import locations
 from wizard.errors import InputError
 from wizard.hub.errors import register_secret
+from wizard.hub.login import stored_modelscope_token
 from wizard.i18n import msg
 
 Source = Literal["hf", "modelscope"]
@@ -114,7 +115,7 @@ def hf_settings(endpoint: str | None = None, env: Mapping[str, str] | None = Non
 
 def modelscope_settings(endpoint: str | None = None, env: Mapping[str, str] | None = None) -> HubSettings:
     """MODELSCOPE_ENDPOINT (full URL) > MODELSCOPE_DOMAIN (host, https assumed) > www.modelscope.cn;
-    token from MODELSCOPE_API_TOKEN (a stored `modelscope login` is left to the client itself)."""
+    token from MODELSCOPE_API_TOKEN, else the one ModelScope's client stored (`modelscope login`, the app)."""
     env = os.environ if env is None else env
     if endpoint:
         url = check_endpoint(endpoint, "--ms-endpoint")
@@ -126,8 +127,12 @@ def modelscope_settings(endpoint: str | None = None, env: Mapping[str, str] | No
     else:
         url = MS_DEFAULT_ENDPOINT
     token = env.get(ev.MODELSCOPE_API_TOKEN, "").strip() or None
-    return HubSettings("modelscope", url, Secret(token) if token else None,
-                       ev.MODELSCOPE_API_TOKEN if token else None, is_offline(env), locations.modelscope_cache(env))
+    origin = ev.MODELSCOPE_API_TOKEN if token else None
+    stored = None if token else stored_modelscope_token(env)
+    if stored is not None:
+        token, origin = stored[0], msg("hub.origin.stored", path=str(stored[1]))
+    return HubSettings("modelscope", url, Secret(token) if token else None, origin, is_offline(env),
+                       locations.modelscope_cache(env))
 
 
 def settings_for(source: Source, *, hf_endpoint: str | None = None, ms_endpoint: str | None = None,

@@ -40,9 +40,37 @@ def build_command(plan: Plan, options: LaunchOptions | None = None) -> LaunchCom
     argv += ["--host", options.host, "--port", str(options.port)]
     if options.served_model_name:
         argv += ["--served-model-name", options.served_model_name]
+    if options.lora_modules:
+        # One flag with every item: vLLM's LoRAParserAction replaces the list on each --lora-modules.
+        argv += ["--lora-modules", *options.lora_modules]
     env = dict(plan.env)
     secrets: set[str] = set()
     if options.api_key is not None:
         env[ev.VLLM_API_KEY] = options.api_key.get_secret_value()
         secrets.add(ev.VLLM_API_KEY)
     return LaunchCommand(tuple(argv), env, frozenset(secrets))
+
+
+def join_list_flag(argv: tuple[str, ...], flag: str = "--lora-modules") -> tuple[str, ...]:
+    """`argv` with every `flag ITEM...` gathered into the first one: vLLM's LoRAParserAction
+    replaces the list on each occurrence, so adapters from a pasted command and from the app would
+    otherwise silently lose the earlier ones."""
+    if argv.count(flag) < 2:
+        return argv
+    out: list[str] = []
+    items: list[str] = []
+    at = -1
+    i = 0
+    while i < len(argv):
+        if argv[i] != flag:
+            out.append(argv[i])
+            i += 1
+            continue
+        if at < 0:
+            at = len(out)
+        i += 1
+        while i < len(argv) and not argv[i].startswith("--"):
+            if argv[i] not in items:
+                items.append(argv[i])
+            i += 1
+    return (*out[:at], flag, *items, *out[at:])

@@ -17,6 +17,8 @@ class LaunchOptions(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: SecretStr | None = None
     served_model_name: str | None = None
+    # `--lora-modules` items, NAME=PATH (wizard.model.lora_adapter): adapters served beside the model.
+    lora_modules: tuple[str, ...] = ()
 
     @field_validator("host")
     @classmethod

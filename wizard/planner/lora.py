@@ -20,8 +20,12 @@ host memory. MoE experts carry no LoRA slabs before fused-MoE LoRA (not modelled
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from wizard.errors import InputError
+from wizard.i18n import msg
 from wizard.model.facts import ModelFacts
 
 # Model classes whose `embedding_modules` name embed_tokens and lm_head (read in 0.6.3, 0.8.5
@@ -72,3 +76,33 @@ def host_cache_bytes(model: ModelFacts, *, max_cpu_loras: int, max_rank: int, dt
     slabs = lora_slabs(model, tp=1, max_loras=max_cpu_loras, max_rank=max_rank, dtype_bytes=dtype_bytes,
                        extra_vocab=False)
     return slabs.per_layer * model.arch.num_layers + slabs.first_stage + slabs.last_stage
+
+
+# --- serving adapters: the pins they need -----------------------------------------------------------
+
+# --max-lora-rank values every release from 0.4 accepts (LoRAConfig possible_max_ranks), then the
+# larger ones 0.11.1 added; 1 is left out: a rank-1 adapter fits rank 8 on every release.
+ADAPTER_RANKS = (8, 16, 32, 64, 128, 256, 320, 512)
+DEFAULT_RANK = 16  # EngineArgs.max_lora_rank: what a hub adapter whose rank is not read gets
+
+
+def adapter_pins(ranks: Sequence[int | None], pinned: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that serve adapters of these ranks (None: not read), for the ones the user has
+    not pinned: --enable-lora, --max-loras (every adapter usable in one batch) and the smallest
+    --max-lora-rank that holds the largest rank. InputError where a pin makes serving them fail."""
+    if not ranks:
+        return {}
+    if pinned.get("enable_lora") is False:
+        raise InputError(msg("appctl.lora.disabled", count=len(ranks)))
+    known = [r for r in ranks if r is not None]
+    largest = max(known, default=0)
+    if largest > ADAPTER_RANKS[-1]:
+        raise InputError(msg("appctl.lora.rank_too_large", rank=largest, most=ADAPTER_RANKS[-1]))
+    rank = next(r for r in ADAPTER_RANKS if r >= largest)
+    if len(known) < len(ranks):
+        rank = max(rank, DEFAULT_RANK)
+    pinned_rank = pinned.get("max_lora_rank")
+    if pinned_rank is not None and pinned_rank < largest:
+        raise InputError(msg("appctl.lora.rank_pinned_below", pinned=pinned_rank, rank=largest))
+    wanted = {"enable_lora": True, "max_loras": len(ranks), "max_lora_rank": rank}
+    return {k: v for k, v in wanted.items() if k not in pinned}

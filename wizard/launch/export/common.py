@@ -104,3 +104,18 @@ def export_env(command: LaunchCommand, ctx: ExportContext, *, container: bool = 
 def local_model_path(model: str) -> str | None:
     """The model folder to mount into a container, when the model is a local path."""
     return model if model.startswith("/") else None
+
+
+def local_adapter_paths(command: LaunchCommand) -> list[str]:
+    """The LoRA adapter folders (`--lora-modules NAME=/path ...`) a container must mount too."""
+    argv = list(command.argv)
+    if "--lora-modules" not in argv:
+        return []
+    paths: list[str] = []
+    for item in argv[argv.index("--lora-modules") + 1:]:
+        if item.startswith("--"):
+            break
+        path = item.partition("=")[2]
+        if path.startswith("/") and path not in paths:
+            paths.append(path)
+    return paths

@@ -18,6 +18,7 @@ from wizard.launch.export.common import (
     ExportContext,
     default_name,
     export_env,
+    local_adapter_paths,
     local_model_path,
     split_argv,
 )
@@ -51,8 +52,8 @@ def render_docker(command: LaunchCommand, ctx: ExportContext | None = None) -> s
     parts = ["docker", "run", "-d", "--name", name, "--gpus", gpus, "--ipc=host", "--restart", "unless-stopped",
              "-p", f"{host}:{port}:{port}", "-v", hf_volume, "-v", f"{name}-cache:{CONTAINER_CACHE}/vllm"]
     model = local_model_path(split_argv(command).model)
-    if model:
-        parts += ["-v", f"{model}:{model}:ro"]
+    for folder in ([model] if model else []) + local_adapter_paths(command):
+        parts += ["-v", f"{folder}:{folder}:ro"]
     for key in _secret_passthrough(command, ctx):
         parts += ["-e", key]  # the value comes from this shell's environment, never from this file
     for key, value in export_env(command, ctx, container=True).items():
@@ -95,8 +96,8 @@ def render_compose(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     env.update(export_env(command, ctx, container=True))
     volumes = [f"${{HF_HOME:-~/.cache/huggingface}}:{CONTAINER_CACHE}/huggingface", f"vllm-cache:{CONTAINER_CACHE}/vllm"]
     model = local_model_path(split_argv(command).model)
-    if model:
-        volumes.append(f"{model}:{model}:ro")
+    for folder in ([model] if model else []) + local_adapter_paths(command):
+        volumes.append(f"{folder}:{folder}:ro")
     device: dict = {"driver": "nvidia", "capabilities": ["gpu"]}
     if ctx.gpu_indices is None:
         device["count"] = ctx.gpu_count
@@ -131,6 +132,9 @@ def render_k8s(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
     if model:
         mounts.append({"name": "model", "mountPath": model, "readOnly": True})
         volumes.append({"name": "model", "hostPath": {"path": model, "type": "Directory"}})
+    for i, folder in enumerate(local_adapter_paths(command)):
+        mounts.append({"name": f"lora-{i}", "mountPath": folder, "readOnly": True})
+        volumes.append({"name": f"lora-{i}", "hostPath": {"path": folder, "type": "Directory"}})
     probe = {"httpGet": {"path": "/health", "port": port}}
     container = {
         "name": "vllm", "image": ctx.image, "command": ["vllm"], "args": _container_argv(command),

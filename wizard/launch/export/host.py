@@ -28,7 +28,14 @@ def render_yaml(command: LaunchCommand, ctx: ExportContext | None = None) -> str
     options without dashes; `--no-x` becomes `x: false`. The environment goes in the env file."""
     args = split_argv(command)
     data: dict[str, object] = {"model": args.model}
+    key = ""
     for flag, value in args.options:
+        if not flag.startswith("-") and key in data:
+            # More items of a list option (--lora-modules a=/x b=/y): a YAML list, which vLLM's
+            # config loader expands into `--key item item` (load_config_file, read in 0.11.0).
+            prev = data[key]
+            data[key] = [*(prev if isinstance(prev, list) else [prev]), flag, *([value] if value is not None else [])]
+            continue
         key = flag[2:]
         if value is None and key.startswith("no-"):
             data[key[3:]] = False
