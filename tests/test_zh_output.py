@@ -34,6 +34,7 @@ _STRIP = (
     re.compile(r"`[^`\n]*`"),                        # code spans
     re.compile(r"'[^'\n]*'"),                        # quoted log text and field names ('Failed to find C compiler')
     re.compile(r"“[^”\n]*”"),                        # vLLM's own error text, quoted verbatim in a Chinese sentence
+    re.compile(r'"[^"\n]*"'),                        # what the model answered, quoted as verify's evidence
     re.compile(r"https?://\S+"),                      # URLs
     re.compile(r"(?<![\w-])--?[A-Za-z][\w.-]*(?:=\S*)?"),  # flags, with a value
     re.compile(r"\S*[/\\]\S*"),                      # paths, model ids, ratios (10.0/79.3)
@@ -137,15 +138,25 @@ def test_a_failing_plan_in_chinese(llama, zh_env):
     assert untranslated(out) == []
 
 
-def test_check_in_chinese(llama, zh_env):
+@pytest.mark.parametrize("command", [
+    "--max-model-len 131072",
+    # unknown flags, an API key in the command, a parallel size the heads do not divide, fp8 on an L4
+    "--swap-space 4 --disable-log-requests --api-key sk-abc --tensor-parallel-size 3 --kv-cache-dtype fp8",
+    "--quantization awq --dtype float16 --enable-auto-tool-choice --gpu-memory-utilization 0.99",
+], ids=["context", "flags-and-key", "quantization"])
+def test_check_in_chinese(command, llama, zh_env):
     out = _run("check", "--gpu", "L4", "--vllm-version", "0.10.1", "--", "vllm", "serve", str(llama),
-               "--max-model-len", "131072", env=zh_env)
+               *command.split(), env=zh_env)
     assert untranslated(out) == []
 
 
-@pytest.mark.parametrize("log", ["free_memory_v0101.log", "python_headers.log", "nccl_shm_compose.log",
-                                 "seed003_healthy_v085.log", "unknown_argument_v043.log"])
+DOCTOR_LOGS = sorted(p.name for p in (ROOT / "tests" / "doctor" / "fixtures").glob("*.log"))
+
+
+@pytest.mark.parametrize("log", DOCTOR_LOGS)
 def test_doctor_in_chinese(log, zh_env):
+    """Every public start-up log the doctor knows (tests/doctor/fixtures): each diagnosis, evidence
+    label, fix and re-plan line in Chinese."""
     path = ROOT / "tests" / "doctor" / "fixtures" / log
     if not (ROOT / "wizard" / "commands" / "doctor.py").is_file():
         pytest.fail("doctor is expected on this branch")
@@ -171,6 +182,38 @@ def test_a_cli_error_in_chinese(zh_env):
     result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--lang", "zh_CN", env=zh_env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert untranslated(result.stderr) == [], result.stderr
+
+
+class _Param:
+    """Stands in for any parameter of a template: a number, a name, a repr."""
+
+    def __format__(self, spec: str) -> str:
+        return "1"
+
+    def __repr__(self) -> str:
+        return "'x'"
+
+
+def _areas() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "wizard" / "i18n" / "catalog" / "zh_CN").glob("*.json"))
+
+
+@pytest.mark.parametrize("area", _areas())
+def test_every_catalog_sentence_is_chinese(area):
+    """Each sentence of the core catalog, in every area the commands print from (findings, warnings,
+    fixes, diagnoses, verify checks, monitor advice, errors), reads as Chinese with its parameters
+    filled in: what a command prints cannot be more Chinese than its template."""
+    import json
+    import string
+
+    path = ROOT / "wizard" / "i18n" / "catalog" / "zh_CN" / f"{area}.json"
+    bad = []
+    for key, template in json.loads(path.read_text(encoding="utf-8")).items():
+        fields = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+        text = template.format(**{f: _Param() for f in fields}) if fields else template
+        if english_runs(text):
+            bad.append(f"{key}: {text}")
+    assert bad == [], "\n".join(bad)
 
 
 if __name__ == "__main__":  # print what a zh_CN run leaves in English: python tests/test_zh_output.py TEXTFILE

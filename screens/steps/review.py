@@ -20,6 +20,8 @@ from screens.messages import Export, Launch, LaunchDetached
 from screens.state import WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.export_picker import ExportPicker
+from wizard.i18n import msg
+from wizard.launch.preflight import NAME_KEYS
 
 if TYPE_CHECKING:
     from wizard.launch.prepare import Preparation
@@ -37,10 +39,15 @@ def checks_content(prepared: Preparation) -> Content:
         lines.append(Content.assemble(("✘ ", "$text-error"), core(problem)))
     for check in prepared.checks:
         mark, style = MARKS.get(check.status, ("?", ""))
-        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), core(check.message)))
+        lines.append(Content.assemble((f"{mark} ", style), (f"{check_name(check.name)}: ", "bold"), core(check.message)))
         if check.fix and check.status in {"warn", "fail"}:
             lines.append(Content.assemble("  ", (t("review.fix", fix=core(check.fix)), "$text-muted")))
     return Content("\n").join(lines)
+
+
+def check_name(name: str) -> str:
+    """A check's name (English in data: records and tests key on it) in the screen's language."""
+    return core(msg(NAME_KEYS[name])) if name in NAME_KEYS else name
 
 
 def review_text(key: str, **params: object) -> str:

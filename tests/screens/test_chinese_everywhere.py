@@ -21,6 +21,7 @@ import pytest
 from rich.text import Text
 from textual.content import Content
 from textual.widgets import Button, DataTable, Input, Static
+from test_launch_step import fake_vllm_env, launch, launch_app, to_review, until  # noqa: F401 - a fixture
 from tui_support import make_app, press, screen_text, settle
 
 from screens.demo import demo_services
@@ -53,15 +54,16 @@ CODE_LINE = re.compile(
       | (?:export\s+)?[A-Z][A-Z0-9_]*=\S*.*                 # NAME=value
       | -?\s*[a-z_][\w.-]*:(?:\s+\S+)?\s*                   # yaml: `key: value` with a one-word value
       | -\s+\S+                                             # yaml list item
+      | (?:\(\w+\ pid=\d+\)\s+)?(?:INFO|WARNING|ERROR|DEBUG|CRITICAL)\b.*  # vLLM's log, quoted as it printed it
     )$""",
     re.X,
 )
+# Quoted text, also when the terminal wrapped it over lines: vLLM's own error text, quoted verbatim
+# in a Chinese sentence, and what the model answered (verify quotes its reply).
+QUOTED = (re.compile(r"“[^”]{0,400}”"), re.compile(r'"[^"]{0,400}"'))
 # Inline code inside a sentence: flags, NAME=VALUE, paths and model ids, identifiers and numbers.
 INLINE_CODE = (
     re.compile(r"`[^`\n]*`"),
-    re.compile(r"“[^”\n]*”"),  # vLLM's own error text, quoted verbatim in a Chinese sentence
-    re.compile(r"“[^”\n]*$"),  # ... and the same quote wrapped over two lines
-    re.compile(r"^[^“\n]*”"),
     re.compile(r"(?<![\w-])--?[A-Za-z][\w.-]*(?:=\S*)?"),
     re.compile(r"\w+=\S*"),
     re.compile(r"\S*[/\\]\S*"),
@@ -73,6 +75,8 @@ INLINE_CODE = (
 
 def english_sentences(text: str) -> list[str]:
     found = []
+    for pattern in QUOTED:
+        text = pattern.sub(" § ", text)
     for line in text.splitlines():
         if CODE_LINE.match(line):
             continue
@@ -198,6 +202,32 @@ def test_every_wizard_screen_is_chinese(size):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.parametrize(("size", "log"), [((80, 24), "startup-0.8.5-kv-fail.log"), ((120, 40), None)],
+                         ids=["80x24-failing", "120x40-healthy"])
+@pytest.mark.usefixtures("fake_vllm_env")
+def test_the_launch_step_is_chinese(size, log, monkeypatch):
+    """Review's `b` starts the fake vLLM: the phases, the log's verdict, the diagnosis with its fix
+    (seed 003's real KV-cache failure) or the verify checks and the start-up comparison."""
+    if log:
+        monkeypatch.setenv("FAKE_VLLM_LOG", log)
+        monkeypatch.setenv("FAKE_VLLM_EXIT", "1")
+    set_language("zh_CN")
+    problems: list[str] = []
+
+    async def drive():
+        app = launch_app()
+        async with app.run_test(size=size) as pilot:
+            await to_review(pilot)
+            await _check(pilot, "review with the launch checks", problems)
+            step = await launch(pilot)
+            if log:
+                await until(pilot, lambda: step.replan is not None, "the re-plan")
+            await _check(pilot, "launch step", problems)
+
+    asyncio.run(drive())
+    assert problems == [], "\n".join(problems)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_the_monitor_is_chinese(size):
     """A healthy server with advice under its figures, GPUs with NVML errors and a lost GPU, no server."""
@@ -237,6 +267,8 @@ def test_the_detector_finds_english_and_allows_names_and_code():
     assert english_sentences("tensor-parallel-size: 2\nmodel: Qwen/Qwen3-14B\n  - --enforce-eager") == []
     assert english_sentences("警告：the KV cache holds fewer tokens than one request") != []
     assert english_sentences("# the unit serves on every interface") != []
+    assert english_sentences("(APIServer pid=3001) INFO:     Waiting for application startup.") == []
+    assert english_sentences("回复正常：得到 \"Hello! How can I help you today\"") == []
 
 
 def test_core_messages_reach_the_screens_in_chinese():
