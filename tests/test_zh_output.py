@@ -184,6 +184,31 @@ def test_a_cli_error_in_chinese(zh_env):
     assert untranslated(result.stderr) == [], result.stderr
 
 
+def _help_commands() -> list[str]:
+    from wizard.cli import COMMANDS
+
+    return ["", *COMMANDS]
+
+
+@pytest.mark.parametrize("command", _help_commands(), ids=lambda c: c or "top")
+def test_help_in_chinese(command, capsys, monkeypatch):
+    """`--help` with --lang zh_CN (and the top-level one under a Chinese locale): every option, group
+    and command described in Chinese."""
+    from wizard import i18n
+    from wizard.cli import main
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    argv = [command, "--help", "--lang", "zh_CN"] if command else ["--help"]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    i18n.set_language("en")
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and re.search(r"[\u4e00-\u9fff]", out)
+    assert untranslated(out) == []
+
+
 class _Param:
     """Stands in for any parameter of a template: a number, a name, a repr."""
 

@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # Start-up: only the command named is imported; with none (--help, a typo), no command module.
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else "")
+    if "-h" in argv or "--help" in argv or not argv or argv[0] not in COMMANDS:
+        translate_help(parser, _argv_language(argv))  # only when a help or usage text can be printed
     from wizard.errors import WizardError
 
     try:
@@ -104,6 +106,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
     return run_reporting_errors(args._run, args)
+
+
+def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """The parser's help texts in `lang`: each English text written in the command modules is a value
+    of the catalog's `cli.help.*` keys, looked up here, so the modules keep plain literals. A text
+    with no key stays as it is."""
+    from wizard.i18n import catalog
+
+    if lang == "en":
+        return
+    english, chosen = catalog("en"), catalog(lang)
+    keys = {text: key for key, text in english.items() if key.startswith("cli.help.")}
+    keys["positional arguments"], keys["options"] = "cli.help.group.positional", "cli.help.group.options"
+
+    def tr(text: str | None) -> str | None:
+        return chosen.get(keys[text], text) if text in keys else text
+
+    parsers, seen = [parser], set()
+    while parsers:
+        current = parsers.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.description, current.epilog = tr(current.description), tr(current.epilog)
+        for group in current._action_groups:
+            group.title = tr(group.title)
+        for action in current._actions:
+            action.help = tr(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    choice.help = tr(choice.help)
+                parsers += list(action.choices.values())
 
 
 def _argv_language(argv: list[str]) -> str:
