@@ -124,6 +124,12 @@ async def _check(pilot, where: str, problems: list[str]) -> None:
                 problems.append(f"{where}: {sentence!r}")
 
 
+def core_catalog_text(message) -> str:
+    from wizard.i18n import localize
+
+    return localize(message, "zh_CN")
+
+
 async def _plan_dialogs(pilot, where: str, problems: list[str]) -> None:
     """On the Plan step: the edit dialog (its help, the reason, a refused value), then back."""
     await press(pilot, "e")
@@ -230,7 +236,8 @@ def test_the_launch_step_is_chinese(size, log, monkeypatch):
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_the_monitor_is_chinese(size):
-    """A healthy server with advice under its figures, GPUs with NVML errors and a lost GPU, no server."""
+    """A healthy server with advice under its figures; GPUs with NVML errors and a lost GPU; a server
+    that cannot be reached, one starting, and none."""
     sys.path.insert(0, str(Path(__file__).parents[1] / "monitor"))
     from monitor_support import run_rounds, scripted_sampler, up
 
@@ -242,7 +249,7 @@ def test_the_monitor_is_chinese(size):
     async def drive(fixture: str, server) -> None:
         sampler, clock = scripted_sampler(fixture, server=server)
         snap = run_rounds(sampler, clock, 3)
-        if server:
+        if server and snap.server.state == "up":
             assert snap.server.advice, "the monitor's advice (core text) must be on screen for this test to mean much"
         app = MonitorApp(sampler.config, sampler=sampler, autostart=False)
         async with app.run_test(size=size) as pilot:
@@ -250,10 +257,19 @@ def test_the_monitor_is_chinese(size):
             await _check(pilot, f"monitor {fixture}", problems)
             await press(pilot, "p")
             await _check(pilot, f"monitor {fixture} paused", problems)
+            if server and snap.server.state != "up":
+                assert core_catalog_text(snap.server.detail) in widget_text(app.screen)
         sampler.close()
 
+    from wizard.i18n import msg
+    from wizard.monitor.metrics_client import FetchResult
+
+    url = "http://127.0.0.1:8000"
+    unreachable = FetchResult("unreachable", msg("monitor.server.cannot_reach", url=url, why="connection refused"))
+    starting = FetchResult("starting", msg("monitor.server.starting", pid=4242))
     for fixture, server in (("monitor-h100-x8", [up("v0.11.0", 0), up("v0.11.0", 10)]),
-                            ("monitor-l4-nvml-errors", None), ("monitor-rtx4090-x2-gpu-lost", None)):
+                            ("monitor-l4-nvml-errors", [unreachable]), ("monitor-rtx4090-x2-gpu-lost", [starting]),
+                            ("monitor-h100-x8", None)):
         asyncio.run(drive(fixture, server))
     assert problems == [], "\n".join(problems)
 
