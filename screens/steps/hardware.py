@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from screens.derive import Derived
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.state import ChooseCatalog, ChooseGpus, SetPlanInput, UseCatalog, WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.toggles import StateCheckbox, StateSelectionList
@@ -81,7 +81,7 @@ class HardwareStep(StepScreen):
         if hw.probing:
             self.set_text("#hw-status", t("hardware.probing"))
         elif hw.detected is None:
-            self.set_text("#hw-status", t("hardware.failed", message=hw.error_message or t("hardware.no_gpu")))
+            self.set_text("#hw-status", t("hardware.failed", message=core(hw.error_message) or t("hardware.no_gpu")))
         else:
             d = hw.detected
             self.set_text("#hw-status", t("hardware.detected", count=len(d.gpus), driver=d.driver_version or
@@ -133,7 +133,7 @@ class HardwareStep(StepScreen):
     def _show_summary(self, derived: Derived) -> None:
         text = ""
         if derived.error:
-            text = derived.error
+            text = core(derived.error)
         elif derived.hardware is not None and derived.hardware.gpus:
             first = derived.hardware.gpus[0]
             count = len(self.wizard.state.hardware.selected) if not self._catalog() else len(derived.hardware.gpus)

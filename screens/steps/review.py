@@ -107,7 +107,7 @@ class ReviewStep(StepScreen):
         failed = prepared is not None and prepared.planned == derived.command and not prepared.ok
         self.query_one("#review-verdict").set_class(plan is not None and (not plan.ok or failed), "error")
         if plan is None or command is None:
-            self.set_text("#review-verdict", derived.error or t("plan.unavailable"))
+            self.set_text("#review-verdict", core(derived.error) or t("plan.unavailable"))
         elif plan.ok and prepared is not None and prepared.planned == derived.command and not prepared.ok:
             self.set_text("#review-verdict", t("review.check_failed"))
         elif plan.ok and plan.warnings:

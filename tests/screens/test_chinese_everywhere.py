@@ -146,7 +146,7 @@ def test_every_wizard_screen_is_chinese(size):
 
     async def drive():
         app = make_app(demo=True)
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             await settle(pilot)
             for step in range(5):
                 if step:
@@ -208,6 +208,36 @@ def test_every_wizard_screen_is_chinese(size):
     assert problems == [], "\n".join(problems)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_the_first_steps_explain_errors_in_chinese(size):
+    """No GPU (the NVML driver is not loaded) and a hub model without weights: the reasons and what
+    to do, as the Hardware and Model steps show them."""
+    from tui_support import no_gpu_services
+
+    from wizard.hub.errors import HubError
+    from wizard.i18n import msg
+
+    def no_weights(text: str):
+        raise HubError(msg("hub.error.no_weights", repo=f"hf:{text}"))
+
+    set_language("zh_CN")
+    problems: list[str] = []
+
+    async def drive():
+        app = make_app(services=replace(no_gpu_services(), inspect=no_weights), model_text="org/name")
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await settle(pilot)
+            await _check(pilot, "hardware without a GPU", problems)
+            await press(pilot, "c")  # plan for a catalog GPU instead
+            await _check(pilot, "hardware from the catalog", problems)
+            await press(pilot, "ctrl+n")
+            assert app.state.model.error, "the model step shows the hub's refusal"
+            await _check(pilot, "model without weights", problems)
+
+    asyncio.run(drive())
+    assert problems == [], "\n".join(problems)
+
+
 @pytest.mark.parametrize(("size", "log"), [((80, 24), "startup-0.8.5-kv-fail.log"), ((120, 40), None)],
                          ids=["80x24-failing", "120x40-healthy"])
 @pytest.mark.usefixtures("fake_vllm_env")
@@ -222,7 +252,7 @@ def test_the_launch_step_is_chinese(size, log, monkeypatch):
 
     async def drive():
         app = launch_app()
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             await to_review(pilot)
             await _check(pilot, "review with the launch checks", problems)
             step = await launch(pilot)
@@ -252,7 +282,7 @@ def test_the_monitor_is_chinese(size):
         if server and snap.server.state == "up":
             assert snap.server.advice, "the monitor's advice (core text) must be on screen for this test to mean much"
         app = MonitorApp(sampler.config, sampler=sampler, autostart=False)
-        async with app.run_test(size=size) as pilot:
+        async with app.run_test(size=size, notifications=True) as pilot:
             app.monitor.show(snap)
             await _check(pilot, f"monitor {fixture}", problems)
             await press(pilot, "p")
