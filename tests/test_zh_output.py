@@ -232,15 +232,17 @@ def _areas() -> list[str]:
     return sorted(p.stem for p in (ROOT / "wizard" / "i18n" / "catalog" / "zh_CN").glob("*.json"))
 
 
-@pytest.mark.parametrize("area", _areas())
+@pytest.mark.parametrize("area", [*_areas(), "screens"])
 def test_every_catalog_sentence_is_chinese(area):
     """Each sentence of the core catalog, in every area the commands print from (findings, warnings,
-    fixes, diagnoses, verify checks, monitor advice, errors), reads as Chinese with its parameters
-    filled in: what a command prints cannot be more Chinese than its template."""
+    fixes, diagnoses, verify checks, monitor advice, errors), and of the screens' catalog, reads as
+    Chinese with its parameters filled in: what is shown cannot be more Chinese than its template."""
     import json
     import string
 
     path = ROOT / "wizard" / "i18n" / "catalog" / "zh_CN" / f"{area}.json"
+    if area == "screens":
+        path = ROOT / "assets" / "i18n" / "zh_CN.json"
     bad = []
     for key, template in json.loads(path.read_text(encoding="utf-8")).items():
         fields = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
