@@ -218,6 +218,27 @@ def test_help_in_chinese(command, capsys, monkeypatch):
     assert untranslated(out) == []
 
 
+@pytest.mark.parametrize("argv", [
+    ["plan"],                                    # a required argument missing
+    ["export", "m", "--format", "nope"],         # an invalid choice
+    ["plan", "m", "--bogus"],                    # an unrecognized argument
+    ["plan", "m", "--gpu"],                      # an option without its value
+    ["serve", "m", "--api-key-env", "A", "--api-key-prompt"],  # two options that exclude each other
+], ids=["required", "choice", "unrecognized", "expected-one", "not-allowed"])
+def test_argparse_errors_in_chinese(argv, capsys):
+    """argparse's own refusals, before the command runs, in the language asked for; exit 2."""
+    from wizard import i18n
+    from wizard.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--lang", "zh_CN"])
+    i18n.set_language("en")
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert exit_.value.code == 2 and re.search(r"[\u4e00-\u9fff]", last), err
+    assert untranslated(last) == []
+
+
 class _Param:
     """Stands in for any parameter of a template: a number, a name, a repr."""
 
