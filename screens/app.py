@@ -362,7 +362,9 @@ class WizardApp(App[Handoff]):
         model = self.state.model
         if model.facts is not None and model.text == pasted.model and model.pending is None:
             self._paste_waiting = None
-            self._use_paste(pasted)  # the same model is inspected already
+            # The same model is inspected already. Later, not now: the palette's dialog is still on
+            # top until it is dismissed, and switching now would replace the dialog, not the step.
+            self.call_later(self._use_paste, pasted)
         else:
             # Pins, GPUs and exposure change only once the model is found: a model that cannot be
             # inspected leaves them as they were (the step shows why, as for a typed model).

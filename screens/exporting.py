@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from screens.derive import Derived, gpu_indices
+from screens.i18n import current_language
 from screens.state import WizardState
 from wizard.launch import export as launcher
 from wizard.launch.command import LaunchCommand
@@ -80,7 +81,8 @@ def export_context(state: WizardState, derived: Derived, env: Mapping[str, str] 
         hub = {**hub_env("hf", env), **hub}
     exe = state.prep.vllm_exe if state.prep is not None else None
     return ExportContext(vllm_version=state.vllm_version, gpu_indices=indices, gpu_count=used,
-                         hub_model=source != "local" or hub_adapters, hub_env=hub, vllm_exe=str(exe) if exe else None)
+                         hub_model=source != "local" or hub_adapters, hub_env=hub, vllm_exe=str(exe) if exe else None,
+                         lang=current_language())
 
 
 def render(kind: str, command: LaunchCommand, ctx: ExportContext | None = None) -> str:

@@ -14,7 +14,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from wizard.i18n import localize
+from wizard import i18n as core_i18n
 
 LANGUAGES = ("en", "zh_CN")
 DEFAULT = "en"
@@ -53,6 +53,9 @@ def set_language(lang: str | None) -> str:
     """Select the catalog every later `t()` reads; returns the language actually used."""
     global _current
     _current = normalise(lang) or DEFAULT
+    # The core's catalog follows: what it renders without being told a language (a comparison
+    # table, an export's comments, the checks printed after the app) is then in the screens' one.
+    core_i18n.set_language(_current)
     return _current
 
 
@@ -75,4 +78,4 @@ def has_key(key: str) -> bool:
 def core(text: object) -> str:
     """A text from the headless core (wizard.i18n Message: planner reasons, checks, hub errors) in the
     screen's language; plain text (an OS error, a path) as it is."""
-    return localize(text, _current)
+    return core_i18n.localize(text, _current)

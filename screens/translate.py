@@ -40,8 +40,9 @@ def _core_text(binding: Binding) -> Binding:
 
 
 def translate_palette(app: DOMNode) -> None:
-    """Textual adds the command palette's binding itself, described with the English word "palette"."""
+    """Textual adds the command palette's binding itself, described with the English word "palette"
+    (and an English tooltip)."""
     table = app._bindings.key_to_bindings
     for key, bindings in table.items():
-        table[key] = [replace(b, description=t("key.palette")) if b.action == "command_palette" else b
-                      for b in bindings]
+        table[key] = [replace(b, description=t("key.palette"), tooltip=t("key.palette_tip"))
+                      if b.action == "command_palette" else b for b in bindings]

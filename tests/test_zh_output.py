@@ -34,6 +34,7 @@ _STRIP = (
     re.compile(r"`[^`\n]*`"),                        # code spans
     re.compile(r"'[^'\n]*'"),                        # quoted log text and field names ('Failed to find C compiler')
     re.compile(r"“[^”\n]*”"),                        # vLLM's own error text, quoted verbatim in a Chinese sentence
+    re.compile(r'"[^"\n]*"'),                        # what the model answered, quoted as verify's evidence
     re.compile(r"https?://\S+"),                      # URLs
     re.compile(r"(?<![\w-])--?[A-Za-z][\w.-]*(?:=\S*)?"),  # flags, with a value
     re.compile(r"\S*[/\\]\S*"),                      # paths, model ids, ratios (10.0/79.3)
@@ -137,15 +138,34 @@ def test_a_failing_plan_in_chinese(llama, zh_env):
     assert untranslated(out) == []
 
 
-def test_check_in_chinese(llama, zh_env):
+@pytest.mark.parametrize("command", [
+    "--max-model-len 131072",
+    # unknown flags, an API key in the command, a parallel size the heads do not divide, fp8 on an L4
+    "--swap-space 4 --disable-log-requests --api-key sk-abc --tensor-parallel-size 3 --kv-cache-dtype fp8",
+    "--quantization awq --dtype float16 --enable-auto-tool-choice --gpu-memory-utilization 0.99",
+], ids=["context", "flags-and-key", "quantization"])
+def test_check_in_chinese(command, llama, zh_env):
     out = _run("check", "--gpu", "L4", "--vllm-version", "0.10.1", "--", "vllm", "serve", str(llama),
-               "--max-model-len", "131072", env=zh_env)
+               *command.split(), env=zh_env)
     assert untranslated(out) == []
 
 
-@pytest.mark.parametrize("log", ["free_memory_v0101.log", "python_headers.log", "nccl_shm_compose.log",
-                                 "seed003_healthy_v085.log", "unknown_argument_v043.log"])
+DOCTOR_LOGS = sorted(p.name for p in (ROOT / "tests" / "doctor" / "fixtures").glob("*.log"))
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "env", "systemd", "script", "docker", "compose", "k8s"])
+def test_export_in_chinese(fmt, llama, zh_env):
+    """The comments of every single-node export, written in the language asked for."""
+    out = _run("export", str(llama), "--gpu", "H100", "--vllm-version", "0.10.1", "--format", fmt,
+               "--host", "0.0.0.0", "--api-key-env", "MY_KEY", env={**zh_env, "MY_KEY": "sk-zh-export"})
+    assert re.search(r"[\u4e00-\u9fff]", out) and "sk-zh-export" not in out, out
+    assert untranslated(out) == []
+
+
+@pytest.mark.parametrize("log", DOCTOR_LOGS)
 def test_doctor_in_chinese(log, zh_env):
+    """Every public start-up log the doctor knows (tests/doctor/fixtures): each diagnosis, evidence
+    label, fix and re-plan line in Chinese."""
     path = ROOT / "tests" / "doctor" / "fixtures" / log
     if not (ROOT / "wizard" / "commands" / "doctor.py").is_file():
         pytest.fail("doctor is expected on this branch")
@@ -171,6 +191,86 @@ def test_a_cli_error_in_chinese(zh_env):
     result = run_cli("plan", "/no/such/model", "--gpu", "H100", "--lang", "zh_CN", env=zh_env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert untranslated(result.stderr) == [], result.stderr
+
+
+def _help_commands() -> list[str]:
+    from wizard.cli import COMMANDS
+
+    return ["", *COMMANDS]
+
+
+@pytest.mark.parametrize("command", _help_commands(), ids=lambda c: c or "top")
+def test_help_in_chinese(command, capsys, monkeypatch):
+    """`--help` with --lang zh_CN (and the top-level one under a Chinese locale): every option, group
+    and command described in Chinese."""
+    from wizard import i18n
+    from wizard.cli import main
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    argv = [command, "--help", "--lang", "zh_CN"] if command else ["--help"]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    i18n.set_language("en")
+    out = capsys.readouterr().out
+    assert exit_.value.code == 0 and re.search(r"[\u4e00-\u9fff]", out)
+    assert untranslated(out) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["plan"],                                    # a required argument missing
+    ["export", "m", "--format", "nope"],         # an invalid choice
+    ["plan", "m", "--bogus"],                    # an unrecognized argument
+    ["plan", "m", "--gpu"],                      # an option without its value
+    ["serve", "m", "--api-key-env", "A", "--api-key-prompt"],  # two options that exclude each other
+], ids=["required", "choice", "unrecognized", "expected-one", "not-allowed"])
+def test_argparse_errors_in_chinese(argv, capsys):
+    """argparse's own refusals, before the command runs, in the language asked for; exit 2."""
+    from wizard import i18n
+    from wizard.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--lang", "zh_CN"])
+    i18n.set_language("en")
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert exit_.value.code == 2 and re.search(r"[\u4e00-\u9fff]", last), err
+    assert untranslated(last) == []
+
+
+class _Param:
+    """Stands in for any parameter of a template: a number, a name, a repr."""
+
+    def __format__(self, spec: str) -> str:
+        return "1"
+
+    def __repr__(self) -> str:
+        return "'x'"
+
+
+def _areas() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "wizard" / "i18n" / "catalog" / "zh_CN").glob("*.json"))
+
+
+@pytest.mark.parametrize("area", [*_areas(), "screens"])
+def test_every_catalog_sentence_is_chinese(area):
+    """Each sentence of the core catalog, in every area the commands print from (findings, warnings,
+    fixes, diagnoses, verify checks, monitor advice, errors), and of the screens' catalog, reads as
+    Chinese with its parameters filled in: what is shown cannot be more Chinese than its template."""
+    import json
+    import string
+
+    path = ROOT / "wizard" / "i18n" / "catalog" / "zh_CN" / f"{area}.json"
+    if area == "screens":
+        path = ROOT / "assets" / "i18n" / "zh_CN.json"
+    bad = []
+    for key, template in json.loads(path.read_text(encoding="utf-8")).items():
+        fields = {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+        text = template.format(**{f: _Param() for f in fields}) if fields else template
+        if english_runs(text):
+            bad.append(f"{key}: {text}")
+    assert bad == [], "\n".join(bad)
 
 
 if __name__ == "__main__":  # print what a zh_CN run leaves in English: python tests/test_zh_output.py TEXTFILE

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from wizard import __version__
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     # Start-up: only the command named is imported; with none (--help, a typo), no command module.
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else "")
+    translate_help(parser, _argv_language(argv))  # help texts and argparse's own errors
 
     try:
         args = parser.parse_args(argv)
@@ -104,6 +106,79 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nvllm-wizard: {localize(msg('cli.error.no_command'), detect_language(os.environ))}", file=sys.stderr)
         return 2
     return run_reporting_errors(args._run, args)
+
+
+def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """The parser's help texts in `lang`: each English text written in the command modules is a value
+    of the catalog's `cli.help.*` keys, looked up here, so the modules keep plain literals. A text
+    with no key stays as it is."""
+    from wizard.i18n import catalog  # noqa: PLC0415 - keeps the message catalog out of `--help`
+
+    if lang == "en":
+        return
+    english, chosen = catalog("en"), catalog(lang)
+    keys = {text: key for key, text in english.items() if key.startswith("cli.help.")}
+    keys["positional arguments"], keys["options"] = "cli.help.group.positional", "cli.help.group.options"
+
+    def tr(text: str | None) -> str | None:
+        return chosen.get(keys[text], text) if text in keys else text
+
+    parsers, seen = [parser], set()
+    while parsers:
+        current = parsers.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.description, current.epilog = tr(current.description), tr(current.epilog)
+        current.error = _error_in(current, lang)  # type: ignore[method-assign]
+        for group in current._action_groups:
+            group.title = tr(group.title)
+        for action in current._actions:
+            action.help = tr(action.help)
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    choice.help = tr(choice.help)
+                parsers += list(action.choices.values())
+
+
+# argparse's own messages (Python 3.10-3.13 wording), each to its catalog key; others stay as they are.
+_ARGPARSE = (
+    (re.compile(r"the following arguments are required: (?P<names>.+)", re.S), "cli.argparse.required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)", re.S), "cli.argparse.unrecognized"),
+    (re.compile(r"one of the arguments (?P<names>.+) is required", re.S), "cli.argparse.one_of"),
+    (re.compile(r"invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)", re.S), "cli.argparse.invalid_choice"),
+    (re.compile(r"invalid (?P<type>\w+) value: (?P<value>.+)", re.S), "cli.argparse.invalid_value"),
+    (re.compile(r"expected one argument"), "cli.argparse.expected_one"),
+    (re.compile(r"not allowed with argument (?P<other>.+)", re.S), "cli.argparse.not_allowed"),
+    (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", re.S), "cli.argparse.ambiguous"),
+)
+
+
+def argparse_message(message: str, lang: str) -> str:
+    """One of argparse's error messages in `lang`."""
+    from wizard.i18n import localize, msg  # noqa: PLC0415 - keeps the message catalog out of `--help`
+
+    found = re.fullmatch(r"argument (?P<arg>\S+?): (?P<inner>.+)", message, re.S)
+    if found:
+        return localize(msg("cli.argparse.argument", arg=found["arg"], message=argparse_message(found["inner"], lang)),
+                        lang)
+    for pattern, key in _ARGPARSE:
+        found = pattern.fullmatch(message)
+        if found:
+            return localize(msg(key, **found.groupdict()), lang)
+    return message
+
+
+def _error_in(parser: argparse.ArgumentParser, lang: str):
+    """`parser.error` that says argparse's message in `lang` (usage, then one line, exit 2)."""
+    from wizard.i18n import localize, msg  # noqa: PLC0415 - keeps the message catalog out of `--help`
+
+    def error(message: str):
+        parser.print_usage(sys.stderr)
+        parser.exit(2, localize(msg("cli.argparse.error", prog=parser.prog, message=argparse_message(message, lang)),
+                                lang) + "\n")
+
+    return error
 
 
 def _argv_language(argv: list[str]) -> str:

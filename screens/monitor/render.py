@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.content import Content
 
-from screens.i18n import t
+from screens.i18n import core, t
 from wizard.monitor import format as fmt
 from wizard.monitor import levels
 from wizard.monitor.snapshot import (
@@ -188,7 +188,7 @@ def server_text(server: ServerSample, width: int, compact: bool = False) -> Text
     if server.model:
         text.append("  " if compact else "\n").append(server.model, "bold")
     if server.detail:
-        text.append("\n" + server.detail, "dim" if server.state == "up" else style)
+        text.append("\n" + core(server.detail), "dim" if server.state == "up" else style)
     if server.state in ("down", "unreachable"):
         retry = t("mon.retry_in", seconds=f"{server.retry_in_s:.0f}") if server.retry_in_s else t("mon.retrying")
         text.append(f" ({retry})" if server.detail else f"\n{retry}", "dim")
@@ -218,10 +218,10 @@ def server_text(server: ServerSample, width: int, compact: bool = False) -> Text
     for advice in server.advice:
         mark = "red" if advice.severity == "error" else "yellow" if advice.severity == "warning" else "cyan"
         if compact and advice.summary:
-            text.append("\n! ", f"bold {mark}").append(advice.summary).append(" → ", "dim")
+            text.append("\n! ", f"bold {mark}").append(core(advice.summary)).append(" → ", "dim")
             text.append(advice.setting, f"bold {mark}")
         else:
-            text.append("\n! ", f"bold {mark}").append(advice.message)
+            text.append("\n! ", f"bold {mark}").append(core(advice.message))
             text.append(f" [{advice.setting}]", f"bold {mark}")
     return text
 
@@ -251,7 +251,7 @@ def process_cells(row: ProcessRow) -> tuple[Text, ...]:
     style = ROLE_STYLE[row.role]
     mem = fmt.NA if row.gpu_mem_bytes is None else f"{fmt.gib(row.gpu_mem_bytes)} GiB"
     if row.missing:
-        command = Text(row.missing, style="dim italic")
+        command = Text(core(row.missing), style="dim italic")
     else:
         tag = {"ours": "  ◀ " + t("mon.ours"), "vllm": "  vLLM", "other": ""}[row.role]
         command = Text(row.command or fmt.NA, style=style).append(tag, "bold magenta")

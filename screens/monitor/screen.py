@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.monitor import render
 from screens.monitor.widgets import GpuList, HostPanel, ProcessTable, ServerPanel, TextPanel
 from screens.translate import translate_bindings
@@ -211,14 +211,14 @@ class MonitorScreen(Screen[None]):
         elif notices:
             latest = notices[-1]
             more = " " + t("mon.earlier", count=len(notices) - 1) if len(notices) > 1 else ""
-            line.show_text(Text(f"! {latest.message}{more}"))
+            line.show_text(Text(f"! {core(latest.message)}{more}"))
         fresh = [n for n in notices if n.key not in self._seen_notices]
         self._seen_notices.update(n.key for n in fresh)  # each failure is announced once
         if fresh:
             # One toast, the newest: a stack of them would cover the panels at 80x24 (the notice
             # line keeps the count of the earlier ones).
             self.app.clear_notifications()
-            self.notify(fresh[-1].message, title=t("mon.toast_title"), severity=_severity(fresh[-1]))
+            self.notify(core(fresh[-1].message), title=t("mon.toast_title"), severity=_severity(fresh[-1]))
 
     # -- actions ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.monitor import render
 from wizard.monitor.snapshot import GpuSample, HostSample, MonitorSnapshot, ProcessRow, ServerSample
 
@@ -53,7 +53,7 @@ class GpuList(VerticalScroll):
     def show(self, snap: MonitorSnapshot) -> None:
         message = self.query_one("#gpu-message", TextPanel)
         if snap.gpu_error:
-            message.show_text(Text(snap.gpu_error, style="red"))
+            message.show_text(Text(core(snap.gpu_error), style="red"))
         elif not snap.gpus:
             message.show_text(Text(t("mon.no_gpu"), style="dim"))
         wanted = bool(snap.gpu_error or not snap.gpus)

@@ -90,7 +90,7 @@ class HardwareStep(StepScreen):
         if hw.probing:
             self.set_text("#hw-status", t("hardware.probing"))
         elif hw.detected is None:
-            self.set_text("#hw-status", t("hardware.failed", message=hw.error_message or t("hardware.no_gpu")))
+            self.set_text("#hw-status", t("hardware.failed", message=core(hw.error_message) or t("hardware.no_gpu")))
         else:
             d = hw.detected
             self.set_text("#hw-status", t("hardware.detected", count=len(d.gpus), driver=d.driver_version or
@@ -143,7 +143,7 @@ class HardwareStep(StepScreen):
     def _show_summary(self, derived: Derived) -> None:
         text = ""
         if derived.error:
-            text = derived.error
+            text = core(derived.error)
         elif derived.hardware is not None and derived.hardware.gpus:
             first = derived.hardware.gpus[0]
             count = len(self.wizard.state.hardware.selected) if not self._catalog() else len(derived.hardware.gpus)

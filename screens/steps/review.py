@@ -21,6 +21,7 @@ from screens.state import WizardState
 from screens.steps.base import StepScreen
 from screens.widgets.export_picker import ExportPicker
 from wizard.i18n import localize, msg
+from wizard.launch.preflight import NAME_KEYS
 
 if TYPE_CHECKING:
     from wizard.launch.prepare import Preparation
@@ -38,10 +39,15 @@ def checks_content(prepared: Preparation) -> Content:
         lines.append(Content.assemble(("✘ ", "$text-error"), core(problem)))
     for check in prepared.checks:
         mark, style = MARKS.get(check.status, ("?", ""))
-        lines.append(Content.assemble((f"{mark} ", style), (f"{check.name}: ", "bold"), core(check.message)))
+        lines.append(Content.assemble((f"{mark} ", style), (f"{check_name(check.name)}: ", "bold"), core(check.message)))
         if check.fix and check.status in {"warn", "fail"}:
             lines.append(Content.assemble("  ", (t("review.fix", fix=core(check.fix)), "$text-muted")))
     return Content("\n").join(lines)
+
+
+def check_name(name: str) -> str:
+    """A check's name (English in data: records and tests key on it) in the screen's language."""
+    return core(msg(NAME_KEYS[name])) if name in NAME_KEYS else name
 
 
 def review_text(key: str, **params: object) -> str:
@@ -97,7 +103,7 @@ class ReviewStep(StepScreen):
         failed = prepared is not None and prepared.planned == derived.command and not prepared.ok
         self.query_one("#review-verdict").set_class(plan is not None and (not plan.ok or failed), "error")
         if plan is None or command is None:
-            self.set_text("#review-verdict", derived.error or t("plan.unavailable"))
+            self.set_text("#review-verdict", core(derived.error) or t("plan.unavailable"))
         elif plan.ok and prepared is not None and prepared.planned == derived.command and not prepared.ok:
             self.set_text("#review-verdict", t("review.check_failed"))
         elif plan.ok and plan.warnings:

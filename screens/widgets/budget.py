@@ -14,8 +14,8 @@ from rich.cells import cell_len
 from textual.content import Content
 from textual.widget import Widget
 
-from screens.i18n import t
-from wizard.planner.budget import Bar, bars
+from screens.i18n import core, t
+from wizard.planner.budget import LABELS, Bar, bars
 from wizard.planner.plan import Plan
 
 GIB = 1 << 30
@@ -64,7 +64,7 @@ def _ruler(bar: Bar, label_width: int, width: int, utilization: float) -> Conten
 
 def _legend(bar: Bar, width: int) -> list[Content]:
     """Every non-empty segment as "glyph label X.XX" (GiB, said once at the end), wrapped to the width."""
-    items = [(f"{GLYPHS[s.kind]} ", STYLES[s.kind], f"{t(f'budget.{s.kind}')} {s.gib:.2f}")
+    items = [(f"{GLYPHS[s.kind]} ", STYLES[s.kind], f"{core(LABELS[s.kind])} {s.gib:.2f}")
              for s in bar.segments if s.bytes > 0 or s.kind == "kv_cache"]
     items.append(("", "", t("budget.unit")))
     lines: list[Content] = []

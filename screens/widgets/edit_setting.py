@@ -15,10 +15,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from screens.i18n import t
+from screens.i18n import core, t
 from screens.translate import translate_bindings
 from wizard.errors import InputError
-from wizard.planner.settings import parse_pin
+from wizard.planner.settings import SETTINGS, parse_pin
 
 Result = tuple[str, Any] | None
 
@@ -51,9 +51,9 @@ class EditSetting(ModalScreen[Result]):
         flag = "--" + self.setting.replace("_", "-")
         with Vertical(id="edit-dialog"):
             yield Static(t("edit.title", flag=flag), id="edit-title")
-            yield Static(t(f"setting.{self.setting}"), id="edit-help")
+            yield Static(core(SETTINGS[self.setting].help), id="edit-help")
             if self.reason:
-                yield Static(t("edit.reason", reason=self.reason), id="edit-reason")
+                yield Static(t("edit.reason", reason=core(self.reason)), id="edit-reason")
             yield Input(shown(self.value), id="edit-value", select_on_focus=True)
             yield Static("", id="edit-error")
             with Horizontal(id="edit-buttons"):
@@ -72,7 +72,7 @@ class EditSetting(ModalScreen[Result]):
             self.query_one("#edit-error", Static).update("")
         except InputError as exc:
             self._parsed = (False, None)
-            self.query_one("#edit-error", Static).update(exc.message)
+            self.query_one("#edit-error", Static).update(core(exc.message))
         self.query_one("#edit-apply", Button).disabled = not self._parsed[0]
 
     @on(Input.Submitted, "#edit-value")

@@ -200,6 +200,7 @@ def test_cancel_stops_waiting_and_offers_to_stop_the_server(monkeypatch):
                         "the start-up log")
             await pilot.press("escape")
             await until(pilot, lambda: step.verdict is not None, "the cancel")
+            await pilot.pause()  # the verdict is set; let the screen draw it before reading the terminal
             assert step.verdict.code == "cancelled" and app.screen is step
             assert "Stopped waiting" in shown(app) and "s stops it" in shown(app)
             await pilot.press("s")

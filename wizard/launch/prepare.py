@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wizard.errors import WizardError
-from wizard.i18n import msg
+from wizard.i18n import localize, msg
 from wizard.launch.command import LaunchCommand
 from wizard.launch.introspect import Introspection, Validation, VllmProbeError, introspect, validate
 from wizard.launch.options import LaunchOptions
@@ -61,10 +61,12 @@ class Preparation:
     def vllm_exe(self) -> Path | None:
         return self.install.vllm_exe if self.install is not None else None
 
-    def render(self) -> str:
-        """Plain lines for a terminal: spelling notes, refused values, then the checks."""
-        lines = [f"  [note] {note}" for note in self.notes] + [f"  [FAIL] {p}" for p in self.problems]
-        report = self.preflight.render()
+    def render(self, lang: str | None = None) -> str:
+        """Plain lines for a terminal: spelling notes, refused values, then the checks, in `lang`
+        (default: the language the edge chose)."""
+        lines = [f"  [note] {localize(note, lang)}" for note in self.notes]
+        lines += [f"  [FAIL] {localize(p, lang)}" for p in self.problems]
+        report = self.preflight.render(lang)
         return "\n".join(lines + ([report] if report else []))
 
 

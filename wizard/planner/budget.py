@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wizard.i18n import Message, msg
 from wizard.planner.plan import Plan, RankBudget
 from wizard.planner.versions import VllmVersion
 
 GIB = 1 << 30
-LABELS = {
-    "others": "other processes", "context": "CUDA context", "weights": "weights", "activation": "activations",
-    "non_torch": "non-torch", "cuda_graph": "CUDA graphs", "kv_cache": "KV cache", "free": "free",
+# The legend's words, rendered in the user's language by the screen (catalog area planner).
+LABELS: dict[str, Message] = {
+    "others": msg("planner.budget.others"), "context": msg("planner.budget.context"),
+    "weights": msg("planner.budget.weights"), "activation": msg("planner.budget.activation"),
+    "non_torch": msg("planner.budget.non_torch"), "cuda_graph": msg("planner.budget.cuda_graph"),
+    "kv_cache": msg("planner.budget.kv_cache"), "free": msg("planner.budget.free"),
 }
 
 
@@ -32,8 +36,8 @@ class Segment:
         return self.bytes / GIB
 
     @property
-    def label(self) -> str:
-        return f"{LABELS[self.kind]} {self.gib:.2f} GiB"
+    def label(self) -> Message:
+        return msg("planner.budget.segment", what=LABELS[self.kind], gib=self.gib)
 
 
 @dataclass(frozen=True)

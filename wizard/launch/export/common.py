@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wizard.i18n import localize, msg
 from wizard.launch.command import LaunchCommand
 from wizard.launch.export.hub_env import container_hub_env
 from wizard.planner.versions import VllmVersion
@@ -36,12 +37,19 @@ class ExportContext:
     # The hub's endpoint, cache and offline variables (wizard.launch.export.hub_env): a service
     # started without the user's shell must find the model where the wizard found it.
     hub_env: dict[str, str] = field(default_factory=dict)
+    # The language of the files' comments (the app's or the command's); None: the edge's current one.
+    lang: str | None = None
 
     @property
     def image(self) -> str:
         if not self.vllm_version:
             return f"{IMAGE}:latest"
         return f"{IMAGE}:v{VllmVersion.parse(self.vllm_version)}"
+
+
+def comment(ctx: ExportContext | None, key: str, **params: object) -> str:
+    """A `# ...` comment line of an export, from the catalog, in the export's language."""
+    return "# " + localize(msg(key, **params), ctx.lang if ctx else None)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from wizard.launch.export.common import (
     CONTAINER_CACHE,
     STARTUP_SECONDS,
     ExportContext,
+    comment,
     default_name,
     export_env,
     local_adapter_paths,
     local_model_path,
     split_argv,
 )
-from wizard.launch.export.host import HEADER
 
 
 def _publish(command: LaunchCommand) -> tuple[str, int]:
@@ -66,7 +66,7 @@ def render_docker(command: LaunchCommand, ctx: ExportContext | None = None) -> s
              *_pairs(words[image_at + 3:])]
     body = " \\\n  ".join(lines)
     needs = "".join(f': "${{{k}:?export {k} first}}"\n' for k in sorted(command.secret_names))
-    return f"#!/usr/bin/env bash\n# {HEADER}: runs the official vLLM image.\nset -euo pipefail\n{needs}{body}\n"
+    return f"#!/usr/bin/env bash\n{comment(ctx, 'launch.export.header.docker')}\nset -euo pipefail\n{needs}{body}\n"
 
 
 def _pairs(words: list[str]) -> list[str]:
@@ -112,7 +112,7 @@ def render_compose(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     if ctx.env_file:
         service["env_file"] = [ctx.env_file]
     data = {"services": {name: service}, "volumes": {"vllm-cache": {}}}
-    return f"# {HEADER}. Run: docker compose up -d\n" + yamlish.dump(data)
+    return comment(ctx, "launch.export.header.compose") + "\n" + yamlish.dump(data)
 
 
 def render_k8s(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
@@ -160,6 +160,6 @@ def render_k8s(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
     secret_note = ""
     if command.secret_names or ctx.hub_model:
         keys = " ".join(f"--from-literal={k}=..." for k in sorted(command.secret_names) + (["HF_TOKEN"] if ctx.hub_model else []))
-        secret_note = f"# Create the secret first: kubectl create secret generic {name}-secrets {keys}\n"
-    return (f"# {HEADER}. Apply: kubectl apply -f THIS_FILE\n{secret_note}" + yamlish.dump(deployment) + "---\n"
+        secret_note = comment(ctx, "launch.export.k8s.secret", name=name, keys=keys) + "\n"
+    return (comment(ctx, "launch.export.header.k8s") + f"\n{secret_note}" + yamlish.dump(deployment) + "---\n"
             + yamlish.dump(service))

@@ -7,9 +7,15 @@ import shlex
 
 from wizard.launch.command import SECRET_MARK, LaunchCommand
 from wizard.launch.export import yamlish
-from wizard.launch.export.common import STARTUP_SECONDS, ExportContext, default_name, export_env, split_argv
+from wizard.launch.export.common import (
+    STARTUP_SECONDS,
+    ExportContext,
+    comment,
+    default_name,
+    export_env,
+    split_argv,
+)
 
-HEADER = "Written by vllm-wizard from its plan"
 
 
 def _yaml_value(value: str | None) -> object:
@@ -43,8 +49,8 @@ def render_yaml(command: LaunchCommand, ctx: ExportContext | None = None) -> str
             data[key] = _yaml_value(value)
     env_note = ""
     if command.env:
-        env_note = "# It needs these variables (see the env file): " + ", ".join(command.env) + "\n"
-    return f"# {HEADER}. Run: vllm serve --config THIS_FILE.yaml\n{env_note}" + yamlish.dump(data)
+        env_note = comment(ctx, "launch.export.needs_env", names=", ".join(command.env)) + "\n"
+    return comment(ctx, "launch.export.header.yaml") + f"\n{env_note}" + yamlish.dump(data)
 
 
 def _env_value(value: str) -> str:
@@ -55,10 +61,10 @@ def _env_value(value: str) -> str:
 
 def render_env(command: LaunchCommand, ctx: ExportContext | None = None, *, include_secrets: bool = False) -> str:
     """KEY=value lines. Secret values only with include_secrets (the file is then written 0600)."""
-    lines = [f"# {HEADER}: environment for vllm serve."]
-    if not include_secrets and command.secret_names:
-        lines.append("# Secret values are left out here; write the file with --out to include them (mode 0600).")
     ctx = ctx or ExportContext()
+    lines = [comment(ctx, "launch.export.header.env")]
+    if not include_secrets and command.secret_names:
+        lines.append(comment(ctx, "launch.export.env_secrets_left_out"))
     env = dict(command.env)
     env.update(ctx.hub_env)
     env.update(ctx.extra_env)
@@ -86,8 +92,7 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     exec_start = " ".join([systemd_quote(exe) if ctx.vllm_exe else exe, "serve", *map(systemd_quote, args.argv())])
     env = export_env(command, ctx)
     lines = [
-        f"# {HEADER}. Install: cp {name}.service /etc/systemd/system/ && systemctl daemon-reload "
-        f"&& systemctl enable --now {name}",
+        comment(ctx, "launch.export.header.systemd", name=name),
         "[Unit]",
         f"Description=vLLM OpenAI-compatible server ({args.model})",
         "After=network-online.target",
@@ -95,14 +100,14 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
         "",
         "[Service]",
         "Type=simple",
-        "# Start-up loads weights, compiles and captures CUDA graphs: minutes, not systemd's default 90 s.",
+        comment(ctx, "launch.export.systemd.startup"),
         f"TimeoutStartSec={STARTUP_SECONDS}",
         "TimeoutStopSec=60",
-        "# SIGINT is vLLM's graceful shutdown (the API server, the engine and the workers together).",
+        comment(ctx, "launch.export.systemd.sigint"),
         "KillSignal=SIGINT",
         "Restart=on-failure",
         "RestartSec=10",
-        "# Keep the torch.compile / Triton cache across restarts: the second start is much faster.",
+        comment(ctx, "launch.export.systemd.cache"),
         "CacheDirectory=vllm",
         "Environment=VLLM_CACHE_ROOT=%C/vllm",
         "Environment=TRITON_CACHE_DIR=%C/vllm/triton",
@@ -111,7 +116,9 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     lines += [f"Environment={systemd_quote(f'{k}={v}')}" for k, v in env.items()]
     if command.secret_names or ctx.env_file:
         path = ctx.env_file or f"/etc/vllm-wizard/{name}.env"
-        lines.append(f"# {', '.join(sorted(command.secret_names)) or 'Secrets'} come from this file (mode 0600, owned by root).")
+        names = ", ".join(sorted(command.secret_names))
+        lines.append(comment(ctx, "launch.export.systemd.secrets", names=names) if names
+                     else comment(ctx, "launch.export.systemd.secrets_generic"))
         lines.append(f"EnvironmentFile={path}")
     lines += ["LimitNOFILE=65536", f"ExecStart={exec_start}", "", "[Install]", "WantedBy=multi-user.target"]
     return "\n".join(lines) + "\n"
@@ -119,7 +126,7 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
 
 def render_script(command: LaunchCommand, ctx: ExportContext | None = None) -> str:
     ctx = ctx or ExportContext()
-    lines = ["#!/usr/bin/env bash", f"# {HEADER}: the exact command it planned.", "set -euo pipefail"]
+    lines = ["#!/usr/bin/env bash", comment(ctx, "launch.export.header.script"), "set -euo pipefail"]
     for name in sorted(command.secret_names):
         lines.append(f': "${{{name}:?export {name} before running this script}}"')
     for key, value in export_env(command, ctx).items():
