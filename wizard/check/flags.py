@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from wizard.releases import rules
 from wizard.releases.facts import release_facts, version_key
 
 
@@ -54,7 +55,7 @@ class FlagTable:
 
 
 def _underscores(version: str) -> bool:
-    return version_key(version) >= (0, 5, 0, 0)
+    return rules.FLEXIBLE_ARG_PARSER.holds(version_key(version))
 
 
 def table_flags(version: str) -> FlagTable:

@@ -14,6 +14,7 @@ from wizard.i18n import msg
 from wizard.planner import kv as kvmath
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases import rules
 
 if TYPE_CHECKING:
     from wizard.planner.predict import Failure, RankMemory
@@ -64,7 +65,7 @@ def resolve_kv_dtype(kv_dtype: str, model: ModelFacts, version: VllmVersion) -> 
     if kv_dtype != "auto":
         return kv_dtype
     quant = model.quantization
-    if quant and quant.kv_cache_scheme and version.at_least(0, 14):
+    if quant and quant.kv_cache_scheme and version.has(rules.KV_SCHEME_FROM_CHECKPOINT):
         return "fp8" if "fp8" in quant.kv_cache_scheme.lower() else "auto"
     return "auto"
 
@@ -183,7 +184,7 @@ def msg_weights(r: RankMemory, s: Settings) -> str:
 
 
 def msg_free(r: RankMemory, s: Settings, version: VllmVersion, free: int) -> str:
-    device = "device cuda:0" if version.at_least(0, 14) else "device"
+    device = "device cuda:0" if version.has(rules.FREE_MEMORY_NAMES_DEVICE) else "device"
     return msg("planner.fail.free_memory", device=device, free=gib(free), total=gib(r.total),
                util=s.gpu_memory_utilization, requested=gib(r.requested), fits=max(0.0, int(free / r.total * 100) / 100))
 
@@ -194,7 +195,7 @@ def msg_no_kv(r: RankMemory, s: Settings) -> str:
 
 
 def msg_kv(s: Settings, cap: kvmath.KvCapacity, r: RankMemory, max_fit: int, version: VllmVersion) -> str:
-    key = "planner.fail.kv_len" if version.at_least(0, 9) else "planner.fail.kv_len_08"  # 0.8.x: "models's"
+    key = "planner.fail.kv_len" if version.has(rules.KV_LEN_MESSAGE_FIXED) else "planner.fail.kv_len_08"  # 0.8.x: "models's"
     return msg(key, len=s.max_model_len, needed=cap.needed_bytes / GIB, available=r.kv_cache / GIB, fit=max_fit)
 
 
