@@ -112,7 +112,7 @@ def test_quitting_prints_nothing_and_returns_zero(drive_headless, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--lang", "fr"], "--lang 'fr'"),
-    (["--vllm-version", "0.4.0"], "not planned for"),
+    (["--vllm-version", "0.3.3"], "not planned for"),
 ])
 def test_bad_app_options_exit_2_with_one_line(argv, message, capsys):
     assert run_app(argv) == 2

@@ -33,6 +33,8 @@ def collect(
         out.append(("bf16_on_old_gpu", msg("planner.warn.bf16_on_old_gpu", cc=f"{cc[0]}.{cc[1]}")))
     if version.engine == "V0":
         out.append(("v0_engine_estimate", msg("planner.warn.v0_engine_estimate", version=str(version))))
+    if not version.facts.serve_command:
+        out.append(("no_serve_command", msg("releases.warn.no_serve_command", version=str(version))))
     if version.newer_than_known:
         out.append(("version_newer_than_known", msg("planner.warn.version_newer", version=str(version),
                                                     newest=newest_known())))

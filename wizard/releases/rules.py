@@ -15,7 +15,7 @@ from typing import Literal
 
 Key = tuple[int, int, int]
 Engine = Literal["V0", "V1"]
-OLDEST_SUPPORTED: Key = (0, 6, 0)  # the oldest release whose start-up the planner models
+OLDEST_SUPPORTED: Key = (0, 4, 0)  # the oldest release the table (wizard/data/vllm_releases.json) was read from
 
 
 @dataclass(frozen=True, slots=True)
