@@ -12,6 +12,7 @@ from typing import Any
 from wizard.check.command import ParsedCommand
 from wizard.check.findings import Finding, visible_gpus
 from wizard.i18n import Message, msg
+from wizard.planner.checks import FP16_UNSAFE_MODELS
 from wizard.planner.plan import Plan, make_plan
 from wizard.planner.versions import VllmVersion
 
@@ -118,7 +119,10 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
         if s.kv_cache_dtype.startswith("fp8") and cc is not None and cc < (8, 0):
             out.append(("kv_cache_dtype_auto", msg("check.suggest.kv_auto"), {"kv_cache_dtype": "auto"}, ()))
         else:
-            dtype = "float16" if s.dtype == "bfloat16" else ("bfloat16" if cc is None or cc >= (8, 0) else "float32")
+            if s.dtype in {"bfloat16", "auto"}:  # bfloat16 below compute capability 8.0
+                dtype = "float32" if model.model_type in FP16_UNSAFE_MODELS else "float16"
+            else:
+                dtype = "bfloat16" if cc is None or cc >= (8, 0) else "float32"
             out.append(("change_dtype", msg("check.suggest.dtype", dtype=dtype), {"dtype": dtype}, ()))
     if "quantization_mismatch" in codes:
         declared = model.quantization

@@ -15,6 +15,7 @@ from wizard.planner import kv as kvmath
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases import rules
+from wizard.releases.facts import quantization_added_later
 
 if TYPE_CHECKING:
     from wizard.planner.predict import Failure, RankMemory
@@ -110,7 +111,7 @@ def config_failure(
     if s.max_model_len > derived:
         return _fail("max_model_len_exceeds_model", msg("planner.fail.len_exceeds_model", len=s.max_model_len,
                                                         derived=derived))
-    failure = _dtype_failure(model, s, cc)
+    failure = _dtype_failure(model, s, cc, version)
     if failure is None:
         failure = _quant_failure(model, s, version, cc)
     if failure is None:
@@ -131,8 +132,10 @@ def config_failure(
     return failure
 
 
-def _dtype_failure(model: ModelFacts, s: Settings, cc: tuple[int, int] | None) -> Failure | None:
-    if s.dtype == "bfloat16" and cc is not None and cc < (8, 0):
+def _dtype_failure(model: ModelFacts, s: Settings, cc: tuple[int, int] | None, version: VllmVersion) -> Failure | None:
+    ckpt = (model.arch.torch_dtype or "bfloat16").replace("torch.", "")
+    auto_bf16 = s.dtype == "auto" and ckpt == "bfloat16" and not version.has(rules.BF16_AUTO_FALLBACK)
+    if (s.dtype == "bfloat16" or auto_bf16) and cc is not None and cc < (8, 0):
         return _fail("unsupported_dtype", msg("planner.fail.bf16_old_gpu", cc=f"{cc[0]}.{cc[1]}"))
     if s.dtype in {"half", "float16"} and model.model_type in FP16_UNSAFE_MODELS:
         return _fail("unsupported_dtype", msg("planner.fail.fp16_unsafe", model_type=model.model_type))
@@ -155,6 +158,10 @@ def _quant_failure(model: ModelFacts, s: Settings, version: VllmVersion, cc: tup
         return _fail("unsupported_quantization", msg("planner.fail.gptq_act_order", version=str(version)))
     if base == "mxfp4" and resolve_dtype(s.dtype, model, cc) == "float16":
         return _fail("unsupported_dtype", msg("planner.fail.mxfp4_fp16"))
+    added_in = quantization_added_later(version.facts.version, method)
+    if added_in is not None:
+        return _fail("unsupported_quantization", msg("releases.fail.quant_method_missing", method=method,
+                                                     version=str(version), since=added_in))
     if base == "bitsandbytes" and not version.has_bitsandbytes:
         return _fail("unsupported_quantization", msg("planner.fail.bnb_removed", version=str(version)))
     need = _MIN_CC.get(base)

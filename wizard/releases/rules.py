@@ -97,6 +97,12 @@ MAMBA_ALIGN_NEEDS_CHUNKED_PREFILL = ReleaseRule(
 KV_LEN_MESSAGE_FIXED = ReleaseRule(
     "kv_len_message_fixed", (0, 9, 0), None, "vllm/v1/core/kv_cache_utils.py check_enough_kv_cache_memory (error text)",
     "0.8.x spells the max-model-len error \"models's\"; the catalog keeps both wordings")
+# -- dtype ---------------------------------------------------------------------------------------
+BF16_AUTO_FALLBACK = ReleaseRule(
+    "bf16_auto_fallback", (0, 9, 0), None,
+    "vllm/config.py _get_and_verify_dtype (falls back to current_platform.supported_dtypes[0]); before: "
+    "vllm/worker/worker.py _check_if_gpu_supports_dtype raises",
+    "--dtype auto on a bfloat16 checkpoint runs in float16 below compute capability 8.0 instead of refusing to start")
 # -- model length ----------------------------------------------------------------------------------
 YARN_SCALES_MAX_LEN = ReleaseRule(
     "yarn_scales_max_len", None, (0, 30, 0), "vllm/config/model.py _get_and_verify_max_len",
