@@ -7,6 +7,7 @@ import pytest
 
 from wizard.errors import InputError
 from wizard.planner.versions import VllmVersion
+from wizard.releases.kernels import QuantSpec, linear_kernel
 from wizard.releases.profile import budget_era, profile_batch
 from wizard.releases.scheduler import SchedulerInputs, scheduler_defaults
 
@@ -59,3 +60,14 @@ def test_oldest_releases_parse_and_run_v0(text):
 def test_releases_before_0_4_are_refused(text):
     with pytest.raises(InputError, match="0.4.0"):
         VllmVersion.parse(text)
+
+
+@pytest.mark.parametrize(("method", "version", "cc", "kernel"), [
+    ("gptq", "0.4.1", (8, 0), "exllama"), ("gptq", "0.4.2", (8, 0), "marlin"),
+    ("gptq", "0.6.1", (9, 0), "marlin"), ("gptq", "0.6.2", (9, 0), "machete"),
+    ("awq", "0.5.2", (8, 0), "awq_gemm"), ("awq", "0.5.3", (8, 0), "awq_marlin"),
+])
+def test_marlin_conversion_and_machete_start_in_their_releases(method, version, cc, kernel):
+    spec = QuantSpec(method, None, bits=4, group_size=128, symmetric=True, desc_act=False)
+    found = linear_kernel(spec, VllmVersion.parse(version), cc)
+    assert found is not None and found.name == kernel

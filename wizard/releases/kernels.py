@@ -94,9 +94,10 @@ def _gptq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Lin
     # --quantization gptq forced the exllama kernel until 0.22 mapped "gptq" onto AutoGPTQConfig,
     # which picks the kernel per layer (quantization/__init__.py: 0.21.0 GPTQConfig, 0.22.0 AutoGPTQConfig)
     forced_legacy = q.requested == "gptq" and not version.has(rules.GPTQ_KEYWORD_AUTO)
-    if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
-        if cc == (9, 0) and q.bits == 4:
-            return _marlin("machete", "vLLM 0.6.4+: quantization/kernels choose_mp_linear_kernel puts Machete "
+    converted = version.has(rules.GPTQ_MARLIN_CONVERSION)
+    if compatible and converted and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
+        if cc == (9, 0) and q.bits == 4 and version.has(rules.MACHETE_ON_HOPPER):
+            return _marlin("machete", "vLLM 0.6.2+: quantization/kernels choose_mp_linear_kernel puts Machete "
                                       "(capability 9.0) before Marlin")
         return _marlin("marlin", f"vLLM: gptq_marlin.py GPTQMarlinConfig.override_quantization_method; {_MARLIN_SRC}")
     if not _cc_ok(cc, (6, 0)):
@@ -108,7 +109,8 @@ def _awq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Line
     compatible = q.bits == 4 and q.group_size in _MARLIN_GROUPS
     # likewise "awq" kept the legacy GEMM kernel until 0.24 (0.23.0 AWQConfig, 0.24.0 AutoAWQConfig)
     forced_legacy = q.requested == "awq" and not version.has(rules.AWQ_KEYWORD_AUTO)
-    if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
+    converted = version.has(rules.AWQ_MARLIN_CONVERSION)
+    if compatible and converted and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
         return _marlin("awq_marlin", f"vLLM: awq_marlin.py AWQMarlinConfig.override_quantization_method; {_MARLIN_SRC}")
     if not _cc_ok(cc, (7, 5)):
         return None

@@ -114,6 +114,16 @@ GPTQ_ACT_ORDER = ReleaseRule(
 GPTQ_MARLIN_SAFE = ReleaseRule(
     "gptq_marlin_safe", (0, 6, 4), None, "vllm/model_executor/layers/quantization/kernels choose_mp_linear_kernel",
     "older releases' GPTQ paths are known to produce NaN logits ('!!!!') on some GPUs")
+GPTQ_MARLIN_CONVERSION = ReleaseRule(
+    "gptq_marlin_conversion", (0, 4, 2), None, "vllm/config.py ModelConfig._verify_quantization (GPTQMarlinConfig.is_marlin_compatible)",
+    "a Marlin-compatible GPTQ checkpoint runs with the gptq_marlin kernel instead of exllama")
+AWQ_MARLIN_CONVERSION = ReleaseRule(
+    "awq_marlin_conversion", (0, 5, 3), None, "quantization/awq_marlin.py AWQMarlinConfig.override_quantization_method",
+    "a Marlin-compatible AWQ checkpoint runs with the awq_marlin kernel instead of the AWQ GEMM")
+MACHETE_ON_HOPPER = ReleaseRule(
+    "machete_on_hopper", (0, 6, 2), None,
+    "quantization/kernels/__init__.py choose_mp_linear_kernel (_POSSIBLE_KERNELS: Machete before Marlin; read in 0.6.2)",
+    "4-bit GPTQ on compute capability 9.0 runs the Machete kernel")
 MARLIN_ON_TURING = ReleaseRule(
     "marlin_on_turing", (0, 14, 0), None, "quantization/utils/marlin_utils.py query_marlin_supported_quant_types",
     "Marlin kernels (GPTQ/AWQ/FP8 weight-only) run from compute capability 7.5 instead of 8.0")
