@@ -25,7 +25,6 @@ from wizard.planner.versions import VllmVersion
 from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
 
 GIB = 1 << 30
-UTIL_CEILING = 0.95  # above this, runtime spikes (sampler, prefill peaks) OOM in practice
 FREE_MARGIN = int(0.25 * GIB)
 
 

@@ -21,7 +21,6 @@ from wizard.i18n import msg
 from wizard.planner import candidates as cand
 from wizard.planner import checks, parallel
 from wizard.planner.choose import (
-    UTIL_CEILING,
     Draft,
     _base,
     _kv_short,
@@ -38,6 +37,7 @@ from wizard.planner.input_rules import bnb_needs_load_format
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import Failure, Prediction, predict
 from wizard.planner.rank import Scored, describe_figure, order, rank_concurrency
+from wizard.planner.utilization import UTIL_CEILING
 from wizard.planner.versions import VllmVersion
 
 GIB = 1 << 30
