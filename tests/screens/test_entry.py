@@ -48,7 +48,7 @@ def test_demo_prints_the_command_instead_of_exec(drive_headless, capsys, monkeyp
     assert run_app(["--demo", "--vllm-version", "0.33.0", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "this is the command it would run" in out
-    assert "vllm serve Qwen/Qwen3-14B --tensor-parallel-size 2" in out
+    assert "vllm serve Qwen/Qwen3-14B --pipeline-parallel-size 2" in out
     assert out.strip().splitlines()[-1].endswith(" ".join(DEMO_ARGV[-4:]))
 
 
