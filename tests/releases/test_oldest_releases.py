@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from wizard.check.flags import table_flags
 from wizard.errors import InputError
 from wizard.planner.versions import VllmVersion
 from wizard.releases.kernels import QuantSpec, linear_kernel
@@ -71,3 +72,9 @@ def test_marlin_conversion_and_machete_start_in_their_releases(method, version, 
     spec = QuantSpec(method, None, bits=4, group_size=128, symmetric=True, desc_act=False)
     found = linear_kernel(spec, VllmVersion.parse(version), cc)
     assert found is not None and found.name == kernel
+
+
+def test_underscored_flags_are_read_from_0_5_1():
+    assert not table_flags("0.5.0").underscores and not table_flags("0.5.0.post1").underscores
+    assert table_flags("0.5.1").underscores
+    assert table_flags("0.5.1").lookup("--max_model_len") is not None

@@ -34,7 +34,7 @@ class FlagTable:
     source: str  # "installed" (the vLLM's own parser) or "table" (wizard/data/vllm_releases.json)
     version: str
     flags: Mapping[str, FlagInfo]
-    # FlexibleArgumentParser turns `--max_model_len` into `--max-model-len` (0.5.0 on).
+    # FlexibleArgumentParser turns `--max_model_len` into `--max-model-len` (0.5.1 on).
     underscores: bool
     config_option: bool  # `--config FILE.yaml` (0.10.0 on)
     registries: Mapping[str, tuple[str, ...]]  # quantization / reasoning_parser / tool_call_parser names

@@ -175,7 +175,8 @@ ASYNC_SCHEDULING_DEFAULT = ReleaseRule(
     "async_scheduling_default", (0, 14, 0), None, "vllm/config/vllm.py (async_scheduling None -> True)",
     "the scheduler's CPU work overlaps the GPU step without --async-scheduling")
 FLEXIBLE_ARG_PARSER = ReleaseRule(
-    "flexible_arg_parser", (0, 5, 0), None, "vllm/utils.py FlexibleArgumentParser.parse_args",
+    "flexible_arg_parser", (0, 5, 1), None,
+    "vllm/utils.py FlexibleArgumentParser.parse_args (absent in 0.5.0.post1, read in 0.5.1)",
     "`--max_model_len` is read as `--max-model-len`")
 
 ALL: tuple[ReleaseRule, ...] = tuple(v for v in globals().values() if isinstance(v, ReleaseRule))
