@@ -89,7 +89,7 @@ def _verify(diagnosis: Diagnosis, pins: dict[str, Any], request_for: RequestFor)
             return replace(diagnosis, verified=True, predicted_kv_tokens=plan.kv_cache_tokens)
         return diagnosis
     if diagnosis.code == "no_kv_cache_memory":
-        from wizard.planner.utilization import UTIL_CEILING  # the search stops where the chooser's own does
+        from wizard.planner.choose import UTIL_CEILING  # the search stops where the chooser's own does
 
         current = pins.get("gpu_memory_utilization")
         start = int(round((current if isinstance(current, float) else 0.9) * 100)) + 1

@@ -62,7 +62,7 @@ def _own_change(diagnosis: object, plan: Plan) -> dict[str, Any] | None:
 
 def _candidates(diagnosis: object, plan: Plan, log_text: str) -> list[dict[str, Any]]:
     """Pins that answer the diagnosis, most direct first (each still to be checked by planning)."""
-    from wizard.planner.utilization import UTIL_CEILING
+    from wizard.planner.choose import UTIL_CEILING
 
     code, s = getattr(diagnosis, "code", ""), plan.settings
     out: list[dict[str, Any]] = []

@@ -16,13 +16,17 @@ from wizard.i18n import msg
 from wizard.hardware.facts import GpuFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks, parallel
+from wizard.planner.candidates import describe_shape
 from wizard.planner.input_settings import choose_inputs
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.kv import default_block_size
-from wizard.planner.predict import Prediction, predict
+from wizard.planner.overheads import context_bytes, cuda_graph_bytes, link_kind
+from wizard.planner.parser_versions import missing_in
+from wizard.planner.predict import Prediction, mamba_blocks_short, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
+from wizard.planner.utilization import UTIL_CEILING as UTIL_CEILING  # re-exported: callers that import it from here
 
 GIB = 1 << 30
 FREE_MARGIN = int(0.25 * GIB)
@@ -88,8 +92,6 @@ def max_util_for_free(gpus: list[GpuFacts], version: VllmVersion, tp: int, pp: i
     Before 0.20 CUDA graphs are captured after the KV cache, outside the request: `graphs` bytes
     must stay free too.
     """
-    from wizard.planner.overheads import context_bytes, link_kind
-
     # Custom all-reduce is assumed where the board has NVLink: the link sets the NCCL buffers that
     # sit outside the request from 0.11.
     link = link_kind(gpus[0].name if gpus else "", custom_all_reduce=True, nodes=version.nodes)
@@ -125,8 +127,6 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     if request.nodes > 1:
         why = parallel.describe_multinode(tp, pp, heads, request.nodes, len(gpus) // request.nodes)
     else:
-        from wizard.planner.candidates import describe_shape
-
         why = describe_shape(tp, pp, heads, tp * pp, len(gpus), False)
     d.choose("tensor_parallel_size", tp, why)
     d.choose("pipeline_parallel_size", pp, why)
@@ -140,7 +140,6 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     _choose_len(d, request, version)
     choose_scheduler(d, request, chosen, version)
     d.vllm_defaults.update(block_size=d.values["block_size"], cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
-    from wizard.planner.overheads import cuda_graph_bytes
 
     graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
     util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
@@ -244,8 +243,6 @@ def _choose_len(d: Draft, request: PlanRequest, version: VllmVersion) -> None:
 
 
 def _choose_parsers(d: Draft, model: ModelFacts, version: VllmVersion) -> None:
-    from wizard.planner.parser_versions import missing_in
-
     parsers = model.parsers
     shown = parsers.evidence[:2]
     evidence = (msg("planner.choose.evidence_two", first=shown[0], second=shown[1]) if len(shown) == 2
@@ -297,8 +294,6 @@ def meets_goals(pred: Prediction, request: PlanRequest) -> bool:
 def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion):
     """Without an explicit context goal, cap max_model_len to what fits rather than buy context;
     for hybrid models keep max_num_seqs within the recurrent-state blocks."""
-    from wizard.planner.predict import mamba_blocks_short
-
     if pred.num_blocks > 0 and mamba_blocks_short(pred.layout, pred.num_blocks, pred.settings, version):
         trial = d.copy()
         seqs = max(1, pred.num_blocks // 8 * 8 or pred.num_blocks)
@@ -333,7 +328,7 @@ def _kv_short(pred: Prediction) -> bool:
 
 
 def plan_settings(request: PlanRequest) -> tuple[Prediction, Draft]:
-    from wizard.planner.search import search
+    from wizard.planner.search import search  # noqa: PLC0415 - import cycle: wizard.planner.search imports this module
 
     return search(request)
 

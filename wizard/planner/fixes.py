@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wizard.i18n import msg
+from wizard.planner.choose import UTIL_CEILING  # a fix never raises utilization past the chooser's own ceiling
 from wizard.planner.plan import Plan, make_plan
-from wizard.planner.utilization import UTIL_CEILING  # a fix never raises utilization past the chooser's own ceiling
 
 GIB = 1 << 30
 
