@@ -114,14 +114,16 @@ def test_seed001_r1_distill_gptq_on_four_t4(seed_models, capsys):
     assert_same_as_plan(capsys, model, hw, "0.7.3", rc, data)
 
 
-def test_seed002_qwen25_gptq_before_0_6_4_warns_of_exclamation_marks(seed_models, capsys):
+def test_seed002_qwen25_gptq_on_0_5_1_warns_of_exclamation_marks(seed_models, capsys):
+    """The write-up names vLLM 0.5.1, run as `python -m vllm.entrypoints.openai.api_server`."""
     model = seed_models["qwen25_32b_gptq"]
     hw = ["--gpu", "A100-80GB"]
-    rc, data = run_check(capsys, *hw, "--vllm-version", "0.6.3", "--", "vllm", "serve", str(model),
-                         "--max-model-len", "8192")
+    rc, data = run_check(capsys, *hw, "--vllm-version", "0.5.1", "--", "python", "-m",
+                         "vllm.entrypoints.openai.api_server", "--model", str(model), "--max-model-len", "8192")
     assert_valid("check", data)
+    assert rc == 0 and data["startup"]["ok"]
     assert "gptq_exclamation" in codes(data)
-    assert_same_as_plan(capsys, model, hw, "0.6.3", rc, data)
+    assert_same_as_plan(capsys, model, hw, "0.5.1", rc, data)
 
 
 def test_seed004_two_gpus_tp1_kv_shortfall_suggests_tp2(seed_models, capsys):
@@ -129,17 +131,20 @@ def test_seed004_two_gpus_tp1_kv_shortfall_suggests_tp2(seed_models, capsys):
     cache (15248)" with NUM_GPUs=2 and TENSOR_PARALLEL_SIZE=1."""
     model = seed_models["qwen15_14b"]
     hw = ["--gpu", "RTX A6000", "--gpu-count", "2"]
-    rc, data = run_check(capsys, *hw, "--vllm-version", "0.6.3", "--", "vllm", "serve", str(model),
-                         "--tensor-parallel-size", "1")
+    rc, data = run_check(capsys, *hw, "--vllm-version", "0.4.3", "--", "python", "-m",
+                         "vllm.entrypoints.openai.api_server", "--model", str(model), "--tensor-parallel-size", "1")
     assert_valid("check", data)
     assert rc == 3 and data["startup"]["failure"]["code"] == "max_model_len_exceeds_kv_cache"
     assert data["settings"]["max_model_len"] == 32768  # the release default: the model's own length
+    # The write-up's vLLM (0.4.x, api-for-open-llm) logged 15248 tokens: the V0 0.4-0.6.3 budget
+    # (free-memory delta since init_device) with the profile of max(32768, 2048) tokens.
+    assert abs(data["memory"]["kv_cache_tokens"] - 15248) / 15248 < 0.01
     assert "tensor_parallel_size_mismatch" in codes(data)
     by_code = {s["code"]: s for s in data["suggestions"]}
     assert by_code["use_all_gpus"]["set"]["tensor_parallel_size"] == 2
     assert by_code["use_all_gpus"]["predicted"]["ok"] is True
     assert by_code["lower_max_model_len"]["predicted"]["ok"] is True
-    assert_same_as_plan(capsys, model, hw, "0.6.3", rc, data)
+    assert_same_as_plan(capsys, model, hw, "0.4.3", rc, data)
 
 
 SEED003_CONFIG = """# config.yaml

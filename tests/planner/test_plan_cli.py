@@ -79,7 +79,7 @@ def test_human_output_names_settings_memory_and_command(llama_folder, cli_env):
     (["--gpu", "H100", "--set", "max-model-len"], "NAME=VALUE"),
     (["--gpu", "H100", "--set", "gpu-memory-utilization=1.5"], "gpu-memory-utilization=1.5"),
     (["--gpu", "H100", "--set", "warp-speed=9"], "unknown setting"),
-    (["--gpu", "H100", "--vllm-version", "0.4.0"], "0.4.0"),
+    (["--gpu", "H100", "--vllm-version", "0.3.3"], "0.3.3"),
     (["--gpu", "H100", "--vllm-version", "banana"], "banana"),
     (["--gpu", "H100", "--context", "0"], "--context"),
 ])

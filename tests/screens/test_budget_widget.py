@@ -39,7 +39,7 @@ def test_each_bar_line_draws_every_segment_with_its_cells(width):
 
 
 def test_labels_are_the_plans_gib_figures_and_the_ruler_marks_the_request():
-    plan = _plan()
+    plan = _plan(tensor_parallel_size=2)
     width = 100
     lines = [line.plain for line in budget_lines(plan, width)]
     bar = bars(plan, bar_width(plan, width))[0]

@@ -41,7 +41,7 @@ def test_demo_in_a_real_terminal_keys_only(tmp_path):
         child.expect_exact("again")  # "Launch again to start anyway": the plan's warnings, asked once
         child.send("l")
         child.expect_exact("this is the command it would run:")
-        child.expect(r"vllm serve Qwen/Qwen3-14B --tensor-parallel-size 2 [^\r\n]*--port 8000")
+        child.expect(r"vllm serve Qwen/Qwen3-14B --pipeline-parallel-size 2 [^\r\n]*--port 8000")
         child.expect(pexpect.EOF)
     finally:
         child.close()

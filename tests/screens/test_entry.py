@@ -49,7 +49,7 @@ def test_demo_prints_the_command_instead_of_exec(drive_headless, capsys, monkeyp
     assert run_app(["--demo", "--vllm-version", "0.33.0", "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "this is the command it would run" in out
-    assert "vllm serve Qwen/Qwen3-14B --tensor-parallel-size 2" in out
+    assert "vllm serve Qwen/Qwen3-14B --pipeline-parallel-size 2" in out
     assert out.strip().splitlines()[-1].endswith(" ".join(DEMO_ARGV[-4:]))
 
 
@@ -113,7 +113,7 @@ def test_quitting_prints_nothing_and_returns_zero(drive_headless, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--lang", "fr"], "--lang 'fr'"),
-    (["--vllm-version", "0.4.0"], "not planned for"),
+    (["--vllm-version", "0.3.3"], "not planned for"),
 ])
 def test_bad_app_options_exit_2_with_one_line(argv, message, capsys):
     assert run_app(argv) == 2

@@ -15,12 +15,14 @@ from wizard.hardware.errors import HardwareError, NvmlDriverNotLoadedError
 
 # Fixed, not the newest the planner knows: snapshots and argv must not move when that changes.
 VLLM_VERSION = "0.33.0"
+# Two 20 GB GPUs without P2P: at the utilization ceiling (0.92, wizard.planner.utilization) the
+# context goal needs the two pipeline stages' KV cache rather than TP 2's.
 DEMO_ARGV = (
-    "vllm", "serve", DEMO_MODEL_ID, "--tensor-parallel-size", "2", "--gpu-memory-utilization", "0.95",
-    "--max-model-len", "35840", "--disable-custom-all-reduce", "--reasoning-parser", "qwen3",
+    "vllm", "serve", DEMO_MODEL_ID, "--pipeline-parallel-size", "2", "--gpu-memory-utilization", "0.92",
+    "--max-model-len", "32768", "--reasoning-parser", "qwen3",
     "--enable-auto-tool-choice", "--tool-call-parser", "hermes", "--host", "127.0.0.1", "--port", "8000",
 )
-DEMO_ENV = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "0,1", "NCCL_P2P_DISABLE": "1"}
+DEMO_ENV = {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "0,1"}
 
 
 def failing_probe(error: HardwareError):

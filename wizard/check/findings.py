@@ -16,8 +16,8 @@ from wizard.check.flags import FlagTable
 from wizard.check.pins import CommandPins
 from wizard.i18n import msg
 from wizard.planner.plan import Plan
+from wizard.planner.utilization import above_ceiling
 
-UTIL_HIGH = 0.95  # from here runtime peaks (sampler, long prefills) OOM in practice (seed 000: 0.95 + 64k)
 PUBLIC_HOSTS = {"0.0.0.0", "::", "[::]", "*"}
 # --quantization values that quantize an unquantized checkpoint at load time; every other method
 # reads scales a quantized checkpoint must ship (vLLM: "Cannot find the config file for awq").
@@ -112,7 +112,7 @@ def _failure_flag(code: str | None) -> str | None:
 
 def _memory(parsed: ParsedCommand, plan: Plan) -> list[Finding]:
     s = plan.settings
-    if "gpu_memory_utilization" in plan.pinned and s.gpu_memory_utilization >= UTIL_HIGH \
+    if "gpu_memory_utilization" in plan.pinned and above_ceiling(s.gpu_memory_utilization) \
             and plan.failure_code != "free_memory_below_request":
         return [Finding("gpu_memory_utilization_high", "warning",
                         msg("check.finding.util_high", util=s.gpu_memory_utilization), "--gpu-memory-utilization")]

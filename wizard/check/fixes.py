@@ -12,12 +12,13 @@ from typing import Any
 from wizard.check.command import ParsedCommand
 from wizard.check.findings import Finding, visible_gpus
 from wizard.i18n import Message, msg
+from wizard.planner.checks import FP16_UNSAFE_MODELS
 from wizard.planner.choose import max_util_for_free, select_gpus
 from wizard.planner.plan import Plan, make_plan
 from wizard.planner.settings import SETTINGS
+from wizard.planner.utilization import UTIL_CEILING
 from wizard.planner.versions import VllmVersion
 
-UTIL_TARGET = 0.92  # the highest utilization suggested: 0.95 OOMs at run time (seed 000), 0.92 held
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 # Fixes that trade memory: only one is applied to the corrected command (the first that starts).
 MEMORY_CODES = ("use_all_gpus", "raise_gpu_memory_utilization", "lower_gpu_memory_utilization",
@@ -117,7 +118,10 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
         if s.kv_cache_dtype.startswith("fp8") and cc is not None and cc < (8, 0):
             out.append(("kv_cache_dtype_auto", msg("check.suggest.kv_auto"), {"kv_cache_dtype": "auto"}, ()))
         else:
-            dtype = "float16" if s.dtype == "bfloat16" else ("bfloat16" if cc is None or cc >= (8, 0) else "float32")
+            if s.dtype in {"bfloat16", "auto"}:  # bfloat16 below compute capability 8.0
+                dtype = "float32" if model.model_type in FP16_UNSAFE_MODELS else "float16"
+            else:
+                dtype = "bfloat16" if cc is None or cc >= (8, 0) else "float32"
             out.append(("change_dtype", msg("check.suggest.dtype", dtype=dtype), {"dtype": dtype}, ()))
     if "quantization_mismatch" in codes:
         declared = model.quantization
@@ -151,12 +155,12 @@ def _candidates(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> l
         if n > tp * pp:
             out.append(("use_all_gpus", msg("check.suggest.all_gpus", tp=n), _tp(n, pp), ()))
     util = s.gpu_memory_utilization
-    if short and min(UTIL_TARGET, cap) > util + 0.005:
-        target = min(UTIL_TARGET, cap)
+    if short and min(UTIL_CEILING, cap) > util + 0.005:
+        target = min(UTIL_CEILING, cap)
         out.append(("raise_gpu_memory_utilization", msg("check.suggest.raise_util", util=target),
                     {"gpu_memory_utilization": target}, ()))
     if plan.failure_code == "free_memory_below_request" or "gpu_memory_utilization_high" in codes:
-        target = min(version.default_gpu_memory_utilization, UTIL_TARGET, cap)
+        target = min(version.default_gpu_memory_utilization, UTIL_CEILING, cap)
         for candidate in sorted({round(target, 2), round(target - 0.02, 2), round(target - 0.04, 2)}, reverse=True):
             if 0 < candidate < util:
                 out.append(("lower_gpu_memory_utilization", msg("check.suggest.lower_util", util=candidate),
@@ -199,7 +203,7 @@ def suggest(parsed: ParsedCommand, plan: Plan, findings: list[Finding]) -> list[
 
 def corrected(parsed: ParsedCommand, plan: Plan, findings: list[Finding],
               suggestions: list[Suggestion]) -> tuple[Edits, Plan]:
-    """Every non-memory suggestion; a utilization of 0.95 or more lowered; then, while it still fails,
+    """Every non-memory suggestion; a utilization above the ceiling (wizard.planner.utilization) lowered; then, while it still fails,
     the first memory suggestion that starts, else max-model-len capped to what fits. Predicted together."""
     edits = Edits()
     for sug in suggestions:
@@ -220,7 +224,7 @@ def corrected(parsed: ParsedCommand, plan: Plan, findings: list[Finding],
         used = gpus[: s.tensor_parallel_size * s.pipeline_parallel_size] or gpus[:1]
         cap = max_util_for_free(used, version, s.tensor_parallel_size, s.pipeline_parallel_size,
                                 result.worst.cuda_graph)
-        target = round(min(version.default_gpu_memory_utilization, UTIL_TARGET, cap), 2)
+        target = round(min(version.default_gpu_memory_utilization, UTIL_CEILING, cap), 2)
         if 0 < target < s.gpu_memory_utilization:
             edits, result = attempt({"gpu_memory_utilization": target})
     if not result.ok:

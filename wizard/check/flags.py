@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from wizard.releases import rules
 from wizard.releases.facts import release_facts, version_key
 
 
@@ -33,7 +34,7 @@ class FlagTable:
     source: str  # "installed" (the vLLM's own parser) or "table" (wizard/data/vllm_releases.json)
     version: str
     flags: Mapping[str, FlagInfo]
-    # FlexibleArgumentParser turns `--max_model_len` into `--max-model-len` (0.5.0 on).
+    # FlexibleArgumentParser turns `--max_model_len` into `--max-model-len` (0.5.1 on).
     underscores: bool
     config_option: bool  # `--config FILE.yaml` (0.10.0 on)
     registries: Mapping[str, tuple[str, ...]]  # quantization / reasoning_parser / tool_call_parser names
@@ -54,7 +55,7 @@ class FlagTable:
 
 
 def _underscores(version: str) -> bool:
-    return version_key(version) >= (0, 5, 0, 0)
+    return rules.FLEXIBLE_ARG_PARSER.holds(version_key(version))
 
 
 def table_flags(version: str) -> FlagTable:

@@ -14,11 +14,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from wizard.errors import InputError
 from wizard.planner import speculative
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
-from wizard.releases.facts import ReleaseFacts, release_facts
+from wizard.releases.facts import ReleaseFacts
 from wizard.i18n import msg
 
 # Flags whose value is always written: they are the heart of the plan and vLLM's defaults differ by release.
@@ -30,10 +29,7 @@ FLAG_ENV_FALLBACK = {"--attention-backend": "VLLM_ATTENTION_BACKEND"}
 
 def facts_for(version: VllmVersion) -> ReleaseFacts:
     """The release table's entry for `version` (its full text first: 0.10.1.1, 0.8.5.post1)."""
-    try:
-        return release_facts(version.raw)
-    except InputError:  # a suffix the table does not read ("0.9.0abc"): the X.Y.Z part decides
-        return release_facts(str(version))
+    return version.facts
 
 
 def flag_present(flag: str, version: VllmVersion) -> bool:

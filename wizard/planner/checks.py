@@ -15,6 +15,8 @@ from wizard.planner import kv as kvmath
 from wizard.planner.input_settings import input_failure
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases import rules
+from wizard.releases.facts import quantization_added_later
 
 if TYPE_CHECKING:
     from wizard.planner.predict import Failure, RankMemory
@@ -65,7 +67,7 @@ def resolve_kv_dtype(kv_dtype: str, model: ModelFacts, version: VllmVersion) -> 
     if kv_dtype != "auto":
         return kv_dtype
     quant = model.quantization
-    if quant and quant.kv_cache_scheme and version.at_least(0, 14):
+    if quant and quant.kv_cache_scheme and version.has(rules.KV_SCHEME_FROM_CHECKPOINT):
         return "fp8" if "fp8" in quant.kv_cache_scheme.lower() else "auto"
     return "auto"
 
@@ -110,7 +112,7 @@ def config_failure(
     if s.max_model_len > derived:
         return _fail("max_model_len_exceeds_model", msg("planner.fail.len_exceeds_model", len=s.max_model_len,
                                                         derived=derived))
-    failure = _dtype_failure(model, s, cc)
+    failure = _dtype_failure(model, s, cc, version)
     if failure is None:
         failure = _quant_failure(model, s, version, cc)
     if failure is None:
@@ -129,8 +131,10 @@ def config_failure(
     return failure
 
 
-def _dtype_failure(model: ModelFacts, s: Settings, cc: tuple[int, int] | None) -> Failure | None:
-    if s.dtype == "bfloat16" and cc is not None and cc < (8, 0):
+def _dtype_failure(model: ModelFacts, s: Settings, cc: tuple[int, int] | None, version: VllmVersion) -> Failure | None:
+    ckpt = (model.arch.torch_dtype or "bfloat16").replace("torch.", "")
+    auto_bf16 = s.dtype == "auto" and ckpt == "bfloat16" and not version.has(rules.BF16_AUTO_FALLBACK)
+    if (s.dtype == "bfloat16" or auto_bf16) and cc is not None and cc < (8, 0):
         return _fail("unsupported_dtype", msg("planner.fail.bf16_old_gpu", cc=f"{cc[0]}.{cc[1]}"))
     if s.dtype in {"half", "float16"} and model.model_type in FP16_UNSAFE_MODELS:
         return _fail("unsupported_dtype", msg("planner.fail.fp16_unsafe", model_type=model.model_type))
@@ -153,6 +157,10 @@ def _quant_failure(model: ModelFacts, s: Settings, version: VllmVersion, cc: tup
         return _fail("unsupported_quantization", msg("planner.fail.gptq_act_order", version=str(version)))
     if base == "mxfp4" and resolve_dtype(s.dtype, model, cc) == "float16":
         return _fail("unsupported_dtype", msg("planner.fail.mxfp4_fp16"))
+    added_in = quantization_added_later(version.facts.version, method)
+    if added_in is not None:
+        return _fail("unsupported_quantization", msg("releases.fail.quant_method_missing", method=method,
+                                                     version=str(version), since=added_in))
     if base == "bitsandbytes" and not version.has_bitsandbytes:
         return _fail("unsupported_quantization", msg("planner.fail.bnb_removed", version=str(version)))
     need = _MIN_CC.get(base)
@@ -182,7 +190,7 @@ def msg_weights(r: RankMemory, s: Settings) -> str:
 
 
 def msg_free(r: RankMemory, s: Settings, version: VllmVersion, free: int) -> str:
-    device = "device cuda:0" if version.at_least(0, 14) else "device"
+    device = "device cuda:0" if version.has(rules.FREE_MEMORY_NAMES_DEVICE) else "device"
     return msg("planner.fail.free_memory", device=device, free=gib(free), total=gib(r.total),
                util=s.gpu_memory_utilization, requested=gib(r.requested), fits=max(0.0, int(free / r.total * 100) / 100))
 
@@ -193,7 +201,7 @@ def msg_no_kv(r: RankMemory, s: Settings) -> str:
 
 
 def msg_kv(s: Settings, cap: kvmath.KvCapacity, r: RankMemory, max_fit: int, version: VllmVersion) -> str:
-    key = "planner.fail.kv_len" if version.at_least(0, 9) else "planner.fail.kv_len_08"  # 0.8.x: "models's"
+    key = "planner.fail.kv_len" if version.has(rules.KV_LEN_MESSAGE_FIXED) else "planner.fail.kv_len_08"  # 0.8.x: "models's"
     return msg(key, len=s.max_model_len, needed=cap.needed_bytes / GIB, available=r.kv_cache / GIB, fit=max_fit)
 
 

@@ -26,9 +26,9 @@ from wizard.planner.predict import Prediction, mamba_blocks_short, predict
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
 from wizard.releases.scheduler import SchedulerDefaults, SchedulerInputs, scheduler_defaults
+from wizard.planner.utilization import UTIL_CEILING as UTIL_CEILING  # re-exported: callers that import it from here
 
 GIB = 1 << 30
-UTIL_CEILING = 0.95  # above this, runtime spikes (sampler, prefill peaks) OOM in practice
 FREE_MARGIN = int(0.25 * GIB)
 
 
@@ -42,6 +42,8 @@ class Draft:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     # What vLLM would use if the flag were left out (the argv omits values equal to these).
     vllm_defaults: dict = field(default_factory=dict)
+    # The engine the scheduler values were derived for (a remedy can move 0.8-0.10 to V0).
+    engine: str = ""
 
     def choose(self, name: str, value: object, reason: str) -> bool:
         if name in self.pinned:
@@ -54,7 +56,8 @@ class Draft:
         return Settings(**self.values)
 
     def copy(self) -> Draft:
-        return Draft(dict(self.values), dict(self.reasons), self.pinned, list(self.warnings), self.vllm_defaults)
+        return Draft(dict(self.values), dict(self.reasons), self.pinned, list(self.warnings), self.vllm_defaults,
+                     self.engine)
 
 
 def select_gpus(request: PlanRequest) -> list[GpuFacts]:
@@ -135,14 +138,8 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     # 0.8-0.10 fall back to V0 for some setups; the fallback's defaults apply (wizard.releases.engine).
     version, _ = version.resolve_engine(model, chosen, d.settings())
     _choose_len(d, request, version)
-    sched = scheduler_defaults_for(request, chosen, version, d.values, d.pinned)
-    tokens, seqs = sched.max_num_batched_tokens, sched.max_num_seqs
-    d.choose("enable_chunked_prefill", sched.chunked_prefill,
-             msg("planner.choose.chunked", version=str(version), engine=version.engine))
-    d.vllm_defaults.update(max_num_batched_tokens=tokens, max_num_seqs=seqs, block_size=d.values["block_size"],
-                           cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
-    d.choose("max_num_batched_tokens", tokens, msg("planner.choose.batched_tokens", version=str(version)))
-    d.choose("max_num_seqs", seqs, msg("planner.choose.num_seqs", version=str(version)))
+    choose_scheduler(d, request, chosen, version)
+    d.vllm_defaults.update(block_size=d.values["block_size"], cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
 
     graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
     util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
@@ -169,6 +166,38 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     d.choose("disable_custom_all_reduce", tp > 1 and p2p is False,
              msg("planner.choose.no_p2p") if tp > 1 and p2p is False else msg("planner.choose.p2p_ok"))
     choose_inputs(d, model, version, draft=request.draft_model)
+    return d
+
+
+def choose_scheduler(d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion) -> None:
+    """Chunked prefill, the token budget and max_num_seqs as the engine these settings start derives
+    them (wizard.releases.scheduler), with reasons naming that engine. Values the user pinned, or a
+    remedy moved off the defaults (fewer sequences), stay."""
+    resolved, _ = version.resolve_engine(request.model, gpus, d.settings())
+    sched = scheduler_defaults_for(request, gpus, resolved, d.values, d.pinned)
+    before = d.vllm_defaults
+    d.engine = resolved.engine
+    d.choose("enable_chunked_prefill", sched.chunked_prefill,
+             msg("planner.choose.chunked", version=str(resolved), engine=resolved.engine))
+    for name, value, reason in (
+            ("max_num_batched_tokens", sched.max_num_batched_tokens,
+             msg("planner.choose.batched_tokens", version=str(resolved))),
+            ("max_num_seqs", sched.max_num_seqs, msg("planner.choose.num_seqs", version=str(resolved)))):
+        if name not in before or d.values[name] == before[name]:
+            d.choose(name, value, reason)
+    d.vllm_defaults = {**before, "max_num_batched_tokens": sched.max_num_batched_tokens,
+                       "max_num_seqs": sched.max_num_seqs}
+
+
+def follow_engine(d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion) -> Draft:
+    """The draft with its scheduler values re-derived when its settings now start another engine
+    than the one they were derived for (fp8 KV or bitsandbytes on 0.8-0.10 fall back to V0)."""
+    chosen = gpus[: d.values["tensor_parallel_size"] * d.values["pipeline_parallel_size"]] or gpus
+    resolved, _ = version.resolve_engine(request.model, chosen, d.settings())
+    if resolved.engine == d.engine:
+        return d
+    d = d.copy()
+    choose_scheduler(d, request, chosen, version)
     return d
 
 
@@ -278,18 +307,19 @@ def _settle(pred: Prediction, d: Draft, request: PlanRequest, gpus: list[GpuFact
     if length < target_len(request, pred.derived_max_len):
         return pred, d
     trial = d.copy()
-    set_len(trial, length, msg("planner.choose.len_capped", length=length, derived=pred.derived_max_len), version)
+    set_len(trial, length, msg("planner.choose.len_capped", length=length, derived=pred.derived_max_len),
+            request, gpus, version)
     return predict(request.model, gpus, trial.settings(), version, request.measured, draft=request.draft_model), trial
 
 
-def set_len(d: Draft, length: int, reason: str, version: VllmVersion) -> bool:
-    """Choose max_model_len; on V0 the default profile batch is a whole prompt, so it follows."""
+def set_len(d: Draft, length: int, reason: str, request: PlanRequest, gpus: list[GpuFacts],
+            version: VllmVersion) -> bool:
+    """Choose max_model_len; the scheduler defaults follow it (on V0 the profile batch is a whole
+    prompt, and a context above 32K turns chunked prefill on)."""
     if not d.choose("max_model_len", length, reason):
         return False
-    if version.engine == "V0" and "max_num_batched_tokens" not in d.pinned:
-        tokens = max(length, 2048)  # V0 EngineArgs: max(max_model_len, 2048) without chunked prefill
-        d.values["max_num_batched_tokens"] = tokens
-        d.vllm_defaults = {**d.vllm_defaults, "max_num_batched_tokens": tokens}
+    chosen = gpus[: d.values["tensor_parallel_size"] * d.values["pipeline_parallel_size"]] or gpus
+    choose_scheduler(d, request, chosen, version)
     return True
 
 

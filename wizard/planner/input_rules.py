@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from wizard.planner.versions import VllmVersion
+from wizard.releases import rules
 
 if TYPE_CHECKING:
     from wizard.planner.settings import Settings
@@ -22,7 +23,7 @@ def bnb_needs_load_format(version: VllmVersion) -> bool:
     quantization and QLoRA adapter only support 'bitsandbytes' load format" (read in 0.5.5, 0.6.3,
     0.7.2, 0.7.3, 0.8.0, 0.8.1); 0.8.2 `create_load_config` sets the load format itself.
     """
-    return not version.at_least(0, 8, 2)
+    return version.has(rules.BNB_NEEDS_LOAD_FORMAT)
 
 
 def bnb_prequantized_needs_flags(version: VllmVersion) -> bool:
@@ -33,7 +34,7 @@ def bnb_prequantized_needs_flags(version: VllmVersion) -> bool:
     pre-quantized model need a specific model loader") sets quantization and load format from the
     model config.
     """
-    return not version.at_least(0, 8, 4)
+    return version.has(rules.BNB_PREQUANT_NEEDS_FLAGS)
 
 
 def mla_in_use(version: VllmVersion, quant_method: str | None) -> bool:
@@ -44,9 +45,9 @@ def mla_in_use(version: VllmVersion, quant_method: str | None) -> bool:
     compressed-tensors fp8 ("MLA is not supported with %s quantization. Disabling MLA."; read in
     0.7.2); 0.7.3 dropped that condition (read in 0.7.3, 0.8.0).
     """
-    if not version.at_least(0, 7, 1):
+    if not version.has(rules.MLA_IN_USE):
         return False
-    if not version.at_least(0, 7, 3):
+    if version.has(rules.MLA_QUANT_LIMITED):
         return quant_method in {None, "fp8", "compressed-tensors"}
     return True
 
@@ -55,14 +56,14 @@ def mha_head_size(version: VllmVersion, qk_head_dim: int) -> int:
     """Head size of DeepSeek-V2's K and V cache when MLA is not used (`config.py:
     ModelConfig.get_head_size`): padded to 256 for FlashAttention before 0.7.1 (read in 0.5.5,
     0.6.3), qk_nope + qk_rope (192) from 0.7.1 (read in 0.7.2)."""
-    return 256 if not version.at_least(0, 7, 1) else qk_head_dim
+    return 256 if version.has(rules.MHA_HEAD_PADDED) else qk_head_dim
 
 
 def mla_absorbs_weights(version: VllmVersion) -> bool:
     """0.7.1-0.7.3 `attention/backends/mla/utils.py: MLACommonImpl.process_weights_after_loading`
     materialises W_Q_UK and W_UV_O per layer (VLLM_MLA_PERFORM_MATRIX_ABSORPTION defaults to 1),
     on top of the original q / kv_b / o projections, inside "Loading model weights took"."""
-    return version.at_least(0, 7, 1) and not version.at_least(0, 8)
+    return version.has(rules.MLA_ABSORBS_WEIGHTS)
 
 
 def mla_pads_kv_entry(version: VllmVersion) -> bool:
@@ -70,13 +71,13 @@ def mla_pads_kv_entry(version: VllmVersion) -> bool:
     entry up to 256 bytes of the model dtype (`utils.align_to_256bytes`,
     VLLM_CUDA_MEM_ALIGN_KV_CACHE=1 by default): 576 bf16 elements -> 640. 0.8.0 dropped the
     alignment (read in 0.8.0 and 0.8.5 cache_engine.py)."""
-    return version.engine == "V0" and version.at_least(0, 7, 1) and not version.at_least(0, 8)
+    return version.has(rules.MLA_PADS_KV_ENTRY)
 
 
 def lora_extra_vocab(version: VllmVersion) -> bool:
     """`--lora-extra-vocab-size` (default 256) exists up to 0.11.x (release table); with it the LoRA
     embedding and logits wrappers hold extra-vocabulary slabs (`lora/layers.py`)."""
-    return not version.at_least(0, 12)
+    return version.facts.has_flag("--lora-extra-vocab-size")
 
 
 def swap_space_used(version: VllmVersion) -> bool:
@@ -96,4 +97,4 @@ def mm_items_per_prompt(settings: Settings, version: VllmVersion, modality: str)
     pinned = dict(settings.mm_limits).get(modality)
     if pinned is not None:
         return pinned
-    return 999 if version.engine == "V1" and version.at_least(0, 8, 4) else 1
+    return 999 if version.has(rules.MM_LIMIT_999) else 1

@@ -17,6 +17,7 @@ from wizard.planner import lora
 from wizard.planner.argv import facts_for
 from wizard.planner.settings import Settings
 from wizard.planner.versions import VllmVersion
+from wizard.releases.rules import LORA_ANY_RANK
 
 if TYPE_CHECKING:
     from wizard.planner.choose import Draft
@@ -97,7 +98,7 @@ def input_failure(model: ModelFacts, s: Settings, version: VllmVersion) -> Failu
     if load is not None and load.choices and s.load_format not in load.choices:
         return _fail("other", msg("inputs.fail_load_format_choice", got=s.load_format, version=str(version),
                                   choices=", ".join(load.choices)))
-    if s.enable_lora and not version.at_least(0, 11, 1) and s.max_lora_rank not in _OLD_LORA_RANKS:
+    if s.enable_lora and not version.has(LORA_ANY_RANK) and s.max_lora_rank not in _OLD_LORA_RANKS:
         return _fail("other", msg("inputs.fail_lora_rank", rank=s.max_lora_rank, version=str(version),
                                   choices=", ".join(map(str, _OLD_LORA_RANKS))))
     spec = s.speculative

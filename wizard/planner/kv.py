@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from wizard.model.facts import ArchitectureFacts
 from wizard.planner import input_rules as rules
 from wizard.planner.versions import VllmVersion
+from wizard.releases.rules import KV_TOKENS_PER_GROUP, KV_TOKENS_TIMES_DCP
 
 KV_DTYPE_BYTES = {
     "auto": None, "float16": 2, "bfloat16": 2, "fp8": 1, "fp8_e4m3": 1, "fp8_e5m2": 1, "fp8_inc": 1,
@@ -182,7 +183,7 @@ def capacity(layout: KvLayout, avail_bytes: int, max_len: int, *, batch_tokens: 
     if layout.block_bytes == 0:
         return KvCapacity(0, 0, 0.0, 0)
     num_blocks = max(0, avail_bytes // layout.block_bytes)
-    if version.engine == "V0" or not version.at_least(0, 9, 1):
+    if not version.has(KV_TOKENS_PER_GROUP):
         tokens = num_blocks * layout.block_size
         return KvCapacity(num_blocks, tokens, tokens / max_len, needed)
     concurrency = num_blocks / per_request
@@ -190,7 +191,7 @@ def capacity(layout: KvLayout, avail_bytes: int, max_len: int, *, batch_tokens: 
         tokens = int(concurrency * max_len)
     else:
         tokens = (num_blocks // len(layout.groups)) * layout.block_size
-        if version.at_least(0, 10, 2):
+        if version.has(KV_TOKENS_TIMES_DCP):
             tokens *= layout.dcp
     return KvCapacity(num_blocks, tokens, concurrency, needed)
 

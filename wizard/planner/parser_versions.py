@@ -10,12 +10,11 @@ vLLM at launch.
 from __future__ import annotations
 
 from wizard.planner.versions import VllmVersion
-from wizard.releases.facts import ParserKind, first_release_with_parser, version_key
+from wizard.releases.facts import ParserKind, first_release_with_parser
 
 
 def missing_in(version: VllmVersion, kind: ParserKind, name: str) -> str | None:
     """None if `version` has the parser (or no known release does), else the first release that has it."""
-    first = first_release_with_parser(kind, name)
-    if first is None or version.key >= version_key(first)[:3]:
+    if name in version.facts.parsers(kind):
         return None
-    return first
+    return first_release_with_parser(kind, name)

@@ -13,6 +13,7 @@ from wizard.hardware.facts import GpuFacts
 from wizard.i18n import msg
 from wizard.releases import multimodal as mm
 from wizard.releases import profile as rp
+from wizard.releases import rules
 from wizard.releases.engine import EngineChoice
 from wizard.model.facts import ModelFacts
 from wizard.planner import kv as kvmath
@@ -284,4 +285,4 @@ def _memory_failure(
 def mamba_blocks_short(layout: kvmath.KvLayout, num_blocks: int, settings: Settings, version: VllmVersion) -> bool:
     """Hybrid models need one recurrent-state block per decoding sequence for graph capture (0.11+)."""
     has_mamba = any(g.kind == "mamba" for g in layout.groups)
-    return has_mamba and version.at_least(0, 11) and not settings.enforce_eager and num_blocks < settings.max_num_seqs
+    return has_mamba and version.has(rules.MAMBA_GRAPH_BLOCKS) and not settings.enforce_eager and num_blocks < settings.max_num_seqs

@@ -22,13 +22,13 @@ from wizard.perf import build_inputs, estimate
 from wizard.planner import candidates as cand
 from wizard.planner import checks, parallel
 from wizard.planner.choose import (
-    UTIL_CEILING,
     Draft,
     _base,
     _kv_short,
     _len_for_concurrency,
     _round_len,
     _settle,
+    follow_engine,
     max_util_for_free,
     select_gpus,
     set_len,
@@ -38,6 +38,7 @@ from wizard.planner.input_rules import bnb_needs_load_format
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import Failure, Prediction, predict
 from wizard.planner.rank import Scored, describe_figure, order, rank_concurrency
+from wizard.planner.utilization import UTIL_CEILING
 from wizard.planner.versions import VllmVersion
 
 GIB = 1 << 30
@@ -65,6 +66,7 @@ class _Search:
                        draft=self.request.draft_model)
 
     def evaluate(self, d: Draft, stage: int) -> tuple[Prediction, Draft]:
+        d = follow_engine(d, self.request, self.gpus, self.version)
         pred = self.predict(d)
         pred, d = _settle(pred, d, self.request, self.gpus, self.version)
         if pred.ok and self._host_ok(pred, d):
@@ -211,7 +213,8 @@ class _Search:
             trial = d.copy()
             if not self.request.goals.context and d.values["max_model_len"] > want:
                 # Weights that barely fit leave little KV cache: plan a modest context, not the trained one.
-                set_len(trial, want, msg("chooser.len.weights_bound", length=want), self.version)
+                set_len(trial, want, msg("chooser.len.weights_bound", length=want), self.request, self.gpus,
+                        self.version)
             if q == "fp8":
                 trial.choose("quantization", "fp8", msg("chooser.quant.fp8"))
                 trial.warnings.append(("online_fp8", msg("chooser.warn.online_fp8")))
@@ -294,7 +297,7 @@ class _Search:
                 length = _len_for_concurrency(pred, self.request, self.gpus, self.version, d) or length
             trial = d.copy()
             if not set_len(trial, length, msg("chooser.len.capped", length=length, fit=pred.max_fitting_len),
-                           self.version):
+                           self.request, self.gpus, self.version):
                 continue
             p = self.predict(trial)
             if p.ok and self._host_ok(p, trial):

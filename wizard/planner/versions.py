@@ -1,7 +1,7 @@
-"""What changes from one vLLM release to the next, as far as planning is concerned.
+"""A vLLM release as the planner sees it, and the engine it runs for a setup.
 
-Every rule cites the release it starts in (see shared/research/vllm-memory-model.md §12); the
-planner asks these questions instead of comparing version numbers itself.
+What changes from one release to the next lives in wizard.releases (rules.py, facts.py, engine.py):
+this module only names those answers for the planner, which never compares version numbers itself.
 """
 
 from __future__ import annotations
@@ -13,18 +13,30 @@ from functools import cached_property
 from typing import Any
 
 from wizard.errors import InputError
-from wizard.releases.engine import EngineChoice, EngineInputs, choose_engine
 from wizard.i18n import msg
+from wizard.releases import rules
+from wizard.releases.engine import EngineChoice, EngineInputs, choose_engine
+from wizard.releases.facts import ReleaseFacts, newest_known, release_facts
 
-NEWEST_KNOWN = "0.33.0"
-OLDEST_SUPPORTED = (0, 6)
+DEFAULT_UTILIZATION_COMPUTED = 0.92  # 0.34+ vllm/config/cache.py CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION
 
 _VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 
 
+def __getattr__(name: str) -> str:
+    """NEWEST_KNOWN is the newest release in wizard/data/vllm_releases.json, read on first use so
+    that importing this module (as `--help` does) does not load the data file."""
+    if name == "NEWEST_KNOWN":
+        return newest_known()
+    raise AttributeError(name)
+
+
 @dataclass(frozen=True)
 class VllmVersion:
-    """A vLLM release as the planner sees it: major.minor.patch plus what it changed."""
+    """A vLLM release as the planner sees it: major.minor.patch plus what it changed.
+
+    Every release fact is asked of wizard.releases (`has(rule)`, `facts`); the properties below are
+    thin, readable names for those answers, not comparisons of their own."""
 
     major: int
     minor: int
@@ -43,38 +55,47 @@ class VllmVersion:
     def parse(cls, text: str) -> VllmVersion:
         match = _VERSION_RE.match(text or "")
         if not match:
-            raise InputError(msg("planner.version.malformed", text=text, newest=NEWEST_KNOWN))
+            raise InputError(msg("planner.version.malformed", text=text, newest=newest_known()))
         major, minor = int(match.group(1)), int(match.group(2))
         patch = int(match.group(3) or 0)
         version = cls(major, minor, patch, text.strip())
-        if version.key < (*OLDEST_SUPPORTED, 0):
-            raise InputError(msg("planner.version.too_old", text=text,
-                                 oldest=f"{OLDEST_SUPPORTED[0]}.{OLDEST_SUPPORTED[1]}", newest=NEWEST_KNOWN))
+        if not rules.supported(version.key):
+            oldest = ".".join(map(str, rules.OLDEST_SUPPORTED))
+            raise InputError(msg("planner.version.too_old", text=text, oldest=oldest, newest=newest_known()))
         return version
 
     @property
     def key(self) -> tuple[int, int, int]:
         return (self.major, self.minor, self.patch)
 
-    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
-        return self.key >= (major, minor, patch)
+    def has(self, rule: rules.ReleaseRule) -> bool:
+        """Whether the release rule holds for this release (and the engine it runs)."""
+        return rule.holds(self.key, self.engine)
+
+    @cached_property
+    def facts(self) -> ReleaseFacts:
+        """The release table's entry (its full text first: 0.10.1.1, 0.8.5.post1)."""
+        try:
+            return release_facts(self.raw)
+        except InputError:  # a suffix the table does not read ("0.9.0abc"): the X.Y.Z part decides
+            return release_facts(str(self))
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"
 
     @cached_property
     def newer_than_known(self) -> bool:
-        return self.key > VllmVersion.parse(NEWEST_KNOWN).key
+        return release_facts(str(self)).newer_than_known
 
     # --- engine and accounting eras -------------------------------------------------------------
     @property
     def engine(self) -> str:
-        """The engine this start-up runs: the one `with_engine` fixed, else the release's default
-        (V0 before 0.8.0, V1 from it). 0.8-0.10 fall back to V0 for many setups: ask
-        `engine_choice` with the setup, then plan with `with_engine(choice.engine)`."""
+        """The engine this start-up runs: the one `with_engine` fixed, else the release's default.
+        0.8-0.10 fall back to V0 for many setups: ask `engine_choice` with the setup, then plan
+        with `with_engine(choice.engine)`."""
         if self.engine_override is not None:
             return self.engine_override
-        return "V1" if self.at_least(0, 8) else "V0"
+        return "V1" if rules.V1_DEFAULT.holds(self.key) else "V0"
 
     def engine_choice(self, inputs: EngineInputs) -> EngineChoice:
         return choose_engine(self.key, inputs)
@@ -88,8 +109,7 @@ class VllmVersion:
 
     @property
     def flashinfer_installed(self) -> bool:
-        """FlashInfer is a dependency of the CUDA wheels from 0.11.1; before, only if installed."""
-        return self.flashinfer or self.at_least(0, 11, 1)
+        return self.flashinfer or self.has(rules.FLASHINFER_BUNDLED)
 
     def with_startup(self, *, env: dict[str, str] | None = None, nodes: int = 1, flashinfer: bool = False) -> VllmVersion:
         return replace(self.with_env(env), nodes=nodes, flashinfer=flashinfer)
@@ -103,127 +123,69 @@ class VllmVersion:
         return self.with_engine(choice.engine), choice
 
     @property
-    def budget_era(self) -> str:
-        """How "Available KV cache memory" is derived (memory model §3)."""
-        if self.engine == "V0":
-            return "v0"
-        if not self.at_least(0, 9, 1):
-            return "v1-early"  # T·u − peak − everything outside torch, other processes included
-        return "v1"
-
-    @property
     def request_is_ceiled(self) -> bool:
-        return self.at_least(0, 14)
+        return self.has(rules.REQUEST_CEILED)
 
     @property
     def checks_free_memory(self) -> bool:
-        return self.at_least(0, 9, 1)
+        return self.has(rules.FREE_MEMORY_CHECK)
 
     @property
     def subtracts_cuda_graphs(self) -> bool:
-        """The CUDA-graph estimate is deducted from the KV budget by default from 0.20.0."""
-        return self.at_least(0, 20)
+        return self.has(rules.GRAPHS_IN_BUDGET)
 
     @property
     def tokens_from_concurrency(self) -> bool:
-        """0.20.1+: "GPU KV cache size" = int(concurrency × max_model_len)."""
-        return self.at_least(0, 20, 1)
+        return self.has(rules.TOKENS_FROM_CONCURRENCY)
 
     @property
     def reserves_null_block(self) -> bool:
-        return self.at_least(0, 29)
+        return self.has(rules.NULL_BLOCK_RESERVED)
 
     @property
     def hybrid_kv_manager(self) -> bool:
-        """Sliding-window and recurrent layers get their own KV groups from 0.9 (V1 only)."""
-        return self.engine == "V1" and self.at_least(0, 9)
+        return self.has(rules.HYBRID_KV_MANAGER)
 
     @property
     def in_flight_reserve(self) -> bool:
-        """0.26+: sliding-window reserve uses max_in_flight_tokens (2 × batch with async scheduling)."""
-        return self.at_least(0, 26)
+        return self.has(rules.IN_FLIGHT_RESERVE)
 
     @property
     def default_gpu_memory_utilization(self) -> float:
-        return 0.92 if self.at_least(0, 20) else 0.9
-
-    @property
-    def nccl_before_snapshot(self) -> bool:
-        """From 0.11 NCCL / custom all-reduce buffers exist before the memory snapshot (outside R)."""
-        return self.at_least(0, 11)
+        """The parser's default (0.9, 0.92 from 0.20; config/cache.py). 0.34 computes it: 1.0 with its
+        extensible KV cache, else CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION (0.92), which is what
+        the planner's fixed-budget model describes."""
+        value = self.facts.default("gpu_memory_utilization")
+        return float(value) if isinstance(value, (int, float)) else DEFAULT_UTILIZATION_COMPUTED
 
     @property
     def yarn_scales_max_len(self) -> bool:
-        return not self.at_least(0, 30)
+        return self.has(rules.YARN_SCALES_MAX_LEN)
 
     @property
     def has_kv_cache_memory_bytes(self) -> bool:
-        return self.at_least(0, 10, 2)
-
-    @property
-    def needs_enable_reasoning_flag(self) -> bool:
-        return self.at_least(0, 7) and not self.at_least(0, 9)
+        return self.facts.has_flag("--kv-cache-memory-bytes")
 
     @property
     def has_bitsandbytes(self) -> bool:
-        return not self.at_least(0, 28)
+        return "bitsandbytes" in self.facts.quantization_methods
 
     @property
     def gptq_act_order(self) -> bool:
-        """Act-order (desc_act=True) GPTQ checkpoints load; vLLM 0.32 refuses them (seen in 0.32.0)."""
-        return not self.at_least(0, 32)
+        return self.has(rules.GPTQ_ACT_ORDER)
 
     @property
     def mamba_align_needs_chunked_prefill(self) -> bool:
-        """Hybrid Mamba models use the "align" cache mode from 0.16, which requires chunked prefill."""
-        return self.at_least(0, 16)
+        return self.has(rules.MAMBA_ALIGN_NEEDS_CHUNKED_PREFILL)
 
     @property
     def turing_marlin(self) -> bool:
-        """Marlin kernels (GPTQ/AWQ/FP8 weight-only) run on Turing from 0.14."""
-        return self.at_least(0, 14)
+        return self.has(rules.MARLIN_ON_TURING)
 
     @property
     def kv_cache_dtypes(self) -> tuple[str, ...]:
-        choices = ["auto", "fp8", "fp8_e4m3", "fp8_e5m2"]
-        if self.at_least(0, 10):
-            choices.append("fp8_inc")
-        if self.at_least(0, 11):
-            choices.append("bfloat16")
-        if self.at_least(0, 18):
-            choices.append("float16")
-        if self.at_least(0, 20):
-            choices += ["int8_per_token_head", "fp8_per_token_head", "nvfp4"]
-        if self.at_least(0, 26):
-            choices.append("int4_per_token_head")
-        return tuple(choices)
-
-    def batch_defaults(self, total_gib: float, gpu_name: str) -> tuple[int, int]:
-        """(max_num_batched_tokens, max_num_seqs) that `vllm serve` uses when neither is set (§8)."""
-        name = gpu_name.lower()
-        if self.engine == "V0":
-            return 2048, 256  # tokens are raised to max_model_len when chunked prefill is off
-        if not self.at_least(0, 8, 4):
-            big = "h100" in name or "h200" in name
-            return (8192, 1024) if big else (2048, 1024)
-        if not self.at_least(0, 8, 5):
-            big = "h100" in name or "h200" in name
-        elif not self.at_least(0, 9):
-            big = total_gib >= 70
-        elif not self.at_least(0, 28):
-            big = total_gib >= 70 and "a100" not in name
-        else:
-            if total_gib >= 160:
-                return 16384, 1024
-            big = total_gib >= 70 and "a100" not in name and "gb10" not in name
-        return (8192, 1024) if big else (2048, 256)
-
-    def format_gib(self, value_bytes: float) -> str:
-        """GiB the way this release's log prints "Available KV cache memory"."""
-        gib = value_bytes / (1 << 30)
-        if self.at_least(0, 14):
-            return str(round(gib, 2))
-        return f"{gib:.2f}"
+        """The --kv-cache-dtype choices the release's parser accepts (release table)."""
+        return self.facts.kv_cache_dtypes
 
 
 def engine_inputs(model: Any, gpus: Any, settings: Any, use_v1_env: bool | None = None) -> EngineInputs:

@@ -7,7 +7,9 @@ from wizard.i18n import msg
 from wizard.planner import mm_warnings
 from wizard.planner.inputs import PlanRequest
 from wizard.planner.predict import Prediction
-from wizard.planner.versions import NEWEST_KNOWN, VllmVersion
+from wizard.planner.versions import VllmVersion
+from wizard.releases import rules
+from wizard.releases.facts import newest_known
 
 GIB = 1 << 30
 
@@ -20,7 +22,7 @@ def collect(
     out: list[tuple[str, str]] = []
     quant = model.quantization
     method = s.quantization or (quant.method if quant else None)
-    if method and method.startswith("gptq") and cc and (cc < (8, 0) or not version.at_least(0, 6, 4)):
+    if method and method.startswith("gptq") and cc and (cc < (8, 0) or not version.has(rules.GPTQ_MARLIN_SAFE)):
         # FP8 checkpoints are an Ampere-or-newer recommendation: never suggest one to a T4 (issue 14).
         fp8_runs = cc >= (8, 0)
         out.append(("gptq_exclamation", msg("chooser.warn.gptq_exclamation_fp8" if fp8_runs
@@ -32,9 +34,11 @@ def collect(
         out.append(("bf16_on_old_gpu", msg("planner.warn.bf16_on_old_gpu", cc=f"{cc[0]}.{cc[1]}")))
     if version.engine == "V0":
         out.append(("v0_engine_estimate", msg("planner.warn.v0_engine_estimate", version=str(version))))
+    if not version.facts.serve_command:
+        out.append(("no_serve_command", msg("releases.warn.no_serve_command", version=str(version))))
     if version.newer_than_known:
         out.append(("version_newer_than_known", msg("planner.warn.version_newer", version=str(version),
-                                                    newest=NEWEST_KNOWN)))
+                                                    newest=newest_known())))
     if model.weights.source == "architecture":
         out.append(("weights_from_architecture", msg("planner.warn.weights_from_architecture")))
     if model.has_remote_code and not s.trust_remote_code:

@@ -199,6 +199,16 @@ def first_release_with_flag(option: str) -> str | None:
     return next((v for v in known_releases() if wanted.intersection(lists[raw["releases"][v]["flags"]])), None)
 
 
+def quantization_added_later(version: str, method: str) -> str | None:
+    """The first known release that registers quantization `method` when `version` does not yet
+    (None: `version` has it, or no later release adds it: a plugin, or a method since removed)."""
+    if method in release_facts(version).quantization_methods:
+        return None
+    key = version_key(version)[:3]
+    return next((v for v in known_releases() if version_key(v)[:3] > key
+                 and method in release_facts(v).quantization_methods), None)
+
+
 def first_release_with_parser(kind: ParserKind, name: str) -> str | None:
     """The oldest known release that registers the reasoning / tool-call parser `name`, or None."""
     raw = _table().raw

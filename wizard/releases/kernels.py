@@ -13,12 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from wizard.releases import rules
+from wizard.releases.rules import ReleaseRule
+
 KernelFamily = Literal["dense", "weight_only", "reconstruct", "w8a8", "fp4"]
 ComputeDtype = Literal["fp32", "fp16", "bf16", "fp8", "int8", "fp4"]
 
 
 class ReleaseLike(Protocol):
-    def at_least(self, major: int, minor: int, patch: int = 0) -> bool: ...
+    def has(self, rule: ReleaseRule) -> bool: ...
 
     @property
     def engine(self) -> str: ...
@@ -60,7 +63,7 @@ _FP8_SRC = "model_executor/layers/quantization/fp8.py Fp8LinearMethod.__init__ (
 
 def marlin_min_capability(version: ReleaseLike) -> tuple[int, int]:
     """0.6.4-0.11: no Marlin types below 8.0; 0.14+ (PRs #29901/#31000): 7.5 (read in 0.32.0)."""
-    return (7, 5) if version.at_least(0, 14) else (8, 0)
+    return (7, 5) if version.has(rules.MARLIN_ON_TURING) else (8, 0)
 
 
 def _cc_ok(cc: tuple[int, int] | None, minimum: tuple[int, int]) -> bool:
@@ -90,10 +93,11 @@ def _gptq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Lin
     )
     # --quantization gptq forced the exllama kernel until 0.22 mapped "gptq" onto AutoGPTQConfig,
     # which picks the kernel per layer (quantization/__init__.py: 0.21.0 GPTQConfig, 0.22.0 AutoGPTQConfig)
-    forced_legacy = q.requested == "gptq" and not version.at_least(0, 22)
-    if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
-        if cc == (9, 0) and q.bits == 4:
-            return _marlin("machete", "vLLM 0.6.4+: quantization/kernels choose_mp_linear_kernel puts Machete "
+    forced_legacy = q.requested == "gptq" and not version.has(rules.GPTQ_KEYWORD_AUTO)
+    converted = version.has(rules.GPTQ_MARLIN_CONVERSION)
+    if compatible and converted and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
+        if cc == (9, 0) and q.bits == 4 and version.has(rules.MACHETE_ON_HOPPER):
+            return _marlin("machete", "vLLM 0.6.2+: quantization/kernels choose_mp_linear_kernel puts Machete "
                                       "(capability 9.0) before Marlin")
         return _marlin("marlin", f"vLLM: gptq_marlin.py GPTQMarlinConfig.override_quantization_method; {_MARLIN_SRC}")
     if not _cc_ok(cc, (6, 0)):
@@ -104,8 +108,9 @@ def _gptq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> Lin
 def _awq(q: QuantSpec, version: ReleaseLike, cc: tuple[int, int] | None) -> LinearKernel | None:
     compatible = q.bits == 4 and q.group_size in _MARLIN_GROUPS
     # likewise "awq" kept the legacy GEMM kernel until 0.24 (0.23.0 AWQConfig, 0.24.0 AutoAWQConfig)
-    forced_legacy = q.requested == "awq" and not version.at_least(0, 24)
-    if compatible and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
+    forced_legacy = q.requested == "awq" and not version.has(rules.AWQ_KEYWORD_AUTO)
+    converted = version.has(rules.AWQ_MARLIN_CONVERSION)
+    if compatible and converted and not forced_legacy and _cc_ok(cc, marlin_min_capability(version)):
         return _marlin("awq_marlin", f"vLLM: awq_marlin.py AWQMarlinConfig.override_quantization_method; {_MARLIN_SRC}")
     if not _cc_ok(cc, (7, 5)):
         return None
@@ -126,7 +131,7 @@ def _fp4(version: ReleaseLike, cc: tuple[int, int] | None) -> LinearKernel | Non
 
 
 def _mxfp4(version: ReleaseLike, cc: tuple[int, int] | None) -> LinearKernel | None:
-    if not version.at_least(0, 10, 1):
+    if not version.has(rules.MXFP4):
         return None  # gpt-oss and the mxfp4 method arrived in 0.10.1
     src = "vLLM 0.10.2 / 0.11.0: model_executor/layers/quantization/mxfp4.py get_mxfp4_backend"
     if cc is not None and cc[0] == 10:
@@ -205,7 +210,7 @@ def offload_mode(version: ReleaseLike) -> OffloadMode:
     UVAOffloader): pinned memory mapped into the GPU's address space, so kernels read in place
     only the weights they use (for MoE, the routed experts).
     """
-    return "uva" if version.engine == "V1" and version.at_least(0, 8, 4) else "copy"
+    return "uva" if version.has(rules.UVA_OFFLOAD) else "copy"
 
 
 GraphMode = Literal["full", "piecewise", "eager"]
@@ -237,7 +242,7 @@ class GraphRule:
 
 
 def graph_rule(version: ReleaseLike, *, enforce_eager: bool, max_num_seqs: int) -> GraphRule:
-    return GraphRule(enforce_eager, version.engine == "V0", version.at_least(0, 11), min(2 * max_num_seqs, 512))
+    return GraphRule(enforce_eager, version.engine == "V0", version.has(rules.FULL_DECODE_GRAPHS), min(2 * max_num_seqs, 512))
 
 
 def graph_mode(version: ReleaseLike, *, enforce_eager: bool, tokens: int, decode_only: bool, max_num_seqs: int) -> GraphMode:
@@ -251,7 +256,7 @@ def async_scheduling_default(version: ReleaseLike, pipeline_parallel_size: int =
     Opt-in through 0.11 (0.11.0 config/scheduler.py: async_scheduling = False); on by default in
     0.14.0 and 0.32.0 (config/vllm.py: None -> True) unless pipeline parallelism (V1 runner),
     pooling models or some speculative methods rule it out."""
-    return version.at_least(0, 14) and pipeline_parallel_size == 1
+    return version.has(rules.ASYNC_SCHEDULING_DEFAULT) and pipeline_parallel_size == 1
 
 
 AllReduce = Literal["custom", "nccl"]

@@ -37,7 +37,13 @@ FlashInfer run); the 0.21+ path (`flashinfer_sample`) peaks like the torch one, 
 modelled.
 
 The budget formula (memory model §3, release rules §4):
-* "v0-total" (V0 up to 0.6.4, vllm/worker/worker.py `determine_num_available_blocks`):
+* "v0-delta" (V0 0.4.0-0.6.3, vllm/worker/worker.py `determine_num_available_blocks`, called
+  `profile_num_available_blocks` in 0.4.0): T x u - (free at `init_device` - free after the
+  profile). `init_device` reads the free memory after the CUDA context exists and before
+  `init_distributed_environment`, so the context and other processes stay outside the budget while
+  the weights, the profile's peak and the communication buffers count inside it (read in
+  0.4.0.post1, 0.4.3, 0.5.1, 0.5.5, 0.6.0, 0.6.3.post1).
+* "v0-total" (V0 0.6.4, vllm/worker/worker.py `determine_num_available_blocks`):
   T x u - peak torch - (used - torch) after the profile: the CUDA context and the communication
   buffers count inside T x u.
 * "v0-snapshot" (V0 0.6.5-0.10.x, `memory_profiling` against a baseline snapshot) and "v1"
@@ -53,11 +59,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from wizard.releases import rules
+
 Key = tuple[int, int, int]
-BudgetEra = Literal["v0-total", "v0-snapshot", "v1-early", "v1"]
+BudgetEra = Literal["v0-delta", "v0-total", "v0-snapshot", "v1-early", "v1"]
 SamplerImpl = Literal["torch", "flashinfer"]
 V0_TORCH_SAMPLER_BYTES = 36
 V1_TORCH_SAMPLER_BYTES = 36
+# V0 0.4.0-0.6.2 (model_executor/layers/sampler.py `_apply_top_k_top_p`) undoes the sort through an
+# int64 inverse permutation (`logits_idx_inv`, scatter of an arange) and a gather, instead of 0.6.3's
+# scatter of the sorted values: one more int64 per entry alive at the function's peak.
+V0_INVERSE_INDEX_EXTRA_BYTES = 8
+V0_INVERSE_INDEX_UNTIL: Key = (0, 6, 3)
 FLASHINFER_SAMPLER_BYTES = 12  # up to 0.20: fp32 logits + probabilities (see the module docstring)
 FLASHINFER_SAMPLE_BYTES_021 = 36  # 0.21+ flashinfer_sample: peaks like the torch path
 V0_PROFILE = "vllm/worker/model_runner.py GPUModelRunnerBase.profile_run"
@@ -74,12 +87,16 @@ class ProfileBatch:
     engine: str = "V1"
 
     new_flashinfer_path: bool = False  # 0.21+
+    inverse_index_sort: bool = False  # V0 0.4.0-0.6.2
+
 
     @property
     def sampler_bytes_per_entry(self) -> int:
         if self.sampler_impl == "flashinfer":
             return FLASHINFER_SAMPLE_BYTES_021 if self.new_flashinfer_path else FLASHINFER_SAMPLER_BYTES
-        return V0_TORCH_SAMPLER_BYTES if self.engine == "V0" else V1_TORCH_SAMPLER_BYTES
+        if self.engine == "V0":
+            return V0_TORCH_SAMPLER_BYTES + (V0_INVERSE_INDEX_EXTRA_BYTES if self.inverse_index_sort else 0)
+        return V1_TORCH_SAMPLER_BYTES
 
 
 def sampler_impl(engine: str, key: Key, *, flashinfer_installed: bool = False,
@@ -102,7 +119,8 @@ def profile_batch(engine: str, *, max_num_seqs: int, max_num_batched_tokens: int
         seqs = max_num_seqs
         if mm_tokens_per_item:
             seqs = max(1, min(seqs, tokens // mm_tokens_per_item))
-        return ProfileBatch(tokens, seqs, seqs, impl, V0_PROFILE, "V0")
+        return ProfileBatch(tokens, seqs, seqs, impl, V0_PROFILE, "V0",
+                            inverse_index_sort=rules.OLDEST_SUPPORTED <= key < V0_INVERSE_INDEX_UNTIL)
     reqs = max(1, min(max_num_seqs, tokens))
     return ProfileBatch(tokens, reqs, reqs, impl, V1_PROFILE, "V1", key >= (0, 21, 0))
 
@@ -116,6 +134,8 @@ def samples_on(engine: str, *, tp_rank: int, pp_stage: int, pp_size: int) -> boo
 
 def budget_era(engine: str, key: Key) -> BudgetEra:
     if engine == "V0":
+        if key < (0, 6, 4):
+            return "v0-delta"
         return "v0-total" if key < (0, 6, 5) else "v0-snapshot"
     return "v1-early" if key < (0, 9, 1) else "v1"
 

@@ -5,14 +5,15 @@ peak and with it the KV cache.
 V0 (every release up to 0.10.x that runs it):
 * max_num_seqs 256 (`EngineArgs.max_num_seqs` up to 0.6.4; `_set_default_args_v0` from 0.6.5 when
   V1 is off; vllm/engine/arg_utils.py).
-* chunked prefill (`EngineArgs.create_engine_config`, then `_set_default_args_v0` from 0.8.0): off,
-  except for max_model_len > 32768 on CUDA when the model has no sliding window, no speculative
-  decoding, no LoRA (and, 0.6.4+, is not multimodal; 0.7.0+, not a pooling model). 0.8.0+ also
+* chunked prefill (`EngineArgs.create_engine_config`, then `_set_default_args_v0` from 0.8.0): off
+  (before 0.5.3 always, unless pinned), except for max_model_len > 32768 on CUDA when the model has
+  no sliding window, no speculative decoding, no LoRA (and, 0.6.4+, is not multimodal; 0.7.0+, not a pooling model). 0.8.0+ also
   keeps it off for MLA models; 0.7.2-0.7.3 force it off for MLA in `VllmConfig.__post_init__`
   (vllm/config.py), after the token budget was already chosen.
 * max_num_batched_tokens (`SchedulerConfig.__init__` / `__post_init__`, vllm/config.py): with
-  chunked prefill 512 up to 0.6.4 and 2048 from 0.6.5 (`_DEFAULT_MAX_NUM_BATCHED_TOKENS`); without
-  it max(max_model_len, 2048); multimodal models at least 4096 (0.6.0-0.6.3) / 5120 (0.6.4+);
+  chunked prefill 512 from 0.4.2 to 0.6.4 and 2048 from 0.6.5 (`_DEFAULT_MAX_NUM_BATCHED_TOKENS`);
+  without it (and with it in 0.4.0-0.4.1) max(max_model_len, 2048); multimodal models at least
+  4096 (0.6.0-0.6.3) / 5120 (0.6.4+);
   pooling models at least 32768.
 
 V1: the release's default table by usage context and GPU class (`_set_default_args_v1`, later
@@ -35,6 +36,12 @@ V0_ARGS = "vllm/engine/arg_utils.py EngineArgs (_set_default_args_v0 from 0.8.0)
 V0_SCHED = "vllm/config.py SchedulerConfig (max_num_batched_tokens default)"
 V1_ARGS = "vllm/engine/arg_utils.py _set_default_args_v1 / get_batch_defaults"
 LONG_CONTEXT = 32768
+# arg_utils.py EngineArgs.create_engine_config turns chunked prefill on for max_model_len > 32K from
+# 0.5.3 (read in 0.5.3.post1; absent in 0.5.2); before, it is on only when pinned.
+V0_LONG_CONTEXT_CHUNKED_FROM: Key = (0, 5, 3)
+# config.py SchedulerConfig gives chunked prefill its own 512-token budget from 0.4.2; 0.4.0-0.4.1
+# keep max(max_model_len, 2048) even with it on (read in 0.4.0.post1, 0.4.1, 0.4.2).
+V0_CHUNKED_BUDGET_FROM: Key = (0, 4, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,8 @@ class SchedulerDefaults:
 
 
 def _v0_chunked(key: Key, s: SchedulerInputs) -> bool:
+    if key < V0_LONG_CONTEXT_CHUNKED_FROM:
+        return False
     if key >= (0, 8, 0) and (s.multimodal or s.mla):
         return False
     if s.multimodal and key >= (0, 6, 4):
@@ -78,13 +87,13 @@ def v0_defaults(key: Key, s: SchedulerInputs) -> SchedulerDefaults:
     chunked = s.chunked_prefill if s.chunked_prefill is not None else _v0_chunked(key, s)
     tokens = s.max_num_batched_tokens
     if tokens is None:
-        if chunked:
+        if chunked and key >= V0_CHUNKED_BUDGET_FROM:
             tokens = 2048 if key >= (0, 6, 5) else 512
         else:
             tokens = max(s.max_model_len, 2048)
         if s.pooling:
             tokens = max(tokens, 32768)
-        if s.multimodal:
+        if s.multimodal and key >= (0, 6, 0):
             tokens = max(tokens, 5120 if key >= (0, 6, 4) else 4096)
     if s.mla and (0, 7, 2) <= key < (0, 8, 0) and s.chunked_prefill is None:
         chunked = False  # VllmConfig.__post_init__ forces it off after the budget was set
