@@ -94,3 +94,10 @@ def test_json_nested_deeper_than_python_recurses_is_masked_as_text():
 def test_long_hostile_text_is_masked_without_error():
     for text in ("a=" * 50000, "token=" * 20000, "-a " * 50000, 'api_key="' + "x" * 100000, "hf_" + "A" * 100000):
         assert isinstance(mask_text(text), str)
+
+
+def test_a_name_that_points_at_a_secret_is_not_one():
+    # The wizard's own fix texts name the variable: `--api-key-env NAME` must read as written.
+    assert mask_text("name the variable with --api-key-env NAME.") == "name the variable with --api-key-env NAME."
+    assert mask_text("API_KEY_ENV=MY_KEY token_file=/run/secrets/t") == "API_KEY_ENV=MY_KEY token_file=/run/secrets/t"
+    assert "s3cr3t-value" not in mask_text("--api-key s3cr3t-value --api-key-env MY_KEY")

@@ -31,6 +31,9 @@ _ALWAYS = re.compile(r"secret|passw(?:or)?d|(?:^|_)pwd$|api_?key|apikey|credenti
 # Names that hold a secret unless the value is plainly not one: `pad_token: "<pad>"`, `eos_token: 2` in a
 # model's config overrides are tokenizer tokens; `HF_TOKEN=hf_...` is a credential.
 _LIKELY = re.compile(r"(?:^|_)token$|(?:^|_)key$")
+# Names that say where a secret is, not what it is: `--api-key-env MY_KEY` names a variable,
+# `token_file` / `hf_token_path` a file; their values are shown (the wizard's own messages name them).
+_POINTER = re.compile(r"_(?:env|var|variable|file|path)$")
 _NOT_A_CREDENTIAL = re.compile(r"[<\[(].*|\d{1,12}|[-+]?\d*\.\d+|true|false|none|null|<set>|\*+", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"none|null|<set>|<hidden>|\*+", re.IGNORECASE)
 
@@ -73,6 +76,8 @@ def _norm(name: str) -> str:
 def secret_name(name: str) -> bool:
     """True when a flag, environment variable or key of this name may hold a secret."""
     n = _norm(name)
+    if _POINTER.search(n):
+        return False
     return bool(_ALWAYS.search(n) or _LIKELY.search(n))
 
 
