@@ -153,10 +153,11 @@ def test_check_in_chinese(command, llama, zh_env):
 DOCTOR_LOGS = sorted(p.name for p in (ROOT / "tests" / "doctor" / "fixtures").glob("*.log"))
 
 
-@pytest.mark.parametrize("fmt", ["yaml", "env", "systemd", "script", "docker", "compose", "k8s"])
+@pytest.mark.parametrize("fmt", ["yaml", "env", "systemd", "script", "docker", "compose", "k8s", "ray", "lws"])
 def test_export_in_chinese(fmt, llama, zh_env):
-    """The comments of every single-node export, written in the language asked for."""
-    out = _run("export", str(llama), "--gpu", "H100", "--vllm-version", "0.10.1", "--format", fmt,
+    """The comments of every export (and the Ray script's messages), in the language asked for."""
+    nodes = ["--gpu-count", "8", "--nodes", "2"] if fmt in ("ray", "lws") else []
+    out = _run("export", str(llama), "--gpu", "H100", *nodes, "--vllm-version", "0.11.0", "--format", fmt,
                "--host", "0.0.0.0", "--api-key-env", "MY_KEY", env={**zh_env, "MY_KEY": "sk-zh-export"})
     assert re.search(r"[\u4e00-\u9fff]", out) and "sk-zh-export" not in out, out
     assert untranslated(out) == []

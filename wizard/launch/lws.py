@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 
 from wizard import envvars as ev
+from wizard.i18n import localize, msg
 from wizard.launch.multinode import RAY_PORT, build_multinode
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
@@ -56,10 +57,11 @@ def build_lws(
     launch = build_multinode(plan, options, ifname=ifname)
     gpus, nodes = launch.gpus_per_node, launch.nodes
     serve = " ".join(shlex.quote(a) for a in launch.serve.argv)
+    # The waiting message is the catalog's (no shell syntax in it), unquoted as the English always was.
     leader_cmd = (
         f"ray start --head --port={RAY_PORT} --num-gpus={gpus} --dashboard-host=127.0.0.1 && "
         f"until [ \"$(ray list nodes --filter state=ALIVE 2>/dev/null | grep -c ALIVE)\" -ge {nodes} ]; "
-        f"do echo waiting for {nodes} Ray nodes; sleep 5; done && exec {serve}"
+        f"do echo {localize(msg('launch.export.lws.waiting', nodes=nodes))}; sleep 5; done && exec {serve}"
     )
     worker_cmd = f"ray start --address=$(LWS_LEADER_ADDRESS):{RAY_PORT} --num-gpus={gpus} --block"
     env = _env(launch.serve.env, api_key_secret if options.api_key is not None or api_key_secret else None)

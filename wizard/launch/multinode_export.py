@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import yaml
 
+from wizard.i18n import localize, msg
 from wizard.launch.lws import build_lws
 from wizard.launch.multinode import MultiNodeLaunch, build_multinode
 from wizard.launch.options import LaunchOptions
 from wizard.planner.plan import Plan
 
 MULTINODE_FORMATS = ("ray", "lws")
+
+
+def say(key: str, **params: object) -> str:
+    """A sentence of the exported file, in the language the edge chose (--lang, the app's)."""
+    return localize(msg(key, **params))
 
 
 def render_ray_script(launch: MultiNodeLaunch) -> str:
@@ -24,15 +30,15 @@ def render_ray_script(launch: MultiNodeLaunch) -> str:
 
     return "\n".join([
         "#!/usr/bin/env bash",
-        f"# vLLM on {launch.nodes} nodes × {launch.gpus_per_node} GPUs with Ray, written by vllm-wizard.",
-        "# Usage: HEAD_IP=... NODE_IP=... NET_IF=... ./this-script head|worker|serve",
-        "#   head   - on the head node first",
-        "#   worker - on every other node (NODE_IP = that node's address)",
-        f"#   serve  - on the head, after `ray status` shows {launch.nodes * launch.gpus_per_node} GPUs",
-        *[f"# {note}" for note in launch.notes],
+        "# " + say("launch.export.ray.header", nodes=launch.nodes, gpus=launch.gpus_per_node),
+        "# " + say("launch.export.ray.usage"),
+        "# " + say("launch.export.ray.head"),
+        "# " + say("launch.export.ray.worker"),
+        "# " + say("launch.export.ray.serve", total=launch.nodes * launch.gpus_per_node),
+        *[f"# {localize(note)}" for note in launch.notes],
         "set -euo pipefail",
-        ': "${HEAD_IP:?set HEAD_IP to the head node address}"',
-        ': "${NET_IF:?set NET_IF to the network interface the nodes talk over (e.g. eth0, ib0)}"',
+        ': "${HEAD_IP:?' + say("launch.export.ray.need_head_ip") + '}"',
+        ': "${NET_IF:?' + say("launch.export.ray.need_net_if") + '}"',
         'NODE_IP="${NODE_IP:-$HEAD_IP}"',
         'case "${1:-}" in',
         "head)", body(launch.ray_head), "  ;;",
@@ -48,6 +54,5 @@ def export_multinode(fmt: str, plan: Plan, options: LaunchOptions, *, name: str 
     if fmt == "ray":
         return render_ray_script(build_multinode(plan, options))
     docs = build_lws(plan, options, name=name or "vllm", api_key_secret="vllm-api-key" if options.api_key else None)
-    header = ("# LeaderWorkerSet for vLLM on several nodes, written by vllm-wizard. Needs the LWS controller\n"
-              "# (https://lws.sigs.k8s.io) and a PVC named 'models' holding the model at the path in the command.\n")
+    header = f"# {say('launch.export.lws.header')}\n# {say('launch.export.lws.needs')}\n"
     return header + yaml.safe_dump_all(docs, sort_keys=False)
