@@ -143,3 +143,19 @@ def test_latency_priority_is_accepted(llama_folder, cli_env):
                              "--priority", "latency", env=cli_env)
     assert result.returncode == 0, result.stderr
     assert "for one request" in data["reasons"]["tensor_parallel_size"]
+
+
+def test_pipeline_reason_on_even_heads_names_the_tensor_parallel_rival(cli_env):
+    """Qwen3-14B's 40 heads split over 2 GPUs, so the reason for TP1 x PP2 must not say they do not; it says
+    what tensor parallel 2 was predicted to hold instead (the demo's own setup, on the V1 engine)."""
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "Qwen3-14B"
+    result, data = plan_json(demo, "--gpu", "RTX 3080 20GB", "--gpu-count", "2", "--gpu-memory", "19.6",
+                             "--vllm-version", "0.33.0", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert (data["settings"]["tensor_parallel_size"], data["settings"]["pipeline_parallel_size"]) == (1, 2)
+    why = data["reasons"]["pipeline_parallel_size"]
+    assert "do not split evenly" not in why
+    assert "Tensor parallel 2 was predicted to hold only" in why
+    fit = int(why.split("hold only ")[1].split(" tokens")[0].replace(",", ""))
+    assert fit < data["settings"]["max_model_len"] <= data["memory"]["kv_cache_tokens"]

@@ -118,6 +118,8 @@ def describe_shape(tp: int, pp: int, heads: int, used: int, total: int, p2p_grou
     if pp == 1:
         return msg("chooser.shape.tp", tp=tp, heads=heads)
     if tp == 1:
+        if heads and heads % pp == 0:
+            return msg("chooser.shape.pp_layers", pp=pp)
         return msg("chooser.shape.pp", pp=pp, heads=heads)
     if p2p_groups:
         return msg("chooser.shape.tp_pp_groups", tp=tp, pp=pp)

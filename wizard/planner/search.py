@@ -320,6 +320,21 @@ class _Search:
             kind, value = describe_figure(best, req.goals.priority)
             if value is not None:
                 why = msg("chooser.shape.with_figure", shape=why, figure=_figure(kind, value, best))
+            tp_rival = next((c for c in ranked if c.pred.settings.tensor_parallel_size == pp
+                             and c.pred.settings.pipeline_parallel_size == 1), None) if tp == 1 < pp else None
+            if tp_rival is not None:
+                # The heads would have split: pipeline parallel won on the prediction, and the reason says so.
+                rkind, rvalue = describe_figure(tp_rival, req.goals.priority)
+                why = msg("chooser.shape.pp_over_tp", shape=why, tp=pp, cause=_cause(best, tp_rival),
+                          rival=_figure(rkind, rvalue, tp_rival) if rvalue is not None else msg("chooser.figure.none"))
+            elif tp == 1 < pp and heads % pp == 0:
+                short_tp = next((f[0] for f in self.failing if _kv_short(f[0])
+                                 and f[0].settings.tensor_parallel_size == pp
+                                 and f[0].settings.pipeline_parallel_size == 1), None)
+                if short_tp is not None:
+                    # Tensor parallel failed on the KV cache: the reason names both shapes' longest context.
+                    why = msg("chooser.shape.pp_over_tp_kv", shape=why, tp=pp, fit=f"{short_tp.max_fitting_len:,}",
+                              best=f"{best.pred.max_fitting_len:,}")
             if tp * pp < total:
                 rival = next((c for c in ranked if c.gpus == total), None)
                 if rival is not None:
