@@ -10,7 +10,9 @@ as three or more English words in a row is a sentence someone forgot to put in t
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -163,6 +165,22 @@ def test_export_in_chinese(fmt, llama, zh_env):
     assert untranslated(out) == []
 
 
+def test_systemd_description_and_script_guard_in_chinese(llama, zh_env, tmp_path):
+    """The two code-side sentences of the exports: systemd's Description= and the script's refusal when
+    the key's variable is missing, which bash must still print (the sentence sits inside ${NAME:?...})."""
+    common = ("--gpu", "H100", "--vllm-version", "0.11.0", "--host", "0.0.0.0", "--api-key-env", "MY_KEY")
+    unit = _run("export", str(llama), *common, "--format", "systemd", env={**zh_env, "MY_KEY": "sk-zh"})
+    assert "Description=vLLM OpenAI 兼容服务（" in unit, unit
+    script = tmp_path / "serve.sh"
+    made = run_cli("export", str(llama), *common, "--format", "script", "--lang", "zh_CN",
+                   env={**zh_env, "MY_KEY": "sk-zh"})
+    assert made.returncode == 0, made.stderr
+    script.write_text(made.stdout)
+    env = {k: v for k, v in os.environ.items() if k not in ("MY_KEY", "VLLM_API_KEY")}
+    ran = subprocess.run(["bash", str(script)], capture_output=True, text=True, env=env, timeout=30)
+    assert ran.returncode != 0 and "运行此脚本前请先 export VLLM_API_KEY" in ran.stderr, ran.stderr
+
+
 @pytest.mark.parametrize("log", DOCTOR_LOGS)
 def test_doctor_in_chinese(log, zh_env):
     """Every public start-up log the doctor knows (tests/doctor/fixtures): each diagnosis, evidence
@@ -217,6 +235,7 @@ def test_help_in_chinese(command, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert exit_.value.code == 0 and re.search(r"[\u4e00-\u9fff]", out)
     assert untranslated(out) == []
+    assert out.startswith("用法：") and "usage:" not in out  # argparse's own prefix too
 
 
 @pytest.mark.parametrize("argv", [

@@ -12,6 +12,8 @@ import importlib
 import os
 import re
 import sys
+from collections.abc import Iterable
+from typing import cast
 
 from wizard import __version__
 from wizard.errors import WizardError
@@ -131,6 +133,8 @@ def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
         seen.add(id(current))
         current.description, current.epilog = tr(current.description), tr(current.epilog)
         current.error = _error_in(current, lang)  # type: ignore[method-assign]
+        current.formatter_class = _usage_prefixed(cast(type[argparse.HelpFormatter], current.formatter_class),
+                                                  chosen.get("cli.help.usage", "usage: "))
         for group in current._action_groups:
             group.title = tr(group.title)
         for action in current._actions:
@@ -152,6 +156,18 @@ _ARGPARSE = (
     (re.compile(r"not allowed with argument (?P<other>.+)", re.S), "cli.argparse.not_allowed"),
     (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)", re.S), "cli.argparse.ambiguous"),
 )
+
+
+def _usage_prefixed(formatter: type[argparse.HelpFormatter], prefix: str) -> type[argparse.HelpFormatter]:
+    """The parser's formatter with argparse's "usage: " said in the user's language (argparse takes the
+    prefix as an argument, so no gettext catalog has to be installed for it)."""
+
+    class Localized(formatter):  # type: ignore[misc, valid-type]
+        def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                      groups: Iterable[argparse._MutuallyExclusiveGroup], prefix_: str | None = None) -> None:
+            super().add_usage(usage, actions, groups, prefix if prefix_ is None else prefix_)
+
+    return Localized
 
 
 def argparse_message(message: str, lang: str) -> str:

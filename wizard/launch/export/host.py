@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from wizard.i18n import localize, msg
 from wizard.launch.command import SECRET_MARK, LaunchCommand
 from wizard.launch.export import yamlish
 from wizard.launch.export.common import (
@@ -94,7 +95,7 @@ def render_systemd(command: LaunchCommand, ctx: ExportContext | None = None) -> 
     lines = [
         comment(ctx, "launch.export.header.systemd", name=name),
         "[Unit]",
-        f"Description=vLLM OpenAI-compatible server ({args.model})",
+        "Description=" + localize(msg("launch.export.systemd.description", model=args.model), ctx.lang),
         "After=network-online.target",
         "Wants=network-online.target",
         "",
@@ -128,7 +129,9 @@ def render_script(command: LaunchCommand, ctx: ExportContext | None = None) -> s
     ctx = ctx or ExportContext()
     lines = ["#!/usr/bin/env bash", comment(ctx, "launch.export.header.script"), "set -euo pipefail"]
     for name in sorted(command.secret_names):
-        lines.append(f': "${{{name}:?export {name} before running this script}}"')
+        # The catalog's sentence holds no `}`, `$` or quote, so it is safe inside ${NAME:?...}.
+        needs = localize(msg("launch.export.script.needs_env", name=name), ctx.lang)
+        lines.append(f': "${{{name}:?{needs}}}"')
     for key, value in export_env(command, ctx).items():
         lines.append(f"export {key}={shlex.quote(value)}")
     lines.append("export VLLM_NO_USAGE_STATS=${VLLM_NO_USAGE_STATS:-1}")
