@@ -73,4 +73,4 @@ def test_table_facts_replace_the_written_copies():
     assert VllmVersion.parse("0.10.2").has_kv_cache_memory_bytes
     assert VllmVersion.parse("0.19.1").default_gpu_memory_utilization == 0.9
     assert VllmVersion.parse("0.20.0").default_gpu_memory_utilization == 0.92
-    assert VllmVersion.parse("0.34.0").default_gpu_memory_utilization == 0.92
+    assert VllmVersion.parse("0.34.0").default_gpu_memory_utilization == 1.0  # extensible KV cache

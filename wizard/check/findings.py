@@ -17,6 +17,10 @@ from wizard.check.pins import CommandPins
 from wizard.i18n import msg
 from wizard.planner.plan import Plan
 from wizard.planner.utilization import above_ceiling
+from wizard.planner.versions import VllmVersion
+from wizard.releases import profile as rp
+
+GIB = 1 << 30
 
 PUBLIC_HOSTS = {"0.0.0.0", "::", "[::]", "*"}
 # --quantization values that quantize an unquantized checkpoint at load time; every other method
@@ -112,11 +116,32 @@ def _failure_flag(code: str | None) -> str | None:
 
 def _memory(parsed: ParsedCommand, plan: Plan) -> list[Finding]:
     s = plan.settings
+    if VllmVersion.parse(plan.version).sizes_kv_after_warmup(s.kv_cache_memory_bytes):
+        return _withheld(plan) if "gpu_memory_utilization" in plan.pinned else []
     if "gpu_memory_utilization" in plan.pinned and above_ceiling(s.gpu_memory_utilization) \
             and plan.failure_code != "free_memory_below_request":
         return [Finding("gpu_memory_utilization_high", "warning",
                         msg("check.finding.util_high", util=s.gpu_memory_utilization), "--gpu-memory-utilization")]
     return []
+
+
+def _withheld(plan: Plan) -> list[Finding]:
+    """0.34's measured KV cache needs no headroom below 1.0; a pinned value under it keeps memory out
+    of the cache. vLLM itself warns from 1 GiB withheld at 0.7 < u < 1.0 (extensible_kv_cache.py
+    measure_kv_cache_blocks); the finding says how much, so the user can keep it only on purpose."""
+    util = plan.settings.gpu_memory_utilization
+    if not 0.7 < util < 1.0:
+        return []
+    w = plan.ranks[plan.worst_rank]
+    resident = w.weights + w.non_torch + w.cuda_graph
+    whole = rp.extensible_kv_bytes(requested=w.total, free_at_snapshot=w.total - w.others - w.context,
+                                   resident=resident, kept_peak=w.activation + w.cuda_graph)
+    withheld = whole - max(0, w.kv_cache)
+    if withheld < GIB:
+        return []
+    return [Finding("gpu_memory_utilization_withholds", "info",
+                    msg("check.finding.util_withholds", util=util, gib=withheld / GIB, version=plan.version),
+                    "--gpu-memory-utilization")]
 
 
 def _quantization(parsed: ParsedCommand, plan: Plan) -> list[Finding]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from wizard.planner import speculative
 from wizard.planner.settings import Settings
-from wizard.planner.versions import VllmVersion
+from wizard.planner.versions import EXTENSIBLE_UTILIZATION, VllmVersion
 from wizard.releases.facts import ReleaseFacts
 from wizard.i18n import msg
 
@@ -72,6 +72,11 @@ def build_argv(
     s = settings.model_dump()
 
     def emit(name: str) -> bool:
+        if name == "gpu_memory_utilization" and name not in pinned and s[name] == EXTENSIBLE_UTILIZATION \
+                and version.sizes_kv_after_warmup(s["kv_cache_memory_bytes"]):
+            # 0.34's measured sizing resolves an unset value to 1.0; written out, the same command would
+            # ask an older vLLM for every byte of the GPU.
+            return False
         if not (name in _ALWAYS or name in pinned or s[name] != defaults.get(name)):
             return False
         return name in pinned or flag_present(_flag(name), version)

@@ -144,7 +144,12 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
     util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
     others = max(checks.others_bytes(g) for g in chosen)
-    if util <= 0:
+    measured = version.sizes_kv_after_warmup(None)
+    if measured:
+        # 0.34+ measures what is free after warm-up (other processes included) and keeps its own margin.
+        util = version.default_gpu_memory_utilization
+        why = msg("planner.choose.util_extensible", version=str(version))
+    elif util <= 0:
         why = msg("chooser.util.no_free", held=others / GIB)
     elif others > GIB:
         why = msg("chooser.util.busy", util=util, held=others / GIB)
@@ -155,7 +160,8 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     d.choose("gpu_memory_utilization", util, why)
     d.choose("decode_context_parallel_size", 1, msg("planner.choose.dcp"))
     d.choose("enable_prefix_caching", None, msg("planner.choose.prefix_caching", version=str(version)))
-    d.choose("kv_cache_memory_bytes", None, msg("planner.choose.kv_memory"))
+    d.choose("kv_cache_memory_bytes", None, msg("planner.choose.kv_memory_extensible", version=str(version))
+             if measured else msg("planner.choose.kv_memory"))
     d.choose("enforce_eager", False, msg("planner.choose.eager"))
     d.choose("cpu_offload_gb", 0.0, msg("chooser.offload.none"))
     _choose_parsers(d, model, version)

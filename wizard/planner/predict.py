@@ -233,6 +233,12 @@ def _rank_memory(
     era = rp.budget_era(version.engine, version.key)
     if settings.kv_cache_memory_bytes is not None and version.has_kv_cache_memory_bytes:
         avail = settings.kv_cache_memory_bytes
+    elif version.sizes_kv_after_warmup(settings.kv_cache_memory_bytes):
+        # 0.34+: measured after graph capture; the kept peak is the profile's plus the graph estimate.
+        graphs = 0 if settings.enforce_eager else est.cuda_graph
+        avail = rp.extensible_kv_bytes(
+            requested=requested, free_at_snapshot=total - others - est.context,
+            resident=weights + est.non_torch + graphs, kept_peak=est.activation + graphs)
     elif era == "v1-early":
         # 0.8.x-0.9.0: everything outside torch counts, other processes included (memory model §3).
         avail = int(total * settings.gpu_memory_utilization) - weights - est.activation - est.non_torch \
@@ -262,7 +268,8 @@ def _memory_failure(
     free_at_start = worst.total - worst.others - worst.context
     if worst.weights > free_at_start:
         return Failure("weights_exceed_memory", checks.msg_weights(worst, settings))
-    if version.checks_free_memory and free_at_start < worst.requested:
+    if version.checks_free_memory and free_at_start < worst.requested \
+            and not version.sizes_kv_after_warmup(settings.kv_cache_memory_bytes):
         return Failure("free_memory_below_request", checks.msg_free(worst, settings, version, free_at_start))
     budget = kvmath.fit_budget(layout, worst.kv_cache, version)
     if budget <= 0:

@@ -19,6 +19,7 @@ from wizard.releases.engine import EngineChoice, EngineInputs, choose_engine
 from wizard.releases.facts import ReleaseFacts, newest_known, release_facts
 
 DEFAULT_UTILIZATION_COMPUTED = 0.92  # 0.34+ vllm/config/cache.py CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION
+EXTENSIBLE_UTILIZATION = 1.0  # 0.34+ the same file, resolved_gpu_memory_utilization with the extensible KV cache
 
 _VERSION_RE = re.compile(r"^\s*v?(\d+)\.(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$")
 
@@ -152,11 +153,19 @@ class VllmVersion:
 
     @property
     def default_gpu_memory_utilization(self) -> float:
-        """The parser's default (0.9, 0.92 from 0.20; config/cache.py). 0.34 computes it: 1.0 with its
-        extensible KV cache, else CacheConfig.DEFAULT_GPU_MEMORY_UTILIZATION (0.92), which is what
-        the planner's fixed-budget model describes."""
+        """The parser's default (0.9, 0.92 from 0.20; config/cache.py). 0.34 computes it
+        (`resolved_gpu_memory_utilization`): 1.0 with its extensible KV cache, which is on for every
+        CUDA setup the planner describes unless --kv-cache-memory-bytes is set (and then the
+        utilization is not read)."""
         value = self.facts.default("gpu_memory_utilization")
-        return float(value) if isinstance(value, (int, float)) else DEFAULT_UTILIZATION_COMPUTED
+        if isinstance(value, (int, float)):
+            return float(value)
+        return EXTENSIBLE_UTILIZATION if self.has(rules.EXTENSIBLE_KV_CACHE) else DEFAULT_UTILIZATION_COMPUTED
+
+    def sizes_kv_after_warmup(self, kv_cache_memory_bytes: int | None) -> bool:
+        """The extensible KV cache (0.34+): sized from the memory measured after warm-up and graph
+        capture, not from the start-up profile (wizard.releases.profile, "v1-extensible")."""
+        return self.has(rules.EXTENSIBLE_KV_CACHE) and kv_cache_memory_bytes is None
 
     @property
     def yarn_scales_max_len(self) -> bool:

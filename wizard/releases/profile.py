@@ -52,6 +52,15 @@ The budget formula (memory model §3, release rules §4):
   snapshot from 0.11.0, vllm/v1/worker/gpu_worker.py `init_device`).
 * "v1-early" (V1 0.8.0-0.9.0, gpu_worker.py `determine_available_memory`): T x u - peak torch -
   everything outside torch, the CUDA context and other processes included.
+* "v1-extensible" (0.34.0+ on CUDA unless --kv-cache-memory-bytes is set; rules.EXTENSIBLE_KV_CACHE):
+  the cache is reserved as address space and committed after warm-up and graph capture
+  (vllm/v1/worker/extensible_kv_cache.py `measure_kv_cache_bytes`). With F the free memory at the
+  start-up snapshot (total - other processes - CUDA context), N what the engine then holds besides
+  the KV cache (weights, non-torch, the captured graphs) and P the kept transient peak
+  (gpu_worker.py `peak_activation_memory`: the profile's activation peak plus the CUDA-graph
+  estimate, or warm-up's own peak if larger):
+  KV = min(T x u - N, F - N - max(1 GiB, 0.75 x P)) - P. The default u is 1.0, so on an idle GPU
+  the first term never binds; vLLM's "Free memory on device ... less than" check is skipped.
 """
 
 from __future__ import annotations
@@ -62,7 +71,7 @@ from typing import Literal
 from wizard.releases import rules
 
 Key = tuple[int, int, int]
-BudgetEra = Literal["v0-delta", "v0-total", "v0-snapshot", "v1-early", "v1"]
+BudgetEra = Literal["v0-delta", "v0-total", "v0-snapshot", "v1-early", "v1", "v1-extensible"]
 SamplerImpl = Literal["torch", "flashinfer"]
 V0_TORCH_SAMPLER_BYTES = 36
 V1_TORCH_SAMPLER_BYTES = 36
@@ -73,6 +82,10 @@ V0_INVERSE_INDEX_EXTRA_BYTES = 8
 V0_INVERSE_INDEX_UNTIL: Key = (0, 6, 3)
 FLASHINFER_SAMPLER_BYTES = 12  # up to 0.20: fp32 logits + probabilities (see the module docstring)
 FLASHINFER_SAMPLE_BYTES_021 = 36  # 0.21+ flashinfer_sample: peaks like the torch path
+# 0.34 vllm/v1/worker/extensible_kv_cache.py KV_CACHE_MARGIN_FLOOR_BYTES (CUDA; 3 GiB on ROCm) and
+# KV_CACHE_MARGIN_FRACTION: the margin kept free beside the transient peak.
+EXTENSIBLE_MARGIN_FLOOR_BYTES = 1 << 30
+EXTENSIBLE_MARGIN_FRACTION = 0.75
 V0_PROFILE = "vllm/worker/model_runner.py GPUModelRunnerBase.profile_run"
 V1_PROFILE = "vllm/v1/worker/gpu_model_runner.py GPUModelRunner.profile_run/_dummy_sampler_run"
 
@@ -138,6 +151,14 @@ def budget_era(engine: str, key: Key) -> BudgetEra:
             return "v0-delta"
         return "v0-total" if key < (0, 6, 5) else "v0-snapshot"
     return "v1-early" if key < (0, 9, 1) else "v1"
+
+
+def extensible_kv_bytes(*, requested: int, free_at_snapshot: int, resident: int, kept_peak: int) -> int:
+    """The KV bytes the extensible cache commits (the "v1-extensible" formula in the module docstring):
+    `resident` is what the engine holds besides the cache after graph capture, `kept_peak` the
+    transient peak it keeps free."""
+    margin = max(EXTENSIBLE_MARGIN_FLOOR_BYTES, int(kept_peak * EXTENSIBLE_MARGIN_FRACTION))
+    return max(0, min(requested - resident, free_at_snapshot - resident - margin) - kept_peak)
 
 
 def comm_inside_budget(engine: str, key: Key) -> bool:

@@ -64,6 +64,14 @@ GRAPHS_IN_BUDGET = ReleaseRule(
     "graphs_in_budget", (0, 20, 0), None,
     "vllm/envs.py VLLM_MEMORY_PROFILER_ESTIMATE_CUDAGRAPHS (default 1); v1/worker/gpu_worker.py determine_available_memory",
     "the CUDA-graph estimate is deducted from the KV budget by default")
+EXTENSIBLE_KV_CACHE = ReleaseRule(
+    "extensible_kv_cache", (0, 34, 0), None,
+    "vllm/config/vllm.py (enable_extensible_kv_cache resolved on for CUDA unless kv_cache_memory_bytes or "
+    "num_gpu_blocks_override is set); vllm/v1/worker/extensible_kv_cache.py measure_kv_cache_bytes; "
+    "vllm/config/cache.py resolved_gpu_memory_utilization (1.0 when it is on)",
+    "the KV cache is sized from the memory free after warm-up and CUDA graph capture, keeping the profiled "
+    "peak plus a margin free; the default utilization is 1.0 and the start-up free-memory check is gone",
+    engine="V1")
 # -- KV cache --------------------------------------------------------------------------------------
 HYBRID_KV_MANAGER = ReleaseRule(
     "hybrid_kv_manager", (0, 9, 0), None, "vllm/v1/core/kv_cache_utils.py get_kv_cache_config (KV cache groups)",
