@@ -71,7 +71,8 @@ from typing import Literal
 from wizard.releases import rules
 
 Key = tuple[int, int, int]
-BudgetEra = Literal["v0-delta", "v0-total", "v0-snapshot", "v1-early", "v1", "v1-extensible"]
+# "v1-extensible" is not an era of its own: it depends on the settings (VllmVersion.sizes_kv_after_warmup).
+BudgetEra = Literal["v0-delta", "v0-total", "v0-snapshot", "v1-early", "v1"]
 SamplerImpl = Literal["torch", "flashinfer"]
 V0_TORCH_SAMPLER_BYTES = 36
 V1_TORCH_SAMPLER_BYTES = 36
