@@ -15,19 +15,29 @@ from wizard.releases import profile as rp
 from wizard.releases import rules
 
 
+def _kv(*, requested: int, free_at_snapshot: int, resident: int, kept_peak: int) -> int:
+    # One rank: an 80 GiB card, its CUDA context taking what is not free, the resident memory all weights.
+    return rp.extensible_kv_bytes(total=80 * GIB, requested=requested, others=0, context=80 * GIB - free_at_snapshot,
+                                  weights=resident, non_torch=0, graphs=0, activation=kept_peak)
+
+
 def test_formula_keeps_the_peak_and_the_larger_of_1_gib_and_three_quarters_of_it():
     # measure_kv_cache_bytes at utilization 1.0 on an 80 GiB card: the device headroom binds.
-    kv = rp.extensible_kv_bytes(requested=80 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB, kept_peak=4 * GIB)
+    kv = _kv(requested=80 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB, kept_peak=4 * GIB)
     assert kv == 79 * GIB - 30 * GIB - 3 * GIB - 4 * GIB
-    small = rp.extensible_kv_bytes(requested=80 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB,
-                                   kept_peak=GIB // 2)
+    small = _kv(requested=80 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB, kept_peak=GIB // 2)
     assert small == 79 * GIB - 30 * GIB - GIB - GIB // 2  # the 1 GiB floor
     # An explicit utilization below what is free caps the cache before the margin does.
-    capped = rp.extensible_kv_bytes(requested=40 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB,
-                                    kept_peak=4 * GIB)
+    capped = _kv(requested=40 * GIB, free_at_snapshot=79 * GIB, resident=30 * GIB, kept_peak=4 * GIB)
     assert capped == 40 * GIB - 30 * GIB - 4 * GIB
-    assert rp.extensible_kv_bytes(requested=40 * GIB, free_at_snapshot=31 * GIB, resident=30 * GIB,
-                                  kept_peak=4 * GIB) == 0
+    assert _kv(requested=40 * GIB, free_at_snapshot=31 * GIB, resident=30 * GIB, kept_peak=4 * GIB) == 0
+
+
+def test_graphs_count_as_resident_and_as_kept_peak():
+    # The CUDA-graph estimate is part of peak_activation_memory and the captured graphs stay resident.
+    with_graphs = rp.extensible_kv_bytes(total=80 * GIB, requested=80 * GIB, others=0, context=GIB, weights=30 * GIB,
+                                         non_torch=0, graphs=GIB, activation=3 * GIB)
+    assert with_graphs == 79 * GIB - 31 * GIB - 3 * GIB - 4 * GIB
 
 
 def test_the_rule_holds_from_0_34_on_the_v1_engine():

@@ -133,9 +133,9 @@ def _withheld(plan: Plan) -> list[Finding]:
     if not 0.7 < util < 1.0:
         return []
     w = plan.ranks[plan.worst_rank]
-    resident = w.weights + w.non_torch + w.cuda_graph
-    whole = rp.extensible_kv_bytes(requested=w.total, free_at_snapshot=w.total - w.others - w.context,
-                                   resident=resident, kept_peak=w.activation + w.cuda_graph)
+    whole = rp.extensible_kv_bytes(total=w.total, requested=w.total, others=w.others, context=w.context,
+                                   weights=w.weights, non_torch=w.non_torch, graphs=w.cuda_graph,
+                                   activation=w.activation)
     withheld = whole - max(0, w.kv_cache)
     if withheld < GIB:
         return []

@@ -171,7 +171,6 @@ def _diagnose(found: Found, command: LoggedCommand) -> Diagnosis:
             settings, fix_key = {"dtype": "float32"}, fix_key + ".float32"
         elif values.get("refused") == "float16":  # the method runs in bfloat16 only (gpt_oss_mxfp4)
             settings, fix_key = {"dtype": "bfloat16"}, fix_key + ".bfloat16"
-            params.setdefault("method", "?")
         else:
             settings = {"dtype": "float16"}
     elif code == "quantization_mismatch":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from wizard.errors import InputError
-from wizard.i18n import msg
+from wizard.i18n import Message, msg
 from wizard.hardware.facts import GpuFacts
 from wizard.model.facts import ModelFacts
 from wizard.planner import checks, parallel
@@ -141,22 +141,12 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
     choose_scheduler(d, request, chosen, version)
     d.vllm_defaults.update(block_size=d.values["block_size"], cpu_offload_gb=0.0, kv_cache_memory_bytes=None)
 
-    graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
-    util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
-    others = max(checks.others_bytes(g) for g in chosen)
     measured = version.sizes_kv_after_warmup(None)
     if measured:
         # 0.34+ measures what is free after warm-up (other processes included) and keeps its own margin.
-        util = version.default_gpu_memory_utilization
-        why = msg("planner.choose.util_extensible", version=str(version))
-    elif util <= 0:
-        why = msg("chooser.util.no_free", held=others / GIB)
-    elif others > GIB:
-        why = msg("chooser.util.busy", util=util, held=others / GIB)
-    elif util < version.default_gpu_memory_utilization:
-        why = msg("chooser.util.outside", util=util, version=str(version))
+        util, why = version.default_gpu_memory_utilization, msg("planner.choose.util_extensible", version=str(version))
     else:
-        why = msg("planner.choose.util_default", version=str(version))
+        util, why = _fixed_budget_util(model, chosen, version, tp, pp)
     d.choose("gpu_memory_utilization", util, why)
     d.choose("decode_context_parallel_size", 1, msg("planner.choose.dcp"))
     d.choose("enable_prefix_caching", None, msg("planner.choose.prefix_caching", version=str(version)))
@@ -173,6 +163,21 @@ def _base(request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion, tp: 
              msg("planner.choose.no_p2p") if tp > 1 and p2p is False else msg("planner.choose.p2p_ok"))
     choose_inputs(d, model, version, draft=request.draft_model)
     return d
+
+
+def _fixed_budget_util(model: ModelFacts, chosen: list[GpuFacts], version: VllmVersion, tp: int,
+                       pp: int) -> tuple[float, Message]:
+    """The release's default, or less where that request would not fit the free memory at vLLM's snapshot."""
+    graphs = cuda_graph_bytes(model.arch, layers=-(-model.arch.num_layers // pp), enforce_eager=False, version=version)
+    util = min(version.default_gpu_memory_utilization, max_util_for_free(chosen, version, tp, pp, graphs))
+    others = max(checks.others_bytes(g) for g in chosen)
+    if util <= 0:
+        return util, msg("chooser.util.no_free", held=others / GIB)
+    if others > GIB:
+        return util, msg("chooser.util.busy", util=util, held=others / GIB)
+    if util < version.default_gpu_memory_utilization:
+        return util, msg("chooser.util.outside", util=util, version=str(version))
+    return util, msg("planner.choose.util_default", version=str(version))
 
 
 def choose_scheduler(d: Draft, request: PlanRequest, gpus: list[GpuFacts], version: VllmVersion) -> None:

@@ -235,10 +235,9 @@ def _rank_memory(
         avail = settings.kv_cache_memory_bytes
     elif version.sizes_kv_after_warmup(settings.kv_cache_memory_bytes):
         # 0.34+: measured after graph capture; the kept peak is the profile's plus the graph estimate.
-        graphs = 0 if settings.enforce_eager else est.cuda_graph
         avail = rp.extensible_kv_bytes(
-            requested=requested, free_at_snapshot=total - others - est.context,
-            resident=weights + est.non_torch + graphs, kept_peak=est.activation + graphs)
+            total=total, requested=requested, others=others, context=est.context, weights=weights,
+            non_torch=est.non_torch, graphs=0 if settings.enforce_eager else est.cuda_graph, activation=est.activation)
     elif era == "v1-early":
         # 0.8.x-0.9.0: everything outside torch counts, other processes included (memory model §3).
         avail = int(total * settings.gpu_memory_utilization) - weights - est.activation - est.non_torch \

@@ -154,10 +154,14 @@ def budget_era(engine: str, key: Key) -> BudgetEra:
     return "v1-early" if key < (0, 9, 1) else "v1"
 
 
-def extensible_kv_bytes(*, requested: int, free_at_snapshot: int, resident: int, kept_peak: int) -> int:
-    """The KV bytes the extensible cache commits (the "v1-extensible" formula in the module docstring):
-    `resident` is what the engine holds besides the cache after graph capture, `kept_peak` the
-    transient peak it keeps free."""
+def extensible_kv_bytes(*, total: int, requested: int, others: int, context: int, weights: int, non_torch: int,
+                        graphs: int, activation: int) -> int:
+    """The KV bytes the extensible cache commits (the "v1-extensible" formula in the module docstring),
+    from one rank's terms: what the engine holds besides the cache after capture (weights, non-torch,
+    graphs) and the transient peak it keeps free (the profile's activation peak plus the graph estimate)."""
+    free_at_snapshot = total - others - context
+    resident = weights + non_torch + graphs
+    kept_peak = activation + graphs
     margin = max(EXTENSIBLE_MARGIN_FLOOR_BYTES, int(kept_peak * EXTENSIBLE_MARGIN_FRACTION))
     return max(0, min(requested - resident, free_at_snapshot - resident - margin) - kept_peak)
 
